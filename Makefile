@@ -1,0 +1,79 @@
+# followup - PGXS build.  `make test` and `make demo` set up everything they
+# need (see README.md); the other targets are the usual PGXS ones.
+
+EXTENSION = followup
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" followup.control)
+
+MODULE_big = followup
+CORE_OBJS = src/core/cadence.o
+OBJS = src/followup.o src/cadence.o $(CORE_OBJS)
+
+# The install script is assembled from one file per concern, in this order.
+SQL_SOURCES = src/sql/types.sql
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+
+REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
+REGRESS_OPTS = --load-extension=$(EXTENSION)
+
+PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+ifdef WERROR
+PG_CPPFLAGS += -Werror
+endif
+
+EXTRA_CLEAN = test/unit/bin test/fuzz/bin
+
+# Debian keeps one pg_config per major version; target 15 when it is there.
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+else
+all install installcheck:
+	@echo "PostgreSQL server development files (PGXS) not found."
+	@echo "Run 'make test' (it installs them), or: apt-get install postgresql-server-dev-15"
+	@exit 1
+endif
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) followup.control
+	cat $(SQL_SOURCES) > $@
+
+# --- the two commands of README.md -----------------------------------------
+
+.PHONY: test demo deps unit fuzz
+
+deps:
+	@scripts/ensure-deps
+
+test: deps
+	@$(MAKE) --no-print-directory WERROR=1 all
+	@$(MAKE) --no-print-directory install >/dev/null
+	@test/run
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory install >/dev/null
+	@scripts/demo
+
+# --- src/core without a server -------------------------------------------
+
+CORE_SRC = $(CORE_OBJS:.o=.c)
+UNIT_CFLAGS = -std=c99 -g -O1 -Wall -Wextra -Werror -pedantic -Isrc/core -Itest/unit
+UNIT_TESTS = $(patsubst test/unit/%.c,test/unit/bin/%,$(wildcard test/unit/test_*.c))
+
+test/unit/bin/%: test/unit/%.c $(CORE_SRC) src/core/*.h test/unit/unit.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) $(SANITIZE_FLAGS) -o $@ $< $(CORE_SRC) -lm
+
+unit: $(UNIT_TESTS)
+	@for t in $(UNIT_TESTS); do $$t || exit 1; done
+
+FUZZERS = $(patsubst test/fuzz/%.c,test/fuzz/bin/%,$(wildcard test/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 300
+
+test/fuzz/bin/%: test/fuzz/%.c $(CORE_SRC) src/core/*.h
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc/core -o $@ $< $(CORE_SRC) -lm
+
+fuzz: $(FUZZERS)
+	@test/fuzz/run $(FUZZ_SECONDS) $(FUZZERS)

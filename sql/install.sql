@@ -1,0 +1,19 @@
+--
+-- installing followup: works without pg_cron in the database
+--
+SELECT extname, extversion, extrelocatable, n.nspname AS schema
+FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+WHERE extname = 'followup';
+SELECT count(*) AS pg_cron_here FROM pg_extension WHERE extname = 'pg_cron';
+CREATE DATABASE followup_no_cron;
+\c followup_no_cron
+CREATE EXTENSION followup;
+SELECT '24h, 3d, 7d'::followup.cadence;
+SELECT count(*) AS pg_cron_here FROM pg_extension WHERE extname = 'pg_cron';
+DROP EXTENSION followup;
+\c contrib_regression
+DROP DATABASE followup_no_cron;
+-- the extension cannot be moved to another schema
+CREATE SCHEMA elsewhere;
+ALTER EXTENSION followup SET SCHEMA elsewhere;
+DROP SCHEMA elsewhere;
