@@ -5,11 +5,13 @@ EXTENSION = followup
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" followup.control)
 
 MODULE_big = followup
-CORE_OBJS = src/core/cadence.o
-OBJS = src/followup.o src/cadence.o $(CORE_OBJS)
+CORE_OBJS = src/core/cadence.o src/core/decay.o src/core/render.o
+OBJS = src/followup.o src/cadence.o src/config_cache.o src/planner.o \
+       src/triggers.o src/statement_batch.o src/render.o src/lead_functions.o $(CORE_OBJS)
 
 # The install script is assembled from one file per concern, in this order.
-SQL_SOURCES = src/sql/types.sql
+SQL_SOURCES = src/sql/types.sql src/sql/settings.sql src/sql/config.sql \
+              src/sql/data.sql src/sql/defaults.sql src/sql/functions.sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
@@ -73,7 +75,7 @@ FUZZ_SECONDS ?= 300
 
 test/fuzz/bin/%: test/fuzz/%.c $(CORE_SRC) src/core/*.h
 	@mkdir -p $(@D)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc/core -o $@ $< $(CORE_SRC) -lm
+	clang -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc/core -o $@ $< $(CORE_SRC) -lm
 
 fuzz: $(FUZZERS)
 	@test/fuzz/run $(FUZZ_SECONDS) $(FUZZERS)

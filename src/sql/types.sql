@@ -82,3 +82,11 @@ CREATE CAST (followup.cadence AS interval[]) WITH FUNCTION followup.offsets(foll
 CREATE CAST (interval[] AS followup.cadence) WITH FUNCTION followup.cadence(interval[]) AS ASSIGNMENT;
 COMMENT ON CAST (followup.cadence AS interval[]) IS 'the offsets of a cadence';
 COMMENT ON CAST (interval[] AS followup.cadence) IS 'a cadence from its offsets';
+
+CREATE TYPE followup.next_action AS ENUM ('reply', 'followup', 'plan_b', 'reactivate', 'close');
+COMMENT ON TYPE followup.next_action IS
+    'What a lead needs next: reply (we owe an answer), followup (the next touch of the cadence), plan_b (the next Plan B option), reactivate (a parked lead''s touch), close (the cadence is spent)';
+
+CREATE TYPE followup.task_status AS ENUM ('open', 'claimed', 'done', 'superseded');
+COMMENT ON TYPE followup.task_status IS
+    'Life of a task: open (waiting for an operator), claimed (an operator has it), done (a touch fulfilled it), superseded (the lead''s plan changed first)';

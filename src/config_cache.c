@@ -1,0 +1,426 @@
+/*
+ * config_cache.c - per-backend cache of policies, steps, signals and rules.
+ *
+ * The triggers run for every interaction, so they must not query the
+ * configuration tables each time.  Each backend loads a tenant's merged
+ * configuration (its own rows over tenant 0's) on first use and keeps it
+ * until a configuration table changes: the tables' statement triggers call
+ * followup_config_changed(), which queues a relcache invalidation that every
+ * backend receives at commit, as pg_cron does for cron.job.
+ *
+ * The cache is only reset at the start of get_tenant_config(), so pointers a
+ * caller holds stay valid until its next call.
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "cadence.h"
+#include "config_cache.h"
+
+PG_FUNCTION_INFO_V1(followup_config_changed);
+
+static MemoryContext CacheCxt = NULL;
+static HTAB *tenants = NULL;
+static bool cache_valid = false;
+static bool enums_loaded = false;
+static EnumOids enum_oids;
+static Oid	config_relids[4];
+
+static const char *const lead_state_names[LS_COUNT] = {
+	"new", "hot", "warm", "thinking", "installment_rejected", "recycle", "won", "lost"
+};
+
+const char *
+lead_state_name(int state)
+{
+	return state >= 0 && state < LS_COUNT ? lead_state_names[state] : "(none)";
+}
+
+static void
+config_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid)
+	{
+		cache_valid = false;
+		return;
+	}
+	for (int i = 0; i < (int) lengthof(config_relids); i++)
+		if (config_relids[i] == relid)
+			cache_valid = false;
+}
+
+void
+config_cache_init(void)
+{
+	CacheRegisterRelcacheCallback(config_relcache_callback, (Datum) 0);
+}
+
+Datum
+followup_config_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("followup_config_changed() must be called as a trigger")));
+	CacheInvalidateRelcache(trigdata->tg_relation);
+	PG_RETURN_POINTER(NULL);
+}
+
+static void
+reset_cache(void)
+{
+	HASHCTL		ctl;
+
+	if (CacheCxt == NULL)
+		CacheCxt = AllocSetContextCreate(CacheMemoryContext, "followup config cache",
+										 ALLOCSET_DEFAULT_SIZES);
+	else
+		MemoryContextReset(CacheCxt);
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(TenantConfig);
+	ctl.hcxt = CacheCxt;
+	tenants = hash_create("followup tenants", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	enums_loaded = false;
+	cache_valid = true;
+}
+
+static Oid
+config_relid(const char *name)
+{
+	Oid			nsp = get_namespace_oid("followup", false);
+	Oid			relid = get_relname_relid(name, nsp);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table followup.%s does not exist", name),
+				 errhint("The followup extension may be damaged; reinstall it.")));
+	return relid;
+}
+
+static void
+load_enum_oids(void)
+{
+	static const char *const sql =
+		"SELECT CASE e.enumtypid WHEN 'followup.lead_state'::regtype THEN 1"
+		" WHEN 'followup.next_action'::regtype THEN 2 ELSE 3 END, e.oid,"
+		" (rank() OVER (PARTITION BY e.enumtypid ORDER BY e.enumsortorder))::int4 - 1,"
+		" e.enumtypid"
+		" FROM pg_catalog.pg_enum e"
+		" WHERE e.enumtypid IN ('followup.lead_state'::regtype,"
+		" 'followup.next_action'::regtype, 'followup.task_status'::regtype)";
+
+	if (SPI_execute(sql, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read followup's enum labels");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int			type = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		Oid			oid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+		int			pos = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
+
+		Oid			typid = DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull));
+
+		if (type == 1 && pos < LS_COUNT)
+		{
+			enum_oids.lead_state_type = typid;
+			enum_oids.lead_state[pos] = oid;
+		}
+		else if (type == 2 && pos < NA_COUNT)
+		{
+			enum_oids.next_action_type = typid;
+			enum_oids.next_action[pos] = oid;
+		}
+		else if (type == 3 && pos < TS_COUNT)
+			enum_oids.task_status[pos] = oid;
+	}
+	config_relids[0] = config_relid("policy");
+	config_relids[1] = config_relid("step");
+	config_relids[2] = config_relid("signal");
+	config_relids[3] = config_relid("rule");
+	enums_loaded = true;
+}
+
+static void
+ensure_cache(void)
+{
+	if (!cache_valid || tenants == NULL)
+		reset_cache();
+	if (!enums_loaded)
+	{
+		SPI_connect();
+		load_enum_oids();
+		SPI_finish();
+	}
+}
+
+const EnumOids *
+get_enum_oids(void)
+{
+	ensure_cache();
+	return &enum_oids;
+}
+
+int
+lead_state_from_oid(Oid oid)
+{
+	if (!enums_loaded)
+		ensure_cache();
+	for (int i = 0; i < LS_COUNT; i++)
+		if (enum_oids.lead_state[i] == oid)
+			return i;
+	elog(ERROR, "unknown followup.lead_state label %u", oid);
+	return -1;					/* keep compiler quiet */
+}
+
+int
+next_action_from_oid(Oid oid)
+{
+	if (!enums_loaded)
+		ensure_cache();
+	for (int i = 0; i < NA_COUNT; i++)
+		if (enum_oids.next_action[i] == oid)
+			return i;
+	elog(ERROR, "unknown followup.next_action label %u", oid);
+	return -1;					/* keep compiler quiet */
+}
+
+static RuleEffect
+parse_effect(const char *s)
+{
+	static const char *const names[] = {"restart", "respond", "touch", "next_plan_b", "close", "none"};
+
+	for (int i = 0; i < (int) lengthof(names); i++)
+		if (strcmp(s, names[i]) == 0)
+			return (RuleEffect) i;
+	elog(ERROR, "unknown rule effect \"%s\"", s);	/* the CHECK forbids it */
+	return EFFECT_NONE;
+}
+
+/* Run one of the loading queries with the tenant as $1. */
+static void
+run_tenant_query(const char *sql, int64 tenant_id)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(tenant_id)};
+
+	if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not load followup configuration");
+}
+
+static char *
+cache_text(HeapTuple tup, TupleDesc desc, int col)
+{
+	char	   *s = SPI_getvalue(tup, desc, col);
+
+	return s ? MemoryContextStrdup(CacheCxt, s) : NULL;
+}
+
+static void
+load_policies(TenantConfig *cfg)
+{
+	run_tenant_query("SELECT DISTINCT ON (state) state, cadence, reply_within, close_after,"
+					 " on_exhausted, escalate_after, escalate_to, work_days, work_start,"
+					 " work_end, timezone"
+					 " FROM followup.policy WHERE tenant_id IN ($1, 0)"
+					 " ORDER BY state, tenant_id DESC", cfg->tenant_id);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int			state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull)));
+		Policy	   *p = &cfg->policy[state];
+		ArrayType  *days;
+		Datum	   *elems;
+		int			n;
+
+		p->present = true;
+		cadence_to_core(DatumGetCadenceP(SPI_getbinval(tup, desc, 2, &isnull)), &p->cadence);
+		p->reply_within = *DatumGetIntervalP(SPI_getbinval(tup, desc, 3, &isnull));
+		p->close_after = *DatumGetIntervalP(SPI_getbinval(tup, desc, 4, &isnull));
+		p->on_exhausted = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 5, &isnull)));
+		p->escalate_after = *DatumGetIntervalP(SPI_getbinval(tup, desc, 6, &isnull));
+		p->escalate_to = cache_text(tup, desc, 7);
+		days = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 8, &isnull));
+		deconstruct_array(days, INT4OID, 4, true, TYPALIGN_INT, &elems, NULL, &n);
+		p->work_days = 0;
+		for (int d = 0; d < n; d++)
+			p->work_days |= (uint8) (1 << DatumGetInt32(elems[d]));
+		p->work_start = DatumGetTimeADT(SPI_getbinval(tup, desc, 9, &isnull));
+		p->work_end = DatumGetTimeADT(SPI_getbinval(tup, desc, 10, &isnull));
+		p->timezone = cache_text(tup, desc, 11);
+		p->tz = pg_tzset(p->timezone);
+		if (p->tz == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("time zone \"%s\" of the %s policy is not recognized",
+							p->timezone, lead_state_name(state))));
+	}
+}
+
+static void
+load_steps(TenantConfig *cfg)
+{
+	run_tenant_query("SELECT s.state, s.step_no, s.channel, s.purpose, s.action_code, s.template"
+					 " FROM followup.step s"
+					 " WHERE s.tenant_id = $1 OR (s.tenant_id = 0 AND NOT EXISTS"
+					 "  (SELECT 1 FROM followup.step o WHERE o.tenant_id = $1 AND o.state = s.state))"
+					 " ORDER BY s.state, s.step_no", cfg->tenant_id);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int			state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull)));
+		StateSteps *ss = &cfg->steps[state];
+		Step	   *s;
+
+		if (ss->steps == NULL)
+			ss->steps = MemoryContextAllocZero(CacheCxt, sizeof(Step) * SPI_processed);
+		s = &ss->steps[ss->count++];
+		s->step_no = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+		s->channel = cache_text(tup, desc, 3);
+		s->purpose = cache_text(tup, desc, 4);
+		s->action_code = cache_text(tup, desc, 5);
+		s->template = cache_text(tup, desc, 6);
+	}
+}
+
+static void
+load_kinds(TenantConfig *cfg)
+{
+	HASHCTL		ctl;
+	KindEntry  *entry = NULL;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = KIND_MAXLEN;
+	ctl.entrysize = sizeof(KindEntry);
+	ctl.hcxt = CacheCxt;
+	cfg->kinds = hash_create("followup kinds", 32, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+
+	run_tenant_query("SELECT DISTINCT ON (kind) kind, direction, weight FROM followup.signal"
+					 " WHERE tenant_id IN ($1, 0) ORDER BY kind, tenant_id DESC", cfg->tenant_id);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *kind = SPI_getvalue(tup, desc, 1);
+		char	   *direction = SPI_getvalue(tup, desc, 2);
+		bool		isnull;
+
+		entry = hash_search(cfg->kinds, kind, HASH_ENTER, NULL);
+		entry->direction = strcmp(direction, "inbound") == 0 ? DIR_INBOUND :
+			strcmp(direction, "outbound") == 0 ? DIR_OUTBOUND : DIR_SYSTEM;
+		entry->weight = DatumGetFloat4(SPI_getbinval(tup, desc, 3, &isnull));
+		entry->nrules = 0;
+		entry->rules = NULL;
+	}
+
+	run_tenant_query("SELECT r.kind, r.rule_id, r.from_state, r.to_state, r.effect, r.due_in,"
+					 " r.min_momentum, r.close_reason, count(*) OVER (PARTITION BY r.kind)"
+					 " FROM followup.rule r"
+					 " WHERE r.tenant_id = $1 OR (r.tenant_id = 0 AND NOT EXISTS"
+					 "  (SELECT 1 FROM followup.rule o WHERE o.tenant_id = $1 AND o.kind = r.kind))"
+					 " ORDER BY r.kind, r.priority, r.rule_id", cfg->tenant_id);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *kind = SPI_getvalue(tup, desc, 1);
+		bool		isnull;
+		Datum		d;
+		Rule	   *r;
+
+		entry = hash_search(cfg->kinds, kind, HASH_FIND, NULL);
+		if (entry == NULL)
+			continue;			/* a rule for a kind that is not a signal never fires */
+		if (entry->rules == NULL)
+			entry->rules = MemoryContextAllocZero(CacheCxt, sizeof(Rule) *
+												  DatumGetInt64(SPI_getbinval(tup, desc, 9, &isnull)));
+		r = &entry->rules[entry->nrules++];
+		r->rule_id = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+		d = SPI_getbinval(tup, desc, 3, &isnull);
+		r->from_state = isnull ? -1 : lead_state_from_oid(DatumGetObjectId(d));
+		d = SPI_getbinval(tup, desc, 4, &isnull);
+		r->to_state = isnull ? -1 : lead_state_from_oid(DatumGetObjectId(d));
+		r->effect = parse_effect(SPI_getvalue(tup, desc, 5));
+		d = SPI_getbinval(tup, desc, 6, &isnull);
+		r->has_due_in = !isnull;
+		if (!isnull)
+			r->due_in = *DatumGetIntervalP(d);
+		d = SPI_getbinval(tup, desc, 7, &isnull);
+		r->has_min_momentum = !isnull;
+		if (!isnull)
+			r->min_momentum = DatumGetFloat4(d);
+		r->close_reason = cache_text(tup, desc, 8);
+	}
+}
+
+TenantConfig *
+get_tenant_config(int64 tenant_id)
+{
+	TenantConfig *cfg;
+	bool		found;
+
+	ensure_cache();
+	cfg = hash_search(tenants, &tenant_id, HASH_ENTER, &found);
+	if (found)
+		return cfg;
+
+	PG_TRY();
+	{
+		memset(((char *) cfg) + sizeof(int64), 0, sizeof(TenantConfig) - sizeof(int64));
+		SPI_connect();
+		load_policies(cfg);
+		load_steps(cfg);
+		load_kinds(cfg);
+		SPI_finish();
+	}
+	PG_CATCH();
+	{
+		/* never leave a half-loaded tenant behind */
+		cache_valid = false;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return cfg;
+}
+
+const KindEntry *
+find_kind(TenantConfig *cfg, const char *kind)
+{
+	char		key[KIND_MAXLEN];
+
+	if (strlen(kind) >= KIND_MAXLEN)
+		return NULL;
+	memset(key, 0, sizeof(key));
+	strcpy(key, kind);
+	return hash_search(cfg->kinds, key, HASH_FIND, NULL);
+}
+
+const Step *
+find_step(const TenantConfig *cfg, int state, int step_no)
+{
+	const StateSteps *ss = &cfg->steps[state];
+
+	for (int i = 0; i < ss->count; i++)
+		if (ss->steps[i].step_no == step_no)
+			return &ss->steps[i];
+	return NULL;
+}

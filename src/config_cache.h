@@ -1,0 +1,128 @@
+/*
+ * config_cache.h - per-backend cache of policies, steps, signals and rules.
+ */
+#ifndef FOLLOWUP_CONFIG_CACHE_H
+#define FOLLOWUP_CONFIG_CACHE_H
+
+#include "postgres.h"
+
+#include "core/cadence.h"
+#include "datatype/timestamp.h"
+#include "pgtime.h"
+#include "utils/date.h"
+#include "utils/hsearch.h"
+
+/* The enums' labels, in their SQL order; -1 stands for NULL. */
+typedef enum LeadState
+{
+	LS_NEW, LS_HOT, LS_WARM, LS_THINKING, LS_INSTALLMENT_REJECTED, LS_RECYCLE,
+	LS_WON, LS_LOST, LS_COUNT
+} LeadState;
+
+typedef enum NextAction
+{
+	NA_REPLY, NA_FOLLOWUP, NA_PLAN_B, NA_REACTIVATE, NA_CLOSE, NA_COUNT
+} NextAction;
+
+typedef enum TaskStatus
+{
+	TS_OPEN, TS_CLAIMED, TS_DONE, TS_SUPERSEDED, TS_COUNT
+} TaskStatus;
+
+typedef enum RuleEffect
+{
+	EFFECT_RESTART, EFFECT_RESPOND, EFFECT_TOUCH, EFFECT_NEXT_PLAN_B,
+	EFFECT_CLOSE, EFFECT_NONE
+} RuleEffect;
+
+typedef enum SignalDirection
+{
+	DIR_INBOUND, DIR_OUTBOUND, DIR_SYSTEM
+} SignalDirection;
+
+#define STATE_IS_TERMINAL(s)	((s) == LS_WON || (s) == LS_LOST)
+
+typedef struct Policy
+{
+	bool		present;
+	fu_cadence	cadence;
+	Interval	reply_within;
+	Interval	close_after;
+	Interval	escalate_after;
+	int			on_exhausted;
+	char	   *escalate_to;
+	uint8		work_days;		/* bit d set: ISO day d is a working day */
+	TimeADT		work_start;
+	TimeADT		work_end;
+	char	   *timezone;
+	pg_tz	   *tz;
+} Policy;
+
+typedef struct Step
+{
+	int			step_no;
+	char	   *channel;
+	char	   *purpose;
+	char	   *action_code;
+	char	   *template;
+} Step;
+
+typedef struct StateSteps
+{
+	int			count;
+	Step	   *steps;			/* ordered by step_no */
+} StateSteps;
+
+typedef struct Rule
+{
+	int64		rule_id;
+	int			from_state;		/* -1 = any */
+	int			to_state;		/* -1 = keep */
+	RuleEffect	effect;
+	bool		has_due_in;
+	Interval	due_in;
+	bool		has_min_momentum;
+	float4		min_momentum;
+	char	   *close_reason;
+} Rule;
+
+#define KIND_MAXLEN 64
+
+/* One interaction kind: its signal and its rules, overrides applied. */
+typedef struct KindEntry
+{
+	char		kind[KIND_MAXLEN];	/* hash key */
+	SignalDirection direction;
+	float4		weight;
+	int			nrules;
+	Rule	   *rules;			/* in the order they are tried */
+} KindEntry;
+
+typedef struct TenantConfig
+{
+	int64		tenant_id;		/* hash key */
+	Policy		policy[LS_COUNT];
+	StateSteps	steps[LS_COUNT];
+	HTAB	   *kinds;
+} TenantConfig;
+
+/* The OIDs of the enums' labels in this database. */
+typedef struct EnumOids
+{
+	Oid			lead_state_type;
+	Oid			next_action_type;
+	Oid			lead_state[LS_COUNT];
+	Oid			next_action[NA_COUNT];
+	Oid			task_status[TS_COUNT];
+} EnumOids;
+
+extern TenantConfig *get_tenant_config(int64 tenant_id);
+extern const EnumOids *get_enum_oids(void);
+extern int	lead_state_from_oid(Oid oid);
+extern int	next_action_from_oid(Oid oid);
+extern const KindEntry *find_kind(TenantConfig *cfg, const char *kind);
+extern const Step *find_step(const TenantConfig *cfg, int state, int step_no);
+extern const char *lead_state_name(int state);
+extern void config_cache_init(void);
+
+#endif							/* FOLLOWUP_CONFIG_CACHE_H */

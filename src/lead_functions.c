@@ -1,0 +1,176 @@
+/*
+ * lead_functions.c - questions a CRM asks about one lead:
+ * followup.momentum(lead_id, as_of) and followup.preview(lead_id).
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+#include "core/decay.h"
+#include "followup.h"
+#include "planner.h"
+#include "render.h"
+#include "triggers.h"
+
+PG_FUNCTION_INFO_V1(followup_momentum);
+PG_FUNCTION_INFO_V1(followup_preview);
+
+static void
+lead_not_found(int64 lead_id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("lead " INT64_FORMAT " does not exist in tenant " INT64_FORMAT,
+					lead_id, followup_current_tenant_id()),
+			 errhint("Set followup.tenant_id to the lead's tenant.")));
+}
+
+Datum
+followup_momentum(PG_FUNCTION_ARGS)
+{
+	int64		lead_id = PG_GETARG_INT64(0);
+	TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(1);
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		args[2] = {Int64GetDatum(followup_current_tenant_id()), Int64GetDatum(lead_id)};
+	bool		isnull;
+	double		m;
+	Datum		at;
+
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT momentum, momentum_at FROM followup.lead"
+							  " WHERE tenant_id = $1 AND lead_id = $2",
+							  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read lead " INT64_FORMAT, lead_id);
+	if (SPI_processed == 0)
+		lead_not_found(lead_id);
+	m = DatumGetFloat4(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	at = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	if (!isnull)
+		m = fu_decay(m, (double) (as_of - DatumGetTimestampTz(at)) / USECS_PER_SEC,
+					 followup_half_life_seconds());
+	SPI_finish();
+	PG_RETURN_FLOAT4((float4) m);
+}
+
+/*
+ * The touches still planned if the silence continues: the lead's stored
+ * plan, then each later one as if every touch were made when due, up to
+ * the close.
+ */
+Datum
+followup_preview(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int64		lead_id = PG_GETARG_INT64(0);
+	int64		tenant_id = followup_current_tenant_id();
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		args[2] = {Int64GetDatum(tenant_id), Int64GetDatum(lead_id)};
+	TenantConfig *cfg;
+	const EnumOids *oids;
+	LeadRow		lead;
+	Jsonb	   *vars;
+	bool		isnull;
+	Rule		touch_rule;
+	KindEntry	touch;
+	TupleDesc	desc;
+	HeapTuple	tup;
+
+	InitMaterializedSRF(fcinfo, 0);
+	cfg = get_tenant_config(tenant_id);
+	oids = get_enum_oids();
+
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT state, anchor_at, touches, plan_b_step, next_action,"
+							  " next_followup_at, timezone, last_outbound_at,"
+							  " jsonb_build_object('lead_id', lead_id, 'external_ref', external_ref,"
+							  "   'owner', owner, 'state', state) || attrs"
+							  " FROM followup.lead WHERE tenant_id = $1 AND lead_id = $2",
+							  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read lead " INT64_FORMAT, lead_id);
+	if (SPI_processed == 0)
+		lead_not_found(lead_id);
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	memset(&lead, 0, sizeof(lead));
+	lead.tenant_id = tenant_id;
+	lead.lead_id = lead_id;
+	lead.state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull)));
+	lead.anchor_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull));
+	lead.touches = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
+	lead.plan_b_step = DatumGetInt32(SPI_getbinval(tup, desc, 4, &isnull));
+	if (isnull)
+		lead.plan_b_step = 0;
+	lead.next_action = -1;
+	{
+		Datum		d = SPI_getbinval(tup, desc, 5, &isnull);
+
+		if (!isnull)
+			lead.next_action = next_action_from_oid(DatumGetObjectId(d));
+		d = SPI_getbinval(tup, desc, 6, &isnull);
+		lead.next_followup_at = isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
+		d = SPI_getbinval(tup, desc, 7, &isnull);
+		lead.timezone = isnull ? NULL : SPI_getvalue(tup, desc, 7);
+		d = SPI_getbinval(tup, desc, 8, &isnull);
+		lead.last_outbound_at = isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
+		vars = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 9, &isnull));
+	}
+	lead.last_event_at = DT_NOBEGIN;
+	lead.last_inbound_at = DT_NOBEGIN;
+	lead.momentum_at = DT_NOBEGIN;
+
+	/* a touch made exactly when due, as the silence goes on */
+	memset(&touch_rule, 0, sizeof(touch_rule));
+	touch_rule.from_state = touch_rule.to_state = -1;
+	touch_rule.effect = EFFECT_TOUCH;
+	memset(&touch, 0, sizeof(touch));
+	touch.direction = DIR_OUTBOUND;
+	touch.nrules = 1;
+	touch.rules = &touch_rule;
+
+	for (int row = 0; row < 2 * FU_CADENCE_MAX_STEPS + 2 && lead.next_action >= 0; row++)
+	{
+		Datum		values[8];
+		bool		nulls[8] = {false, false, false, true, true, true, true, true};
+		int			step_no = lead.next_action == NA_REPLY || lead.next_action == NA_CLOSE ?
+			0 : lead.state == LS_INSTALLMENT_REJECTED ? lead.plan_b_step : lead.touches + 1;
+		const Step *step = step_no > 0 ? find_step(cfg, lead.state, step_no) : NULL;
+		ApplyResult res;
+
+		values[0] = Int32GetDatum(step_no);
+		nulls[0] = step_no == 0;
+		values[1] = ObjectIdGetDatum(oids->next_action[lead.next_action]);
+		values[2] = TimestampTzGetDatum(lead.next_followup_at);
+		if (step != NULL)
+		{
+			fu_render_error err;
+			char	   *message = render_template(step->template, vars, &err);
+
+			values[3] = CStringGetTextDatum(step->channel);
+			values[4] = CStringGetTextDatum(step->purpose);
+			values[5] = CStringGetTextDatum(step->action_code);
+			nulls[3] = nulls[4] = nulls[5] = false;
+			if (message != NULL)
+			{
+				values[6] = CStringGetTextDatum(message);
+				nulls[6] = false;
+			}
+			else
+			{
+				values[7] = CStringGetTextDatum(err.message);
+				nulls[7] = false;
+			}
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+
+		if (lead.next_action == NA_CLOSE)
+			break;
+		apply_interaction(cfg, &lead, &touch, lead.next_followup_at, &res);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}

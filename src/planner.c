@@ -1,0 +1,282 @@
+/*
+ * planner.c - the one planner both triggers use: given a lead, what is its
+ * next action and when is it due.
+ *
+ * Awaiting our reply: reply, due reply_owed_since + reply_within.  Else, while
+ * touches remain in the state's cadence (and Plan B options in
+ * installment_rejected): the next touch, due at
+ *     max(anchor + offset[k+1], last touch + (offset[k+1] - offset[k]))
+ * so that a punctual operator stays on schedule and a late one never makes
+ * two touches back to back.  Else: close, due last touch + close_after.
+ * Every due time is then moved forward into the policy's working window.
+ * Days are calendar days in the lead's time zone (the policy's when the lead
+ * has none), so "3d" is "same time of day, three days later" across DST.
+ *
+ * Times come only from the arguments, never from the clock, so history can
+ * be replayed.
+ */
+#include "postgres.h"
+
+#include "funcapi.h"
+#include "pgtime.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
+
+#include "followup.h"
+#include "planner.h"
+
+PG_FUNCTION_INFO_V1(followup_plan_next_touch);
+
+pg_tz *
+plan_zone(const Policy *policy, const char *lead_timezone)
+{
+	if (lead_timezone != NULL)
+	{
+		pg_tz	   *tz = pg_tzset(lead_timezone);
+
+		if (tz != NULL)
+			return tz;
+	}
+	return policy->tz;
+}
+
+static void
+to_local(TimestampTz t, pg_tz *tz, struct pg_tm *tm, fsec_t *fsec)
+{
+	int			tzoff;
+
+	if (timestamp2tm(t, &tzoff, tm, fsec, NULL, tz) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+}
+
+static TimestampTz
+from_local(struct pg_tm *tm, fsec_t fsec, pg_tz *tz)
+{
+	int			tzoff = DetermineTimeZoneOffset(tm, tz);
+	TimestampTz result;
+
+	if (tm2timestamp(tm, fsec, &tzoff, &result) != 0 || !IS_VALID_TIMESTAMP(result))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	return result;
+}
+
+/*
+ * t + months + days + usecs, months and days on the calendar of tz, as
+ * timestamptz + interval does in the session's zone.
+ */
+TimestampTz
+add_in_zone(TimestampTz t, int32 months, int32 days, int64 usecs, pg_tz *tz)
+{
+	if (months != 0 || days != 0)
+	{
+		struct pg_tm tm;
+		fsec_t		fsec;
+		int			julian;
+
+		to_local(t, tz, &tm, &fsec);
+		if (months != 0)
+		{
+			int			m = tm.tm_year * 12 + (tm.tm_mon - 1) + months;
+
+			tm.tm_year = m / 12;
+			tm.tm_mon = m % 12 + 1;
+			if (tm.tm_mday > day_tab[isleap(tm.tm_year)][tm.tm_mon - 1])
+				tm.tm_mday = day_tab[isleap(tm.tm_year)][tm.tm_mon - 1];
+		}
+		julian = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) + days;
+		j2date(julian, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+		t = from_local(&tm, fsec, tz);
+	}
+	if (pg_add_s64_overflow(t, usecs, &t) || !IS_VALID_TIMESTAMP(t))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	return t;
+}
+
+static TimestampTz
+add_interval(TimestampTz t, const Interval *iv, pg_tz *tz)
+{
+	return add_in_zone(t, iv->month, iv->day, iv->time, tz);
+}
+
+/* Local midnight of julian day j, plus time of day tod. */
+static TimestampTz
+local_at(int julian, TimeADT tod, pg_tz *tz)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	memset(&tm, 0, sizeof(tm));
+	j2date(julian, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+	time2tm(tod, &tm, &fsec);
+	return from_local(&tm, fsec, tz);
+}
+
+/*
+ * The first moment at or after t inside the working window: a working day
+ * (ISO day in work_days) between work_start and work_end, local time.
+ */
+TimestampTz
+into_working_window(TimestampTz t, const Policy *policy, pg_tz *tz)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			julian;
+	TimeADT		tod;
+
+	if (policy->work_days == 0xFE && policy->work_start == 0 &&
+		policy->work_end >= USECS_PER_DAY)
+		return t;				/* every day, all day */
+
+	to_local(t, tz, &tm, &fsec);
+	julian = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday);
+	tod = ((((int64) tm.tm_hour * MINS_PER_HOUR) + tm.tm_min) * SECS_PER_MINUTE + tm.tm_sec) * USECS_PER_SEC + fsec;
+
+	for (int d = 0; d <= 7; d++)
+	{
+		int			dow = j2day(julian + d);	/* 0 = Sunday */
+		int			iso = dow == 0 ? 7 : dow;
+
+		if (!(policy->work_days & (1 << iso)))
+			continue;
+		if (d > 0 || tod < policy->work_start)
+			return local_at(julian + d, policy->work_start, tz);
+		if (tod < policy->work_end)
+			return t;
+	}
+	/* work_days is never empty, so some day within a week qualifies */
+	elog(ERROR, "working window has no working day");
+	return t;
+}
+
+static const fu_offset zero_offset = {0, 0};
+
+void
+plan_next_touch(const TenantConfig *cfg, const PlanInput *in, PlanResult *out)
+{
+	const Policy *policy;
+	pg_tz	   *tz;
+	TimestampTz last_touch;
+	int			k = Max(in->touches, 0);	/* a CHECK rejects negatives later */
+
+	out->action = -1;
+	out->due_at = DT_NOBEGIN;
+	out->step_no = 0;
+	if (STATE_IS_TERMINAL(in->state))
+		return;
+	policy = &cfg->policy[in->state];
+	if (!policy->present)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("no follow-up policy for state \"%s\" in tenant " INT64_FORMAT,
+						lead_state_name(in->state), cfg->tenant_id),
+				 errhint("Insert a row into followup.policy for the state, for this tenant or for tenant 0.")));
+	tz = plan_zone(policy, in->timezone);
+
+	if (in->reply_owed)
+	{
+		out->action = NA_REPLY;
+		out->due_at = into_working_window(add_interval(in->reply_owed_since,
+													   &policy->reply_within, tz),
+										  policy, tz);
+		return;
+	}
+
+	last_touch = in->anchor_at;
+	if (k > 0 && !TS_IS_NULL(in->last_outbound_at) && in->last_outbound_at > in->anchor_at)
+		last_touch = in->last_outbound_at;
+
+	if (k < policy->cadence.nsteps &&
+		(in->state != LS_INSTALLMENT_REJECTED ||
+		 find_step(cfg, in->state, in->plan_b_step) != NULL))
+	{
+		const fu_offset *next = &policy->cadence.step[k];
+		const fu_offset *prev = k > 0 ? &policy->cadence.step[k - 1] : &zero_offset;
+		TimestampTz on_schedule = add_in_zone(in->anchor_at, 0, next->days, next->usecs, tz);
+		TimestampTz after_last = add_in_zone(last_touch, 0, next->days - prev->days,
+											 next->usecs - prev->usecs, tz);
+
+		out->action = in->state == LS_INSTALLMENT_REJECTED ? NA_PLAN_B :
+			in->state == LS_RECYCLE ? NA_REACTIVATE : NA_FOLLOWUP;
+		out->step_no = k + 1;
+		out->due_at = into_working_window(Max(on_schedule, after_last), policy, tz);
+		return;
+	}
+
+	out->action = NA_CLOSE;
+	out->due_at = into_working_window(add_interval(last_touch, &policy->close_after, tz),
+									  policy, tz);
+}
+
+/* A touch due at a fixed time (a rule's due_in), inside the working window. */
+TimestampTz
+plan_due_hint(const TenantConfig *cfg, const PlanInput *in, TimestampTz at)
+{
+	const Policy *policy = &cfg->policy[in->state];
+
+	return into_working_window(at, policy, plan_zone(policy, in->timezone));
+}
+
+/*
+ * followup.plan_next_touch(state, anchor_at, touches, plan_b_step,
+ *     last_outbound_at, reply_owed_since, timezone)
+ *     -> (next_action, due_at, step_no)
+ *
+ * The planner alone, for tests and for CRMs that want to ask "what if".
+ */
+Datum
+followup_plan_next_touch(PG_FUNCTION_ARGS)
+{
+	TenantConfig *cfg;
+	const EnumOids *oids;
+	PlanInput	in;
+	PlanResult	out;
+	TupleDesc	desc;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("state, anchor_at and touches must not be null")));
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	cfg = get_tenant_config(followup_current_tenant_id());
+	oids = get_enum_oids();
+	in.state = lead_state_from_oid(PG_GETARG_OID(0));
+	in.anchor_at = PG_GETARG_TIMESTAMPTZ(1);
+	in.touches = PG_GETARG_INT32(2);
+	in.plan_b_step = PG_ARGISNULL(3) ? 1 : PG_GETARG_INT32(3);
+	in.last_outbound_at = PG_ARGISNULL(4) ? DT_NOBEGIN : PG_GETARG_TIMESTAMPTZ(4);
+	in.reply_owed = !PG_ARGISNULL(5);
+	in.reply_owed_since = in.reply_owed ? PG_GETARG_TIMESTAMPTZ(5) : DT_NOBEGIN;
+	in.timezone = PG_ARGISNULL(6) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(6));
+	if (in.touches < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("touches must not be negative: %d", in.touches)));
+	if (in.timezone != NULL && pg_tzset(in.timezone) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time zone \"%s\" not recognized", in.timezone)));
+
+	plan_next_touch(cfg, &in, &out);
+	if (out.action < 0)
+		nulls[0] = nulls[1] = nulls[2] = true;
+	else
+	{
+		values[0] = ObjectIdGetDatum(oids->next_action[out.action]);
+		values[1] = TimestampTzGetDatum(out.due_at);
+		values[2] = Int32GetDatum(out.step_no);
+		nulls[2] = out.step_no == 0;
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}

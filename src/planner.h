@@ -1,0 +1,41 @@
+/*
+ * planner.h - what a lead needs next, and when.
+ */
+#ifndef FOLLOWUP_PLANNER_H
+#define FOLLOWUP_PLANNER_H
+
+#include "config_cache.h"
+
+/* The lead as the planner sees it; -1 / 0 / DT_NOBEGIN stand for NULL. */
+typedef struct PlanInput
+{
+	int			state;
+	TimestampTz anchor_at;
+	int			touches;
+	int			plan_b_step;	/* 0 outside installment_rejected */
+	TimestampTz last_outbound_at;	/* DT_NOBEGIN when none */
+	bool		reply_owed;		/* we owe the customer an answer */
+	TimestampTz reply_owed_since;
+	const char *timezone;		/* the lead's; NULL = the policy's */
+} PlanInput;
+
+typedef struct PlanResult
+{
+	int			action;			/* NextAction, or -1 for none */
+	TimestampTz due_at;
+	int			step_no;		/* touch number the action is (1-based), 0 for close/reply */
+} PlanResult;
+
+#define TS_IS_NULL(t)	((t) == DT_NOBEGIN)
+
+extern void plan_next_touch(const TenantConfig *cfg, const PlanInput *in,
+							PlanResult *out);
+extern TimestampTz plan_due_hint(const TenantConfig *cfg, const PlanInput *in,
+								 TimestampTz at);
+extern pg_tz *plan_zone(const Policy *policy, const char *lead_timezone);
+extern TimestampTz add_in_zone(TimestampTz t, int32 months, int32 days,
+							   int64 usecs, pg_tz *tz);
+extern TimestampTz into_working_window(TimestampTz t, const Policy *policy,
+									   pg_tz *tz);
+
+#endif							/* FOLLOWUP_PLANNER_H */

@@ -1,0 +1,265 @@
+/*
+ * statement_batch.c - interactions of one statement applied in time order.
+ *
+ * A row trigger sees the rows of an INSERT ... SELECT or a COPY in the order
+ * they arrive, so a lead's older interaction that follows a newer one would
+ * look late and be ignored.  To end in the same state as inserting them one
+ * by one in occurred_at order, the row trigger notes, per lead, the lead as
+ * it was before the statement and the statement's interaction ids.  When a
+ * row is late only because of rows of the same statement, the lead is
+ * marked, and the AFTER STATEMENT trigger replays its rows from the saved
+ * lead in (occurred_at, interaction_id) order, re-stamping them.  Statements
+ * whose rows arrive in order pay one hash entry per lead.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "planner.h"
+
+#include "statement_batch.h"
+
+PG_FUNCTION_INFO_V1(followup_interaction_batch_begin);
+PG_FUNCTION_INFO_V1(followup_interaction_batch_end);
+
+typedef struct BatchKey
+{
+	int64		tenant_id;
+	int64		lead_id;
+} BatchKey;
+
+typedef struct BatchLead
+{
+	BatchKey	key;
+	LeadRow		before;			/* the lead before the statement's first row */
+	bool		needs_replay;
+	int			nids;
+	int			maxids;
+	int64	   *ids;
+} BatchLead;
+
+typedef struct Batch
+{
+	MemoryContext cxt;
+	HTAB	   *leads;
+	bool		any_replay;
+	int			nest_level;
+	struct Batch *outer;
+} Batch;
+
+static Batch *current_batch = NULL;
+static bool callbacks_registered = false;
+
+/* An aborted (sub)transaction leaves its batches behind: drop them. */
+static void
+drop_batches_above(int nest_level)
+{
+	while (current_batch != NULL && current_batch->nest_level >= nest_level)
+		current_batch = current_batch->outer;	/* memory goes with the transaction */
+}
+
+static void
+batch_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT ||
+		event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE)
+		current_batch = NULL;
+}
+
+static void
+batch_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		drop_batches_above(GetCurrentTransactionNestLevel());
+}
+
+Datum
+followup_interaction_batch_begin(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt;
+	Batch	   *batch;
+	HASHCTL		ctl;
+
+	if (!callbacks_registered)
+	{
+		RegisterXactCallback(batch_xact_callback, NULL);
+		RegisterSubXactCallback(batch_subxact_callback, NULL);
+		callbacks_registered = true;
+	}
+	cxt = AllocSetContextCreate(TopTransactionContext, "followup statement batch",
+								ALLOCSET_SMALL_SIZES);
+	batch = MemoryContextAllocZero(cxt, sizeof(Batch));
+	batch->cxt = cxt;
+	batch->nest_level = GetCurrentTransactionNestLevel();
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(BatchKey);
+	ctl.entrysize = sizeof(BatchLead);
+	ctl.hcxt = cxt;
+	batch->leads = hash_create("followup batch leads", 64, &ctl,
+							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	batch->outer = current_batch;
+	current_batch = batch;
+	PG_RETURN_POINTER(NULL);
+}
+
+static char *
+copy_string(MemoryContext cxt, const char *s)
+{
+	return s ? MemoryContextStrdup(cxt, s) : NULL;
+}
+
+void
+batch_note(const LeadRow *before, int64 interaction_id)
+{
+	BatchKey	key;
+	BatchLead  *entry;
+	bool		found;
+
+	if (current_batch == NULL)
+		return;
+	key.tenant_id = before->tenant_id;
+	key.lead_id = before->lead_id;
+	entry = hash_search(current_batch->leads, &key, HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->before = *before;
+		entry->before.timezone = copy_string(current_batch->cxt, before->timezone);
+		entry->before.closed_reason = copy_string(current_batch->cxt, before->closed_reason);
+		entry->needs_replay = false;
+		entry->nids = 0;
+		entry->maxids = 4;
+		entry->ids = MemoryContextAlloc(current_batch->cxt, sizeof(int64) * entry->maxids);
+	}
+	if (entry->nids == entry->maxids)
+	{
+		entry->maxids *= 2;
+		entry->ids = repalloc(entry->ids, sizeof(int64) * entry->maxids);
+	}
+	entry->ids[entry->nids++] = interaction_id;
+}
+
+bool
+batch_reorders(const LeadRow *lead, TimestampTz at)
+{
+	BatchKey	key;
+	BatchLead  *entry;
+
+	if (current_batch == NULL)
+		return false;
+	key.tenant_id = lead->tenant_id;
+	key.lead_id = lead->lead_id;
+	entry = hash_search(current_batch->leads, &key, HASH_FIND, NULL);
+	if (entry == NULL || entry->nids < 2)
+		return false;
+	if (!TS_IS_NULL(entry->before.last_event_at) && at < entry->before.last_event_at)
+		return false;			/* late even before this statement */
+	entry->needs_replay = true;
+	current_batch->any_replay = true;
+	return true;
+}
+
+static void
+replay_lead(BatchLead *entry)
+{
+	static SPIPlanPtr rows_plan = NULL;
+	static SPIPlanPtr stamp_plan = NULL;
+	TenantConfig *cfg = get_tenant_config(entry->key.tenant_id);
+	const EnumOids *oids = get_enum_oids();
+	LeadRow		lead = entry->before;
+	LeadRow		now;
+	Datum	   *elems;
+	Datum		args[7];
+	char		nulls[7];
+	SPITupleTable *rows;
+	uint64		nrows;
+
+	if (rows_plan == NULL)
+	{
+		Oid			types[2] = {INT8OID, INT8ARRAYOID};
+		Oid			stamp_types[7] = {INT8OID, INT8OID, oids->lead_state_type, INT4OID,
+		INT4OID, BOOLOID, INT8OID};
+
+		rows_plan = SPI_prepare("SELECT interaction_id, occurred_at, kind FROM followup.interaction"
+								" WHERE tenant_id = $1 AND interaction_id = ANY ($2)"
+								" ORDER BY occurred_at, interaction_id", 2, types);
+		stamp_plan = SPI_prepare("UPDATE followup.interaction SET state_at = $3, touches_at = $4,"
+								 " plan_b_step_at = $5, applied = $6, rule_id = $7"
+								 " WHERE tenant_id = $1 AND interaction_id = $2", 7, stamp_types);
+		if (rows_plan == NULL || stamp_plan == NULL)
+			elog(ERROR, "could not prepare the statement replay");
+		SPI_keepplan(rows_plan);
+		SPI_keepplan(stamp_plan);
+	}
+
+	if (!lock_lead(entry->key.tenant_id, entry->key.lead_id, &now))
+		return;					/* deleted by a later row's cascade: nothing to fix */
+
+	elems = palloc(sizeof(Datum) * entry->nids);
+	for (int i = 0; i < entry->nids; i++)
+		elems[i] = Int64GetDatum(entry->ids[i]);
+	args[0] = Int64GetDatum(entry->key.tenant_id);
+	args[1] = PointerGetDatum(construct_array(elems, entry->nids, INT8OID, 8, true, TYPALIGN_DOUBLE));
+	/* not read-only: the rows of this very statement must be visible */
+	if (SPI_execute_plan(rows_plan, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the statement's interactions");
+	rows = SPI_tuptable;
+	nrows = SPI_processed;
+
+	for (uint64 i = 0; i < nrows; i++)
+	{
+		bool		isnull;
+		int64		id = DatumGetInt64(SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull));
+		TimestampTz at = DatumGetTimestampTz(SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &isnull));
+		const KindEntry *kind = find_kind(cfg, SPI_getvalue(rows->vals[i], rows->tupdesc, 3));
+		ApplyResult res;
+
+		args[1] = Int64GetDatum(id);
+		args[2] = ObjectIdGetDatum(oids->lead_state[lead.state]);
+		args[3] = Int32GetDatum(lead.touches);
+		args[4] = Int32GetDatum(lead.plan_b_step);
+		memset(nulls, ' ', sizeof(nulls));
+		nulls[4] = lead.plan_b_step == 0 ? 'n' : ' ';
+		apply_interaction(cfg, &lead, kind, at, &res);
+		args[5] = BoolGetDatum(res.applied);
+		args[6] = res.rule ? Int64GetDatum(res.rule->rule_id) : (Datum) 0;
+		nulls[6] = res.rule ? ' ' : 'n';
+		if (SPI_execute_plan(stamp_plan, args, nulls, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not re-stamp interaction " INT64_FORMAT, id);
+	}
+
+	if (lead.next_action != now.next_action || lead.next_followup_at != now.next_followup_at)
+		supersede_open_task(lead.tenant_id, lead.lead_id);
+	update_lead(&lead);
+}
+
+Datum
+followup_interaction_batch_end(PG_FUNCTION_ARGS)
+{
+	Batch	   *batch = current_batch;
+
+	if (batch == NULL)
+		PG_RETURN_POINTER(NULL);
+	current_batch = batch->outer;
+	if (batch->any_replay)
+	{
+		HASH_SEQ_STATUS seq;
+		BatchLead  *entry;
+
+		SPI_connect();
+		hash_seq_init(&seq, batch->leads);
+		while ((entry = hash_seq_search(&seq)) != NULL)
+			if (entry->needs_replay)
+				replay_lead(entry);
+		SPI_finish();
+	}
+	MemoryContextDelete(batch->cxt);
+	PG_RETURN_POINTER(NULL);
+}

@@ -1,0 +1,729 @@
+/*
+ * triggers.c - the lead and interaction triggers: signal -> rule -> lead
+ * update -> plan, in the same transaction as the CRM's write.
+ *
+ * followup_lead_trigger (BEFORE INSERT OR UPDATE ON followup.lead) plans a
+ * new lead and re-plans one whose state, anchor, touches, Plan B step or time
+ * zone the CRM changed.  followup_interaction_trigger (BEFORE INSERT ON
+ * followup.interaction) locks the lead, stamps the interaction, applies the
+ * first matching rule, re-plans, fulfils or supersedes the lead's live task
+ * and writes the lead back with one UPDATE.
+ *
+ * Both use plan_next_touch() (planner.c) and the per-backend configuration
+ * cache (config_cache.c); SPI plans are prepared once per backend.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "core/decay.h"
+#include "followup.h"
+#include "planner.h"
+#include "statement_batch.h"
+#include "triggers.h"
+
+PG_FUNCTION_INFO_V1(followup_lead_trigger);
+PG_FUNCTION_INFO_V1(followup_interaction_trigger);
+
+/* Set while the interaction trigger writes the lead it has already planned. */
+static bool writing_planned_lead = false;
+
+/* ---------------------------------------------------------------------
+ * Column numbers, looked up once per relation rather than per row.
+ */
+typedef enum LeadCol
+{
+	LC_TENANT_ID, LC_LEAD_ID, LC_STATE, LC_STATE_SINCE, LC_ANCHOR_AT, LC_TOUCHES, LC_PLAN_B_STEP,
+	LC_NEXT_ACTION, LC_NEXT_FOLLOWUP_AT, LC_TIMEZONE, LC_LAST_INBOUND_AT,
+	LC_LAST_OUTBOUND_AT, LC_LAST_EVENT_AT, LC_MOMENTUM, LC_MOMENTUM_AT,
+	LC_DO_NOT_CONTACT, LC_CLOSED_REASON, LC_CREATED_AT, LC_UPDATED_AT, LC_COUNT
+} LeadCol;
+
+static const char *const lead_col_names[LC_COUNT] = {
+	"tenant_id", "lead_id", "state", "state_since", "anchor_at", "touches", "plan_b_step",
+	"next_action", "next_followup_at", "timezone", "last_inbound_at",
+	"last_outbound_at", "last_event_at", "momentum", "momentum_at",
+	"do_not_contact", "closed_reason", "created_at", "updated_at"
+};
+
+typedef enum InteractionCol
+{
+	IC_TENANT_ID, IC_INTERACTION_ID, IC_LEAD_ID, IC_OCCURRED_AT, IC_KIND, IC_OPERATOR, IC_TASK_ID,
+	IC_STATE_AT, IC_TOUCHES_AT, IC_PLAN_B_STEP_AT, IC_BY_RULE, IC_APPLIED,
+	IC_RULE_ID, IC_COUNT
+} InteractionCol;
+
+static const char *const interaction_col_names[IC_COUNT] = {
+	"tenant_id", "interaction_id", "lead_id", "occurred_at", "kind", "operator", "task_id",
+	"state_at", "touches_at", "plan_b_step_at", "by_rule", "applied", "rule_id"
+};
+
+typedef struct ColumnMap
+{
+	Oid			relid;
+	int			natts;
+	int			attnum[32];
+} ColumnMap;
+
+static const int *
+column_map(ColumnMap *map, Relation rel, const char *const *names, int n)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	if (map->relid != RelationGetRelid(rel) || map->natts != desc->natts)
+	{
+		for (int i = 0; i < n; i++)
+		{
+			map->attnum[i] = SPI_fnumber(desc, names[i]);
+			if (map->attnum[i] <= 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("column \"%s\" of %s is missing", names[i],
+								RelationGetRelationName(rel)),
+						 errhint("The followup extension may be damaged; reinstall it.")));
+		}
+		map->relid = RelationGetRelid(rel);
+		map->natts = desc->natts;
+	}
+	return map->attnum;
+}
+
+/* ---------------------------------------------------------------------
+ * Reading and writing LeadRow
+ */
+static TimestampTz
+ts_or_null(Datum d, bool isnull)
+{
+	return isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
+}
+
+static Datum
+ts_datum(TimestampTz t, bool *isnull)
+{
+	*isnull = TS_IS_NULL(t);
+	return TimestampTzGetDatum(t);
+}
+
+static void
+lead_from_tuple(LeadRow *lead, HeapTuple tup, TupleDesc desc, const int *att)
+{
+	bool		isnull;
+	Datum		d;
+
+	lead->tenant_id = DatumGetInt64(heap_getattr(tup, att[LC_TENANT_ID], desc, &isnull));
+	lead->lead_id = DatumGetInt64(heap_getattr(tup, att[LC_LEAD_ID], desc, &isnull));
+	lead->state = lead_state_from_oid(DatumGetObjectId(heap_getattr(tup, att[LC_STATE], desc, &isnull)));
+	d = heap_getattr(tup, att[LC_STATE_SINCE], desc, &isnull);
+	lead->state_since = ts_or_null(d, isnull);
+	d = heap_getattr(tup, att[LC_ANCHOR_AT], desc, &isnull);
+	lead->anchor_at = ts_or_null(d, isnull);
+	lead->touches = DatumGetInt32(heap_getattr(tup, att[LC_TOUCHES], desc, &isnull));
+	d = heap_getattr(tup, att[LC_PLAN_B_STEP], desc, &isnull);
+	lead->plan_b_step = isnull ? 0 : DatumGetInt32(d);
+	d = heap_getattr(tup, att[LC_NEXT_ACTION], desc, &isnull);
+	lead->next_action = isnull ? -1 : next_action_from_oid(DatumGetObjectId(d));
+	d = heap_getattr(tup, att[LC_NEXT_FOLLOWUP_AT], desc, &isnull);
+	lead->next_followup_at = ts_or_null(d, isnull);
+	d = heap_getattr(tup, att[LC_TIMEZONE], desc, &isnull);
+	lead->timezone = isnull ? NULL : TextDatumGetCString(d);
+	d = heap_getattr(tup, att[LC_LAST_INBOUND_AT], desc, &isnull);
+	lead->last_inbound_at = ts_or_null(d, isnull);
+	d = heap_getattr(tup, att[LC_LAST_OUTBOUND_AT], desc, &isnull);
+	lead->last_outbound_at = ts_or_null(d, isnull);
+	d = heap_getattr(tup, att[LC_LAST_EVENT_AT], desc, &isnull);
+	lead->last_event_at = ts_or_null(d, isnull);
+	lead->momentum = DatumGetFloat4(heap_getattr(tup, att[LC_MOMENTUM], desc, &isnull));
+	d = heap_getattr(tup, att[LC_MOMENTUM_AT], desc, &isnull);
+	lead->momentum_at = ts_or_null(d, isnull);
+	lead->do_not_contact = DatumGetBool(heap_getattr(tup, att[LC_DO_NOT_CONTACT], desc, &isnull));
+	d = heap_getattr(tup, att[LC_CLOSED_REASON], desc, &isnull);
+	lead->closed_reason = isnull ? NULL : TextDatumGetCString(d);
+	d = heap_getattr(tup, att[LC_CREATED_AT], desc, &isnull);
+	lead->created_at = ts_or_null(d, isnull);
+}
+
+/*
+ * The columns the planner and the rules may change, as values for
+ * heap_modify_tuple_by_cols() or for the UPDATE below (same order).
+ */
+#define LEAD_WRITE_COLS 14
+static const LeadCol lead_write_cols[LEAD_WRITE_COLS] = {
+	LC_STATE, LC_STATE_SINCE, LC_ANCHOR_AT, LC_TOUCHES, LC_PLAN_B_STEP,
+	LC_NEXT_ACTION, LC_NEXT_FOLLOWUP_AT, LC_LAST_INBOUND_AT, LC_LAST_OUTBOUND_AT,
+	LC_LAST_EVENT_AT, LC_MOMENTUM, LC_MOMENTUM_AT, LC_DO_NOT_CONTACT, LC_CLOSED_REASON
+};
+
+static void
+lead_to_values(const LeadRow *lead, Datum *values, bool *nulls)
+{
+	const EnumOids *oids = get_enum_oids();
+
+	values[0] = ObjectIdGetDatum(oids->lead_state[lead->state]);
+	nulls[0] = false;
+	values[1] = ts_datum(lead->state_since, &nulls[1]);
+	values[2] = ts_datum(lead->anchor_at, &nulls[2]);
+	values[3] = Int32GetDatum(lead->touches);
+	nulls[3] = false;
+	values[4] = Int32GetDatum(lead->plan_b_step);
+	nulls[4] = lead->plan_b_step == 0;
+	nulls[5] = lead->next_action < 0;
+	values[5] = nulls[5] ? (Datum) 0 : ObjectIdGetDatum(oids->next_action[lead->next_action]);
+	values[6] = ts_datum(lead->next_followup_at, &nulls[6]);
+	values[7] = ts_datum(lead->last_inbound_at, &nulls[7]);
+	values[8] = ts_datum(lead->last_outbound_at, &nulls[8]);
+	values[9] = ts_datum(lead->last_event_at, &nulls[9]);
+	values[10] = Float4GetDatum(lead->momentum);
+	nulls[10] = false;
+	values[11] = ts_datum(lead->momentum_at, &nulls[11]);
+	values[12] = BoolGetDatum(lead->do_not_contact);
+	nulls[12] = false;
+	nulls[13] = lead->closed_reason == NULL;
+	values[13] = nulls[13] ? (Datum) 0 : CStringGetTextDatum(lead->closed_reason);
+}
+
+/* ---------------------------------------------------------------------
+ * Planning a LeadRow
+ */
+void
+replan_lead(const TenantConfig *cfg, LeadRow *lead, bool reply_owed,
+			TimestampTz due_hint)
+{
+	PlanInput	in;
+	PlanResult	out;
+
+	in.state = lead->state;
+	in.anchor_at = lead->anchor_at;
+	in.touches = lead->touches;
+	in.plan_b_step = lead->plan_b_step;
+	in.last_outbound_at = lead->last_outbound_at;
+	in.reply_owed = reply_owed;
+	in.reply_owed_since = TS_IS_NULL(lead->last_inbound_at) ? lead->anchor_at : lead->last_inbound_at;
+	in.timezone = lead->timezone;
+	plan_next_touch(cfg, &in, &out);
+
+	if (!TS_IS_NULL(due_hint) && out.action >= 0 &&
+		out.action != NA_REPLY && out.action != NA_CLOSE)
+		out.due_at = plan_due_hint(cfg, &in, due_hint);
+	lead->next_action = out.action;
+	lead->next_followup_at = out.action < 0 ? DT_NOBEGIN : out.due_at;
+}
+
+/* The state's bookkeeping starts over: DESIGN 3.2. */
+void
+enter_state(LeadRow *lead, int state, TimestampTz at)
+{
+	lead->state = state;
+	lead->state_since = at;
+	lead->anchor_at = at;
+	lead->touches = 0;
+	lead->plan_b_step = state == LS_INSTALLMENT_REJECTED ? 1 : 0;
+	if (!STATE_IS_TERMINAL(state))
+		lead->closed_reason = NULL;
+}
+
+/*
+ * Apply one interaction at "at" to the lead: momentum, the first matching
+ * rule, and a new plan.  Pure: no I/O, so bulk replays can reuse it.
+ */
+void
+apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
+				  TimestampTz at, ApplyResult *res)
+{
+	bool		reply_owed = lead->next_action == NA_REPLY;
+	bool		replan = false;
+	TimestampTz due_hint = DT_NOBEGIN;
+	int			old_action = lead->next_action;
+	TimestampTz old_due = lead->next_followup_at;
+
+	memset(res, 0, sizeof(*res));
+	if (!TS_IS_NULL(lead->last_event_at) && at < lead->last_event_at)
+		return;					/* late: recorded, changes nothing */
+	res->applied = true;
+	lead->last_event_at = at;
+
+	if (kind->direction == DIR_INBOUND)
+	{
+		double		elapsed = TS_IS_NULL(lead->momentum_at) ? 0 :
+			(double) (at - lead->momentum_at) / USECS_PER_SEC;
+
+		lead->momentum = (float4) fu_momentum_add(lead->momentum, elapsed,
+												  followup_half_life_seconds(),
+												  kind->weight);
+		lead->momentum_at = at;
+		lead->last_inbound_at = at;
+	}
+	else if (kind->direction == DIR_OUTBOUND)
+		lead->last_outbound_at = at;
+
+	for (int i = 0; i < kind->nrules; i++)
+	{
+		const Rule *r = &kind->rules[i];
+
+		if (r->from_state >= 0 && r->from_state != lead->state)
+			continue;
+		if (r->has_min_momentum && lead->momentum < r->min_momentum)
+			continue;
+		res->rule = r;
+		break;
+	}
+	if (res->rule == NULL)
+		return;
+
+	if (res->rule->to_state >= 0 && res->rule->to_state != lead->state)
+	{
+		enter_state(lead, res->rule->to_state, at);
+		reply_owed = false;
+		replan = true;
+	}
+
+	switch (res->rule->effect)
+	{
+		case EFFECT_RESTART:
+			lead->anchor_at = at;
+			lead->touches = 0;
+			reply_owed = false;
+			if (res->rule->has_due_in)
+				due_hint = add_in_zone(at, res->rule->due_in.month, res->rule->due_in.day,
+									   res->rule->due_in.time,
+									   plan_zone(&cfg->policy[lead->state], lead->timezone));
+			replan = true;
+			break;
+		case EFFECT_RESPOND:
+			reply_owed = true;
+			lead->touches = 0;
+			replan = true;
+			break;
+		case EFFECT_TOUCH:
+			res->is_touch = true;
+			if (reply_owed)
+			{
+				/* this touch is the reply: the silence starts now */
+				reply_owed = false;
+				lead->anchor_at = at;
+			}
+			else
+			{
+				lead->touches++;
+				if (lead->state == LS_INSTALLMENT_REJECTED && lead->plan_b_step > 0)
+					lead->plan_b_step++;
+			}
+			replan = true;
+			break;
+		case EFFECT_NEXT_PLAN_B:
+			/* the customer declined the option on the table: the next one now */
+			lead->anchor_at = at;
+			lead->touches = 0;
+			reply_owed = false;
+			due_hint = at;
+			if (res->rule->has_due_in)
+				due_hint = add_in_zone(at, res->rule->due_in.month, res->rule->due_in.day,
+									   res->rule->due_in.time,
+									   plan_zone(&cfg->policy[lead->state], lead->timezone));
+			replan = true;
+			break;
+		case EFFECT_CLOSE:
+			lead->closed_reason = res->rule->close_reason;
+			if (res->rule->close_reason != NULL &&
+				strcmp(res->rule->close_reason, "opt_out") == 0)
+				lead->do_not_contact = true;
+			replan = true;
+			break;
+		case EFFECT_NONE:
+			break;
+	}
+
+	if (replan)
+		replan_lead(cfg, lead, reply_owed, due_hint);
+	res->plan_changed = lead->next_action != old_action || lead->next_followup_at != old_due;
+}
+
+/* ---------------------------------------------------------------------
+ * Tasks
+ */
+static SPIPlanPtr supersede_plan = NULL;
+static SPIPlanPtr fulfil_plan = NULL;
+
+static SPIPlanPtr
+keep_plan(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+	SPI_keepplan(plan);
+	return plan;
+}
+
+/* Mark the lead's open or claimed task superseded; true if there was one. */
+bool
+supersede_open_task(int64 tenant_id, int64 lead_id)
+{
+	Datum		args[2] = {Int64GetDatum(tenant_id), Int64GetDatum(lead_id)};
+
+	if (supersede_plan == NULL)
+	{
+		Oid			types[2] = {INT8OID, INT8OID};
+
+		supersede_plan = keep_plan("UPDATE followup.task SET status = 'superseded'"
+								   " WHERE tenant_id = $1 AND lead_id = $2"
+								   " AND status IN ('open', 'claimed')", 2, types);
+	}
+	if (SPI_execute_plan(supersede_plan, args, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not supersede the task of lead " INT64_FORMAT, lead_id);
+	return SPI_processed > 0;
+}
+
+/* Mark the lead's open or claimed task done by a touch; its id, or 0. */
+static int64
+fulfil_open_task(int64 tenant_id, int64 lead_id, TimestampTz at, const char *operator)
+{
+	Datum		args[4] = {Int64GetDatum(tenant_id), Int64GetDatum(lead_id),
+	TimestampTzGetDatum(at), operator ? CStringGetTextDatum(operator) : (Datum) 0};
+	char		nulls[4] = {' ', ' ', ' ', operator ? ' ' : 'n'};
+	bool		isnull;
+
+	if (fulfil_plan == NULL)
+	{
+		Oid			types[4] = {INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID};
+
+		fulfil_plan = keep_plan("UPDATE followup.task SET status = 'done', done_at = $3,"
+								" claimed_by = coalesce(claimed_by, $4)"
+								" WHERE tenant_id = $1 AND lead_id = $2"
+								" AND status IN ('open', 'claimed') RETURNING task_id", 4, types);
+	}
+	if (SPI_execute_plan(fulfil_plan, args, nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "could not fulfil the task of lead " INT64_FORMAT, lead_id);
+	if (SPI_processed == 0)
+		return 0;
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/* ---------------------------------------------------------------------
+ * The lead trigger
+ */
+static ColumnMap lead_map;
+
+/* Return newtup with every planned column (or only updated_at) replaced. */
+static HeapTuple
+write_lead_tuple(HeapTuple newtup, TupleDesc desc, const int *att,
+				 const LeadRow *lead)
+{
+	int			cols[LEAD_WRITE_COLS + 1];
+	Datum		values[LEAD_WRITE_COLS + 1];
+	bool		nulls[LEAD_WRITE_COLS + 1];
+	int			n = 0;
+
+	if (lead != NULL)
+	{
+		lead_to_values(lead, values, nulls);
+		for (n = 0; n < LEAD_WRITE_COLS; n++)
+			cols[n] = att[lead_write_cols[n]];
+	}
+	cols[n] = att[LC_UPDATED_AT];
+	values[n] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	nulls[n] = false;
+	return heap_modify_tuple_by_cols(newtup, desc, n + 1, cols, values, nulls);
+}
+
+static bool
+same_text(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/*
+ * A CRM's UPDATE: a new state starts over (DESIGN 3.2); a changed anchor,
+ * touch count, Plan B step or time zone is re-planned.  Returns false when
+ * the plan is not affected.
+ */
+static bool
+replan_after_crm_update(LeadRow *lead, const LeadRow *old)
+{
+	TenantConfig *cfg;
+
+	if (lead->state != old->state)
+	{
+		TimestampTz at = lead->state_since != old->state_since && !TS_IS_NULL(lead->state_since) ?
+			lead->state_since : GetCurrentTransactionStartTimestamp();
+		char	   *reason = same_text(lead->closed_reason, old->closed_reason) ?
+			NULL : lead->closed_reason;
+
+		if (lead->state == LS_NEW)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("lead " INT64_FORMAT " cannot move back to state \"new\"", lead->lead_id),
+					 errdetail("It is in state \"%s\"; \"new\" is only for leads that just arrived.",
+							   lead_state_name(old->state)),
+					 errhint("Move it to hot, warm or thinking instead.")));
+		enter_state(lead, lead->state, at);
+		lead->closed_reason = STATE_IS_TERMINAL(lead->state) ? reason : NULL;
+		cfg = get_tenant_config(lead->tenant_id);
+		replan_lead(cfg, lead, false, DT_NOBEGIN);
+		return true;
+	}
+	if (lead->anchor_at != old->anchor_at || lead->touches != old->touches ||
+		lead->plan_b_step != old->plan_b_step || !same_text(lead->timezone, old->timezone))
+	{
+		cfg = get_tenant_config(lead->tenant_id);
+		replan_lead(cfg, lead, old->next_action == NA_REPLY, DT_NOBEGIN);
+		return true;
+	}
+	return false;
+}
+
+Datum
+followup_lead_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	const int  *att;
+	HeapTuple	newtup;
+	LeadRow		lead;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trig->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
+		elog(ERROR, "followup_lead_trigger must be a BEFORE ... FOR EACH ROW trigger");
+
+	(void) get_enum_oids();		/* the one place the cache may be rebuilt */
+	desc = RelationGetDescr(trig->tg_relation);
+	att = column_map(&lead_map, trig->tg_relation, lead_col_names, LC_COUNT);
+	newtup = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
+
+	/* the interaction trigger has planned this row already */
+	if (writing_planned_lead)
+		PG_RETURN_POINTER(write_lead_tuple(newtup, desc, att, NULL));
+
+	lead_from_tuple(&lead, newtup, desc, att);
+	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
+	{
+		if (TS_IS_NULL(lead.state_since))
+			lead.state_since = lead.created_at;
+		if (TS_IS_NULL(lead.anchor_at))
+			lead.anchor_at = lead.state_since;
+		if (lead.state != LS_INSTALLMENT_REJECTED)
+			lead.plan_b_step = 0;
+		else if (lead.plan_b_step == 0)
+			lead.plan_b_step = 1;
+		replan_lead(get_tenant_config(lead.tenant_id), &lead, false, DT_NOBEGIN);
+	}
+	else
+	{
+		LeadRow		old;
+
+		lead_from_tuple(&old, trig->tg_trigtuple, desc, att);
+		if (!replan_after_crm_update(&lead, &old))
+			PG_RETURN_POINTER(write_lead_tuple(newtup, desc, att, NULL));
+		if (lead.state != old.state || lead.next_action != old.next_action ||
+			lead.next_followup_at != old.next_followup_at)
+		{
+			SPI_connect();
+			supersede_open_task(lead.tenant_id, lead.lead_id);
+			SPI_finish();
+		}
+	}
+	PG_RETURN_POINTER(write_lead_tuple(newtup, desc, att, &lead));
+}
+
+/* ---------------------------------------------------------------------
+ * The interaction trigger
+ */
+static ColumnMap interaction_map;
+static SPIPlanPtr lock_lead_plan = NULL;
+static SPIPlanPtr update_lead_plan = NULL;
+
+/* Lock and read the lead; false if it does not exist. */
+bool
+lock_lead(int64 tenant_id, int64 lead_id, LeadRow *lead)
+{
+	static int	identity[LC_COUNT + 1];
+	Datum		args[2] = {Int64GetDatum(tenant_id), Int64GetDatum(lead_id)};
+
+	if (lock_lead_plan == NULL)
+	{
+		StringInfoData sql;
+		Oid			types[2] = {INT8OID, INT8OID};
+
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "SELECT ");
+		for (int i = 0; i < LC_COUNT; i++)
+		{
+			appendStringInfo(&sql, "%s%s", i > 0 ? ", " : "", lead_col_names[i]);
+			identity[i] = i + 1;
+		}
+		appendStringInfoString(&sql, " FROM followup.lead"
+							   " WHERE tenant_id = $1 AND lead_id = $2 FOR NO KEY UPDATE");
+		lock_lead_plan = keep_plan(sql.data, 2, types);
+	}
+	if (SPI_execute_plan(lock_lead_plan, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock lead " INT64_FORMAT, lead_id);
+	if (SPI_processed == 0)
+		return false;
+	lead_from_tuple(lead, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, identity);
+	return true;
+}
+
+/* Write the planned lead back; its own trigger only stamps updated_at. */
+void
+update_lead(const LeadRow *lead)
+{
+	Datum		values[LEAD_WRITE_COLS + 2];
+	bool		isnull[LEAD_WRITE_COLS + 2];
+	char		nulls[LEAD_WRITE_COLS + 2];
+	int			ret;
+
+	if (update_lead_plan == NULL)
+	{
+		const EnumOids *oids = get_enum_oids();
+		StringInfoData sql;
+		Oid			types[LEAD_WRITE_COLS + 2] = {
+			INT8OID, INT8OID, oids->lead_state_type, TIMESTAMPTZOID, TIMESTAMPTZOID,
+			INT4OID, INT4OID, oids->next_action_type, TIMESTAMPTZOID, TIMESTAMPTZOID,
+			TIMESTAMPTZOID, TIMESTAMPTZOID, FLOAT4OID, TIMESTAMPTZOID, BOOLOID, TEXTOID
+		};
+
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "UPDATE followup.lead SET ");
+		for (int i = 0; i < LEAD_WRITE_COLS; i++)
+			appendStringInfo(&sql, "%s%s = $%d", i > 0 ? ", " : "",
+							 lead_col_names[lead_write_cols[i]], i + 3);
+		appendStringInfoString(&sql, " WHERE tenant_id = $1 AND lead_id = $2");
+		update_lead_plan = keep_plan(sql.data, LEAD_WRITE_COLS + 2, types);
+	}
+
+	values[0] = Int64GetDatum(lead->tenant_id);
+	values[1] = Int64GetDatum(lead->lead_id);
+	isnull[0] = isnull[1] = false;
+	lead_to_values(lead, values + 2, isnull + 2);
+	for (int i = 0; i < LEAD_WRITE_COLS + 2; i++)
+		nulls[i] = isnull[i] ? 'n' : ' ';
+
+	writing_planned_lead = true;
+	PG_TRY();
+	{
+		ret = SPI_execute_plan(update_lead_plan, values, nulls, false, 0);
+	}
+	PG_FINALLY();
+	{
+		writing_planned_lead = false;
+	}
+	PG_END_TRY();
+	if (ret != SPI_OK_UPDATE || SPI_processed != 1)
+		elog(ERROR, "could not update lead " INT64_FORMAT, lead->lead_id);
+}
+
+Datum
+followup_interaction_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	const int  *att;
+	HeapTuple	tup;
+	bool		isnull;
+	int64		tenant_id,
+				interaction_id,
+				lead_id;
+	TimestampTz occurred_at;
+	char	   *kind_name;
+	char	   *operator;
+	Datum		d;
+	TenantConfig *cfg;
+	const KindEntry *kind;
+	LeadRow		lead;
+	ApplyResult res;
+	int			cols[7];
+	Datum		values[7];
+	bool		nulls[7] = {false, false, false, false, false, false, false};
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trig->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trig->tg_event) || !TRIGGER_FIRED_BY_INSERT(trig->tg_event))
+		elog(ERROR, "followup_interaction_trigger must be a BEFORE INSERT ... FOR EACH ROW trigger");
+
+	desc = RelationGetDescr(trig->tg_relation);
+	att = column_map(&interaction_map, trig->tg_relation, interaction_col_names, IC_COUNT);
+	tup = trig->tg_trigtuple;
+
+	tenant_id = DatumGetInt64(heap_getattr(tup, att[IC_TENANT_ID], desc, &isnull));
+	interaction_id = DatumGetInt64(heap_getattr(tup, att[IC_INTERACTION_ID], desc, &isnull));
+	lead_id = DatumGetInt64(heap_getattr(tup, att[IC_LEAD_ID], desc, &isnull));
+	occurred_at = DatumGetTimestampTz(heap_getattr(tup, att[IC_OCCURRED_AT], desc, &isnull));
+	kind_name = TextDatumGetCString(heap_getattr(tup, att[IC_KIND], desc, &isnull));
+	d = heap_getattr(tup, att[IC_OPERATOR], desc, &isnull);
+	operator = isnull ? NULL : TextDatumGetCString(d);
+	d = heap_getattr(tup, att[IC_TASK_ID], desc, &isnull);
+	values[6] = d;
+	nulls[6] = isnull;
+
+	cfg = get_tenant_config(tenant_id);
+	kind = find_kind(cfg, kind_name);
+	if (kind == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("unknown interaction kind \"%s\"", kind_name),
+				 errdetail("\"%s\" is not a signal of tenant " INT64_FORMAT " or of tenant 0.",
+						   kind_name, tenant_id),
+				 errhint("Add it to followup.signal first, or use a known kind such as reply or message.")));
+	if (TIMESTAMP_NOT_FINITE(occurred_at))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("occurred_at of an interaction must be finite")));
+
+	SPI_connect();
+	if (!lock_lead(tenant_id, lead_id, &lead))
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("lead " INT64_FORMAT " of tenant " INT64_FORMAT " does not exist",
+						lead_id, tenant_id)));
+
+	/* stamps: the lead as it was just before this interaction */
+	values[0] = ObjectIdGetDatum(get_enum_oids()->lead_state[lead.state]);
+	values[1] = Int32GetDatum(lead.touches);
+	values[2] = Int32GetDatum(lead.plan_b_step);
+	nulls[2] = lead.plan_b_step == 0;
+
+	batch_note(&lead, interaction_id);
+	apply_interaction(cfg, &lead, kind, occurred_at, &res);
+	nulls[3] = true;			/* by_rule: only for touches */
+	if (res.applied)
+	{
+		if (res.is_touch)
+		{
+			int64		task_id = fulfil_open_task(tenant_id, lead_id, occurred_at, operator);
+
+			values[3] = BoolGetDatum(task_id != 0);
+			nulls[3] = false;
+			if (task_id != 0)
+			{
+				values[6] = Int64GetDatum(task_id);
+				nulls[6] = false;
+			}
+		}
+		else if (res.plan_changed)
+			supersede_open_task(tenant_id, lead_id);
+		update_lead(&lead);
+	}
+	else if (!batch_reorders(&lead, occurred_at) && kind->direction == DIR_OUTBOUND)
+	{
+		/* a late touch fulfils nothing */
+		values[3] = BoolGetDatum(false);
+		nulls[3] = false;
+	}
+	SPI_finish();
+
+	values[4] = BoolGetDatum(res.applied);
+	nulls[5] = res.rule == NULL;
+	values[5] = nulls[5] ? (Datum) 0 : Int64GetDatum(res.rule->rule_id);
+	cols[0] = att[IC_STATE_AT];
+	cols[1] = att[IC_TOUCHES_AT];
+	cols[2] = att[IC_PLAN_B_STEP_AT];
+	cols[3] = att[IC_BY_RULE];
+	cols[4] = att[IC_APPLIED];
+	cols[5] = att[IC_RULE_ID];
+	cols[6] = att[IC_TASK_ID];
+	PG_RETURN_POINTER(heap_modify_tuple_by_cols(tup, desc, 7, cols, values, nulls));
+}
