@@ -130,8 +130,7 @@ followup_render(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot render template: %s", err.message),
-				 err.status == FU_RENDER_MISSING_FIELD ?
-				 errhint("Give the field a value, or a default as in {{name|there}}.") :
+				 err.status == FU_RENDER_MISSING_FIELD ? 0 :
 				 errhint("Fields are written {{name}} or {{name|default}}.")));
 	PG_RETURN_TEXT_P(cstring_to_text(result));
 }

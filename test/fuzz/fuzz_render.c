@@ -1,92 +1,245 @@
 /*
- * fuzz_render.c - libFuzzer harness for the template renderer.
+ * fuzz_render.c - libFuzzer harness for the message template renderer.
  *
- * The input is split at the first NUL: a template, then a value given to
- * every field whose name starts with a letter before 'n' (the others are
- * missing).  Invariants: no crash; an error points at a "{{" inside the
- * template and agrees with fu_render_check on syntax; a template without
- * "{{" renders to itself; output stays within a bound computed up front.
+ * The first line of the input is the template and each further line (up to
+ * four) is a value; a field gets the value picked by a hash of its name, or
+ * is missing, so the same seed exercises values and defaults.  The whole
+ * input is also rendered as one template, to cover newlines and NUL bytes
+ * inside tags.  Invariants checked with abort(): fu_render_check agrees with
+ * fu_render on every syntax error and then nothing was looked up or
+ * emitted; an error points at a "{{" inside the template and says where;
+ * lookups only see valid names taken from the template; the output is never
+ * longer than the template plus the values handed out; a template without
+ * "{{" renders to itself; when every field has a value the render succeeds
+ * exactly when the check does.
  */
-#define _GNU_SOURCE				/* memmem */
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "render.h"
 
+#define MAX_VALUES 4
+
 int			LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
-typedef struct sink
+typedef struct fuzz_state
 {
+	const char *tmpl;
 	size_t		len;
-	size_t		cap;
-	char	   *buf;
-} sink;
+	const char *value[MAX_VALUES];
+	size_t		value_len[MAX_VALUES];
+	int			nvalues;
+	bool		echo;			/* every field's value is its own name */
+	size_t		lookups;
+	size_t		misses;
+	size_t		handed_out;		/* total bytes of the values returned */
+	char	   *out;
+	size_t		out_len;
+	size_t		out_cap;
+	size_t		emits;
+} fuzz_state;
 
-static const char *value;
-static size_t value_len;
+static bool
+valid_name(const char *name, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+	{
+		char		c = name[i];
+		bool		ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
+			(i > 0 && ((c >= '0' && c <= '9') || c == '.'));
+
+		if (!ok)
+			return false;
+	}
+	return true;
+}
 
 static const char *
-lookup(void *ctx, const char *name, size_t name_len, size_t *len)
+lookup(void *ctx, const char *name, size_t name_len, size_t *value_len)
 {
-	(void) ctx;
-	if (name_len == 0)
-		abort();				/* the renderer never asks for an empty name */
-	if (name[0] >= 'n' || (name[0] >= 'N' && name[0] <= 'Z'))
+	fuzz_state *st = ctx;
+	unsigned int h = 2166136261u;
+	int			pick;
+
+	/* names are spans of the template, never empty, always well formed */
+	if (name < st->tmpl || name + name_len > st->tmpl + st->len ||
+		!valid_name(name, name_len))
+		abort();
+	st->lookups++;
+	if (st->echo)
+	{
+		*value_len = name_len;
+		st->handed_out += name_len;
+		return name;
+	}
+	for (size_t i = 0; i < name_len; i++)
+		h = (h ^ (unsigned char) name[i]) * 16777619u;
+	pick = (int) (h % (unsigned int) (st->nvalues + 1));
+	if (pick == st->nvalues)
+	{
+		st->misses++;
 		return NULL;
-	*len = value_len;
-	return value;
+	}
+	*value_len = st->value_len[pick];
+	st->handed_out += st->value_len[pick];
+	return st->value[pick];
 }
 
 static void
 emit(void *ctx, const char *s, size_t len)
 {
-	sink	   *out = ctx;
+	fuzz_state *st = ctx;
 
-	if (out->len + len > out->cap)
+	if (len == 0)
+		abort();				/* the renderer promises never to emit nothing */
+	if (st->out_len + len > st->out_cap)
+	{
+		size_t		cap = (st->out_len + len) * 2;
+		char	   *grown = realloc(st->out, cap);
+
+		if (grown == NULL)
+			abort();
+		st->out = grown;
+		st->out_cap = cap;
+	}
+	memcpy(st->out + st->out_len, s, len);
+	st->out_len += len;
+	st->emits++;
+}
+
+static bool
+has_open(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++)
+		if (s[i] == '{' && s[i + 1] == '{')
+			return true;
+	return false;
+}
+
+/* An error must name a "{{" of the template and say where it is. */
+static void
+check_error(const fu_render_error *err, fu_render_status status,
+			const char *tmpl, size_t len)
+{
+	char		where[32];
+
+	if (err->status != status ||
+		err->position < 1 || (size_t) err->position + 1 > len ||
+		tmpl[err->position - 1] != '{' || tmpl[err->position] != '{' ||
+		memchr(err->message, '\0', sizeof(err->message)) == NULL ||
+		err->message[0] == '\0')
 		abort();
-	memcpy(out->buf + out->len, s, len);
-	out->len += len;
+	snprintf(where, sizeof(where), " at position %d", err->position);
+	if (strstr(err->message, where) == NULL)
+		abort();
+}
+
+static fu_render_status
+run(fuzz_state *st, fu_render_error *err)
+{
+	st->lookups = st->misses = st->handed_out = 0;
+	st->out_len = st->emits = 0;
+	return fu_render(st->tmpl, st->len, lookup, st, emit, st, err);
+}
+
+static void
+fuzz_template(fuzz_state *st)
+{
+	fu_render_error err,
+				check_err;
+	fu_render_status status,
+				check_status;
+
+	check_status = fu_render_check(st->tmpl, st->len, &check_err);
+	if (check_status == FU_RENDER_MISSING_FIELD)
+		abort();
+	if (check_status != FU_RENDER_OK)
+		check_error(&check_err, check_status, st->tmpl, st->len);
+
+	/* values picked by name */
+	st->echo = false;
+	status = run(st, &err);
+	if (check_status != FU_RENDER_OK)
+	{
+		/* syntax errors come first, the same whatever the values */
+		if (status != check_status || err.position != check_err.position ||
+			strcmp(err.message, check_err.message) != 0 ||
+			st->lookups != 0 || st->emits != 0)
+			abort();
+		return;
+	}
+	if (status == FU_RENDER_MISSING_FIELD)
+	{
+		check_error(&err, status, st->tmpl, st->len);
+		if (st->misses == 0)
+			abort();
+	}
+	else if (status == FU_RENDER_OK)
+	{
+		if (err.status != FU_RENDER_OK || st->out_len > st->len + st->handed_out)
+			abort();
+		if (!has_open(st->tmpl, st->len) &&
+			(st->lookups != 0 || st->out_len != st->len ||
+			 (st->len > 0 && memcmp(st->out, st->tmpl, st->len) != 0)))
+			abort();
+	}
+	else
+		abort();
+
+	/*
+	 * Every field present, its value its own name: nothing can fail, and as
+	 * each tag is at least "{{" name "}}" the output shrinks by 4 per tag.
+	 */
+	st->echo = true;
+	status = run(st, &err);
+	if (status != FU_RENDER_OK || st->out_len + 4 * st->lookups > st->len)
+		abort();
 }
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	const char *tmpl = (const char *) data;
-	const char *nul = memchr(data, '\0', size);
-	size_t		tmpl_len = nul ? (size_t) (nul - tmpl) : size;
-	sink		out;
-	fu_render_error err,
-				check_err;
-	fu_render_status st,
-				check_st;
+	const char *text = (const char *) data;
+	const char *end = text + size;
+	const char *nl = memchr(text, '\n', size);
+	fuzz_state	st;
 
-	value = nul ? nul + 1 : "";
-	value_len = nul ? size - tmpl_len - 1 : 0;
+	memset(&st, 0, sizeof(st));
 
-	/* each tag is at least 4 bytes and yields at most max(value, default) */
-	out.cap = tmpl_len + (tmpl_len / 4 + 1) * value_len + 1;
-	out.len = 0;
-	out.buf = malloc(out.cap);
-
-	st = fu_render(tmpl, tmpl_len, lookup, NULL, emit, &out, &err);
-	check_st = fu_render_check(tmpl, tmpl_len, &check_err);
-	if (st != FU_RENDER_OK)
+	/* first line: the template; further lines: values */
+	st.tmpl = text;
+	st.len = nl != NULL ? (size_t) (nl - text) : size;
+	if (nl != NULL)
 	{
-		if (err.position < 1 || (size_t) err.position + 1 > tmpl_len ||
-			memcmp(tmpl + err.position - 1, "{{", 2) != 0 || err.message[0] == '\0')
-			abort();
-		if (st != FU_RENDER_MISSING_FIELD &&
-			(check_st != st || check_err.position != err.position))
-			abort();
+		const char *p = nl + 1;
+
+		while (st.nvalues < MAX_VALUES && p <= end)
+		{
+			const char *eol = memchr(p, '\n', (size_t) (end - p));
+			const char *stop = eol != NULL ? eol : end;
+
+			st.value[st.nvalues] = p;
+			st.value_len[st.nvalues] = (size_t) (stop - p);
+			st.nvalues++;
+			if (eol == NULL)
+				break;
+			p = eol + 1;
+		}
 	}
-	else
+	fuzz_template(&st);
+
+	/* the whole input as one template, with the same values */
+	if (nl != NULL)
 	{
-		if (check_st != FU_RENDER_OK)
-			abort();
-		if (tmpl_len < 2 || memmem(tmpl, tmpl_len, "{{", 2) == NULL)
-			if (out.len != tmpl_len || memcmp(out.buf, tmpl, tmpl_len) != 0)
-				abort();
+		st.tmpl = text;
+		st.len = size;
+		fuzz_template(&st);
 	}
-	free(out.buf);
+
+	free(st.out);
 	return 0;
 }
