@@ -7,15 +7,19 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" followup.contro
 MODULE_big = followup
 CORE_OBJS = src/core/cadence.o src/core/decay.o src/core/render.o
 OBJS = src/followup.o src/cadence.o src/config_cache.o src/planner.o \
-       src/triggers.o src/statement_batch.o src/render.o src/lead_functions.o $(CORE_OBJS)
+       src/triggers.o src/statement_batch.o src/jobs.o src/render.o \
+       src/lead_functions.o $(CORE_OBJS)
 
 # The install script is assembled from one file per concern, in this order.
 SQL_SOURCES = src/sql/types.sql src/sql/settings.sql src/sql/config.sql \
-              src/sql/data.sql src/sql/defaults.sql src/sql/functions.sql
+              src/sql/data.sql src/sql/defaults.sql src/sql/functions.sql src/sql/jobs.sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
 REGRESS_OPTS = --load-extension=$(EXTENSION)
+# concurrency promises, one isolation spec each (test/isolation/specs)
+ISOLATION = $(sort $(patsubst test/isolation/specs/%.spec,%,$(wildcard test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --load-extension=$(EXTENSION) --inputdir=test/isolation --outputdir=test/isolation/output
 
 PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 ifdef WERROR

@@ -223,7 +223,7 @@ enter_state(LeadRow *lead, int state, TimestampTz at)
 	lead->anchor_at = at;
 	lead->touches = 0;
 	lead->plan_b_step = state == LS_INSTALLMENT_REJECTED ? 1 : 0;
-	if (!STATE_IS_TERMINAL(state))
+	if (!STATE_IS_TERMINAL(state) && state != LS_RECYCLE)
 		lead->closed_reason = NULL;
 }
 
@@ -462,7 +462,9 @@ replan_after_crm_update(LeadRow *lead, const LeadRow *old)
 							   lead_state_name(old->state)),
 					 errhint("Move it to hot, warm or thinking instead.")));
 		enter_state(lead, lead->state, at);
-		lead->closed_reason = STATE_IS_TERMINAL(lead->state) ? reason : NULL;
+		/* a reason set with the move is kept for a closed or parked lead */
+		lead->closed_reason = lead->state == LS_RECYCLE || STATE_IS_TERMINAL(lead->state) ?
+			reason : NULL;
 		cfg = get_tenant_config(lead->tenant_id);
 		replan_lead(cfg, lead, false, DT_NOBEGIN);
 		return true;

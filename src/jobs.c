@@ -1,0 +1,223 @@
+/*
+ * jobs.c - followup.materialize_due(as_of, max_leads): what is due becomes
+ * exactly one task per lead, with its message rendered.
+ *
+ * Due leads are found through lead_due_idx (planned leads ordered by due
+ * time), so a run costs what is due, not the size of the table.  Leads are
+ * locked FOR UPDATE SKIP LOCKED: a lead an interaction is re-planning right
+ * now is left for the next run, and two overlapping runs share the work.
+ * The unique index task_one_live_per_lead (ON CONFLICT DO NOTHING) is the
+ * last guard against two live tasks for one lead.  A template that cannot be
+ * rendered leaves its error in render_error; the batch goes on.  When
+ * followup.notify is on, each tenant that got tasks is told with
+ * NOTIFY followup_due, '{"tenant_id": ..., "tasks": ..., "as_of": ...}'.
+ *
+ * The other jobs (close_exhausted, escalate_overdue, run_due) are set-based
+ * SQL in src/sql/jobs.sql.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+#include "config_cache.h"
+#include "followup.h"
+#include "render.h"
+
+PG_FUNCTION_INFO_V1(followup_materialize_due);
+
+typedef struct TenantCount
+{
+	int64		tenant_id;		/* hash key */
+	int64		tasks;
+} TenantCount;
+
+static SPIPlanPtr due_plan = NULL;
+static SPIPlanPtr insert_plan = NULL;
+
+static void
+prepare_plans(void)
+{
+	const EnumOids *oids = get_enum_oids();
+	Oid			due_types[2] = {TIMESTAMPTZOID, INT4OID};
+	Oid			insert_types[14] = {
+		INT8OID, INT8OID, oids->next_action_type, oids->lead_state_type, INT4OID, INT4OID,
+		TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID
+	};
+
+	due_plan = SPI_prepare("SELECT l.tenant_id, l.lead_id, l.state, l.next_action, l.next_followup_at,"
+						   " l.touches, l.plan_b_step, l.owner,"
+						   " jsonb_build_object('lead_id', l.lead_id, 'external_ref', l.external_ref,"
+						   "   'owner', l.owner, 'state', l.state) || l.attrs"
+						   " FROM followup.lead l"
+						   " WHERE l.next_action IS NOT NULL AND l.next_followup_at <= $1"
+						   " AND l.next_action <> 'close' AND NOT l.do_not_contact"
+						   " AND NOT EXISTS (SELECT 1 FROM followup.task t"
+						   "  WHERE t.tenant_id = l.tenant_id AND t.lead_id = l.lead_id"
+						   "  AND t.status IN ('open', 'claimed'))"
+						   " ORDER BY l.next_followup_at LIMIT $2"
+						   " FOR UPDATE OF l SKIP LOCKED", 2, due_types);
+	insert_plan = SPI_prepare("INSERT INTO followup.task (tenant_id, lead_id, kind, state, step_no,"
+							  " plan_b_step, due_at, channel, purpose, action_code, message,"
+							  " render_error, assignee, created_at)"
+							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+							  " ON CONFLICT (tenant_id, lead_id) WHERE status IN ('open', 'claimed')"
+							  " DO NOTHING", 14, insert_types);
+	if (due_plan == NULL || insert_plan == NULL)
+		elog(ERROR, "could not prepare followup.materialize_due: %s",
+			 SPI_result_code_string(SPI_result));
+	SPI_keepplan(due_plan);
+	SPI_keepplan(insert_plan);
+}
+
+/* ISO 8601 in UTC, whatever the session's DateStyle and TimeZone. */
+static char *
+iso_utc(TimestampTz t)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
+		elog(ERROR, "timestamp out of range");
+	return psprintf("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year, tm.tm_mon,
+					tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
+}
+
+static void
+notify_tenants(HTAB *counts, TimestampTz as_of)
+{
+	HASH_SEQ_STATUS seq;
+	TenantCount *tc;
+	char	   *when = iso_utc(as_of);
+
+	hash_seq_init(&seq, counts);
+	while ((tc = hash_seq_search(&seq)) != NULL)
+	{
+		char	   *payload = psprintf("{\"tenant_id\": " INT64_FORMAT ", \"tasks\": " INT64_FORMAT
+									   ", \"as_of\": \"%s\"}", tc->tenant_id, tc->tasks, when);
+
+		Async_Notify("followup_due", payload);
+	}
+}
+
+Datum
+followup_materialize_due(PG_FUNCTION_ARGS)
+{
+	TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(0);
+	int32		max_leads = PG_GETARG_INT32(1);
+	const EnumOids *oids;
+	Datum		due_args[2];
+	SPITupleTable *due;
+	uint64		ndue;
+	int64		created = 0;
+	HASHCTL		ctl;
+	HTAB	   *counts;
+
+	if (max_leads < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_leads must be at least 1, not %d", max_leads)));
+	if (TIMESTAMP_NOT_FINITE(as_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("as_of must be a finite time")));
+
+	oids = get_enum_oids();
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(TenantCount);
+	ctl.hcxt = CurrentMemoryContext;
+	counts = hash_create("followup tasks per tenant", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	SPI_connect();
+	if (due_plan == NULL)
+		prepare_plans();
+	due_args[0] = TimestampTzGetDatum(as_of);
+	due_args[1] = Int32GetDatum(max_leads);
+	if (SPI_execute_plan(due_plan, due_args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not find due leads");
+	due = SPI_tuptable;
+	ndue = SPI_processed;
+
+	for (uint64 i = 0; i < ndue; i++)
+	{
+		HeapTuple	tup = due->vals[i];
+		TupleDesc	desc = due->tupdesc;
+		bool		isnull;
+		int64		tenant_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		int			state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull)));
+		int			action = next_action_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull)));
+		int32		touches = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
+		Datum		plan_b = SPI_getbinval(tup, desc, 7, &isnull);
+		bool		plan_b_null = isnull;
+		Datum		owner = SPI_getbinval(tup, desc, 8, &isnull);
+		bool		owner_null = isnull;
+		Jsonb	   *vars = DatumGetJsonbP(SPI_getbinval(tup, desc, 9, &isnull));
+		TenantConfig *cfg = get_tenant_config(tenant_id);
+		int			step_no = action == NA_REPLY ? 0 :
+			action == NA_PLAN_B ? (plan_b_null ? 1 : DatumGetInt32(plan_b)) : touches + 1;
+		const Step *step = step_no > 0 ? find_step(cfg, state, step_no) : NULL;
+		Datum		args[14];
+		char		nulls[14];
+
+		memset(nulls, ' ', sizeof(nulls));
+		args[0] = Int64GetDatum(tenant_id);
+		args[1] = SPI_getbinval(tup, desc, 2, &isnull);
+		args[2] = ObjectIdGetDatum(oids->next_action[action]);
+		args[3] = ObjectIdGetDatum(oids->lead_state[state]);
+		args[4] = Int32GetDatum(step_no);
+		nulls[4] = step_no == 0 ? 'n' : ' ';
+		args[5] = plan_b;
+		nulls[5] = plan_b_null ? 'n' : ' ';
+		args[6] = SPI_getbinval(tup, desc, 5, &isnull);
+		nulls[7] = nulls[8] = nulls[9] = nulls[10] = nulls[11] = 'n';
+		if (step != NULL)
+		{
+			fu_render_error err;
+			char	   *message = render_template(step->template, vars, &err);
+
+			args[7] = CStringGetTextDatum(step->channel);
+			args[8] = CStringGetTextDatum(step->purpose);
+			args[9] = CStringGetTextDatum(step->action_code);
+			nulls[7] = nulls[8] = nulls[9] = ' ';
+			if (message != NULL)
+			{
+				args[10] = CStringGetTextDatum(message);
+				nulls[10] = ' ';
+			}
+			else
+			{
+				args[11] = CStringGetTextDatum(err.message);
+				nulls[11] = ' ';
+			}
+		}
+		args[12] = owner;
+		nulls[12] = owner_null ? 'n' : ' ';
+		args[13] = TimestampTzGetDatum(as_of);
+
+		if (SPI_execute_plan(insert_plan, args, nulls, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not insert a task for lead " INT64_FORMAT,
+				 DatumGetInt64(args[1]));
+		if (SPI_processed > 0)
+		{
+			bool		found;
+			TenantCount *tc = hash_search(counts, &tenant_id, HASH_ENTER, &found);
+
+			if (!found)
+				tc->tasks = 0;
+			tc->tasks++;
+			created++;
+		}
+	}
+	SPI_finish();
+
+	if (followup_notify && created > 0)
+		notify_tenants(counts, as_of);
+	hash_destroy(counts);
+	PG_RETURN_INT64(created);
+}

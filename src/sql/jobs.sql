@@ -1,0 +1,323 @@
+
+-- followup: the jobs that turn what is due into tasks, close spent leads and
+-- escalate overdue tasks, and their scheduling with pg_cron.
+
+-- Only planned leads, in due order: every job's scan starts and stops here.
+CREATE INDEX lead_due_idx ON followup.lead (next_followup_at) WHERE next_action IS NOT NULL;
+COMMENT ON INDEX followup.lead_due_idx IS 'planned leads by due time: the jobs read only what is due';
+-- Live tasks not yet escalated, by due time, for escalate_overdue.
+CREATE INDEX task_escalation_idx ON followup.task (due_at)
+    WHERE status IN ('open', 'claimed') AND escalated_at IS NULL;
+COMMENT ON INDEX followup.task_escalation_idx IS 'live tasks not yet escalated, by due time';
+
+CREATE FUNCTION followup.materialize_due(as_of timestamptz DEFAULT now(), max_leads int DEFAULT 10000)
+    RETURNS bigint
+    AS 'MODULE_PATHNAME', 'followup_materialize_due' LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION followup.materialize_due(timestamptz, int) IS
+    'one task per lead whose next touch is due at as_of (at most max_leads per call), message rendered; never for do_not_contact leads; NOTIFY followup_due per tenant; returns the tasks made';
+
+CREATE FUNCTION followup.close_exhausted(as_of timestamptz DEFAULT now(), max_leads int DEFAULT 10000)
+    RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    closed bigint;
+BEGIN
+    IF max_leads < 1 THEN
+        RAISE EXCEPTION 'max_leads must be at least 1, not %', max_leads USING ERRCODE = '22023';
+    END IF;
+    -- the state change goes through the lead trigger: state_since is the due
+    -- time, the open task (if any) is superseded, and a parked lead is
+    -- planned again by the recycle policy
+    WITH due AS (
+        SELECT l.tenant_id, l.lead_id, l.state, l.next_followup_at
+        FROM followup.lead l
+        WHERE l.next_action = 'close' AND l.next_followup_at <= as_of
+        ORDER BY l.next_followup_at
+        LIMIT max_leads
+        FOR UPDATE OF l SKIP LOCKED)
+    UPDATE followup.lead l
+    SET state = (SELECT p.on_exhausted FROM followup.policy p
+                 WHERE p.tenant_id IN (d.tenant_id, 0) AND p.state = d.state
+                 ORDER BY p.tenant_id DESC LIMIT 1),
+        state_since = d.next_followup_at,
+        closed_reason = CASE WHEN d.state = 'installment_rejected'
+                             THEN 'plan_b_exhausted' ELSE 'exhausted' END
+    FROM due d
+    WHERE l.tenant_id = d.tenant_id AND l.lead_id = d.lead_id;
+    GET DIAGNOSTICS closed = ROW_COUNT;
+    RETURN closed;
+END $$;
+COMMENT ON FUNCTION followup.close_exhausted(timestamptz, int) IS
+    'moves leads whose close is due at as_of to their policy''s on_exhausted state (closed_reason exhausted or plan_b_exhausted); returns how many';
+
+CREATE FUNCTION followup.escalate_overdue(as_of timestamptz DEFAULT now(), max_tasks int DEFAULT 10000)
+    RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    escalated bigint;
+BEGIN
+    IF max_tasks < 1 THEN
+        RAISE EXCEPTION 'max_tasks must be at least 1, not %', max_tasks USING ERRCODE = '22023';
+    END IF;
+    WITH overdue AS (
+        SELECT t.tenant_id, t.task_id, p.escalate_to
+        FROM followup.task t
+        CROSS JOIN LATERAL (
+            SELECT p.escalate_after, p.escalate_to FROM followup.policy p
+            WHERE p.tenant_id IN (t.tenant_id, 0) AND p.state = t.state
+            ORDER BY p.tenant_id DESC LIMIT 1) p
+        WHERE t.status IN ('open', 'claimed') AND t.escalated_at IS NULL
+          AND t.due_at <= as_of AND t.due_at + p.escalate_after < as_of
+        ORDER BY t.due_at
+        LIMIT max_tasks
+        FOR UPDATE OF t SKIP LOCKED)
+    UPDATE followup.task t
+    SET escalated_at = as_of, escalated_to = o.escalate_to
+    FROM overdue o
+    WHERE t.tenant_id = o.tenant_id AND t.task_id = o.task_id;
+    GET DIAGNOSTICS escalated = ROW_COUNT;
+    RETURN escalated;
+END $$;
+COMMENT ON FUNCTION followup.escalate_overdue(timestamptz, int) IS
+    'marks live tasks more than their policy''s escalate_after late at as_of as escalated, to the policy''s escalate_to; returns how many';
+
+CREATE FUNCTION followup.run_due(as_of timestamptz DEFAULT now(),
+                                 OUT materialized bigint, OUT closed bigint, OUT escalated bigint)
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- close first, so that a lead whose cadence is spent gets no new task
+    closed := followup.close_exhausted(as_of);
+    materialized := followup.materialize_due(as_of);
+    escalated := followup.escalate_overdue(as_of);
+END $$;
+COMMENT ON FUNCTION followup.run_due(timestamptz) IS
+    'the periodic job: close_exhausted, materialize_due and escalate_overdue at as_of, with their counts; safe to run concurrently or late';
+
+-- Operators ------------------------------------------------------------------
+
+CREATE FUNCTION followup.claim_tasks(operator text, max_tasks int DEFAULT 1)
+    RETURNS SETOF followup.task
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF operator IS NULL OR btrim(operator) = '' THEN
+        RAISE EXCEPTION 'operator must be named' USING ERRCODE = '22004',
+            HINT = 'Pass the operator''s name, as in followup.claim_tasks(''ana'').';
+    END IF;
+    IF max_tasks IS NULL OR max_tasks NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION 'max_tasks must be between 1 and 1000, not %', max_tasks USING ERRCODE = '22023';
+    END IF;
+    -- owed replies first, then hot leads, then the oldest due (task_claim_idx)
+    RETURN QUERY
+    WITH pick AS (
+        SELECT t.tenant_id, t.task_id FROM followup.task t
+        WHERE t.tenant_id = followup.current_tenant() AND t.status = 'open'
+          AND (t.assignee IS NULL OR t.assignee = operator OR t.escalated_to = operator)
+        ORDER BY t.kind <> 'reply', t.state <> 'hot', t.due_at, t.task_id
+        LIMIT max_tasks
+        FOR UPDATE OF t SKIP LOCKED)
+    UPDATE followup.task t
+    SET status = 'claimed', claimed_by = operator, claimed_at = now()
+    FROM pick
+    WHERE t.tenant_id = pick.tenant_id AND t.task_id = pick.task_id
+    RETURNING t.*;
+END $$;
+COMMENT ON FUNCTION followup.claim_tasks(text, int) IS
+    'claims up to max_tasks open tasks of the current tenant for operator (its own, unassigned or escalated to it): owed replies first, then hot leads, then by due time; never the same task twice';
+CREATE INDEX task_claim_idx ON followup.task (tenant_id, (kind <> 'reply'), (state <> 'hot'), due_at, task_id)
+    WHERE status = 'open';
+COMMENT ON INDEX followup.task_claim_idx IS 'open tasks in the order claim_tasks hands them out';
+
+CREATE FUNCTION followup.complete_task(task_id bigint, operator text DEFAULT NULL, body text DEFAULT NULL,
+                                       occurred_at timestamptz DEFAULT now())
+    RETURNS followup.interaction
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t followup.task;
+    l followup.lead;
+    result followup.interaction;
+BEGIN
+    IF complete_task.task_id IS NULL OR complete_task.occurred_at IS NULL THEN
+        RAISE EXCEPTION 'task_id and occurred_at must not be null' USING ERRCODE = '22004';
+    END IF;
+    SELECT * INTO t FROM followup.task x
+    WHERE x.tenant_id = followup.current_tenant() AND x.task_id = complete_task.task_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'task % does not exist in tenant %', complete_task.task_id, followup.current_tenant()
+            USING ERRCODE = '42704', HINT = 'Set followup.tenant_id to the task''s tenant.';
+    END IF;
+    -- lock the lead before the task, in the order the interaction trigger
+    -- does, so that a reply racing this completion cannot deadlock with it
+    SELECT * INTO l FROM followup.lead x
+    WHERE x.tenant_id = t.tenant_id AND x.lead_id = t.lead_id FOR NO KEY UPDATE;
+    SELECT * INTO t FROM followup.task x
+    WHERE x.tenant_id = t.tenant_id AND x.task_id = t.task_id FOR UPDATE;
+    IF t.status = 'done' THEN
+        RAISE EXCEPTION 'task % is already done', t.task_id USING ERRCODE = 'FU001',
+            DETAIL = format('It was done at %s by %s.', t.done_at, coalesce(t.claimed_by, 'an operator'));
+    ELSIF t.status = 'superseded' THEN
+        RAISE EXCEPTION 'task % was superseded: the lead''s plan changed', t.task_id USING ERRCODE = 'FU002',
+            DETAIL = format('Lead %s is now %s, next action %s.', l.lead_id, l.state, coalesce(l.next_action::text, 'none')),
+            HINT = 'Claim the lead''s current task instead.';
+    END IF;
+    IF l.last_event_at IS NOT NULL AND complete_task.occurred_at < l.last_event_at THEN
+        RAISE EXCEPTION 'cannot complete task % at %: the lead has a later event at %',
+                        t.task_id, complete_task.occurred_at, l.last_event_at
+            USING ERRCODE = '22023', HINT = 'Complete it with the time the touch was made, after the lead''s last event.';
+    END IF;
+    INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind, channel, operator, task_id, body)
+    VALUES (t.tenant_id, t.lead_id, complete_task.occurred_at,
+            CASE WHEN t.channel = 'call' THEN 'call' ELSE 'message' END,
+            t.channel, coalesce(complete_task.operator, t.claimed_by), t.task_id, complete_task.body)
+    RETURNING * INTO result;
+    RETURN result;
+END $$;
+COMMENT ON FUNCTION followup.complete_task(bigint, text, text, timestamptz) IS
+    'records the outbound touch that does task_id (a message, or a call for a call step) and so marks it done; errors FU001 if done, FU002 if superseded, 42704 if unknown';
+
+CREATE FUNCTION followup.release_task(task_id bigint) RETURNS followup.task
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t followup.task;
+BEGIN
+    SELECT * INTO t FROM followup.task x
+    WHERE x.tenant_id = followup.current_tenant() AND x.task_id = release_task.task_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'task % does not exist in tenant %', release_task.task_id, followup.current_tenant()
+            USING ERRCODE = '42704', HINT = 'Set followup.tenant_id to the task''s tenant.';
+    ELSIF t.status = 'done' THEN
+        RAISE EXCEPTION 'task % is already done', t.task_id USING ERRCODE = 'FU001';
+    ELSIF t.status = 'superseded' THEN
+        RAISE EXCEPTION 'task % was superseded: the lead''s plan changed', t.task_id USING ERRCODE = 'FU002';
+    ELSIF t.status = 'open' THEN
+        RAISE EXCEPTION 'task % is not claimed', t.task_id USING ERRCODE = '55000';
+    END IF;
+    UPDATE followup.task x SET status = 'open', claimed_by = NULL, claimed_at = NULL
+    WHERE x.tenant_id = t.tenant_id AND x.task_id = t.task_id
+    RETURNING * INTO t;
+    RETURN t;
+END $$;
+COMMENT ON FUNCTION followup.release_task(bigint) IS
+    'gives a claimed task back to the queue; errors FU001 if done, FU002 if superseded, 55000 if not claimed, 42704 if unknown';
+
+CREATE VIEW followup.due_tasks AS
+SELECT t.tenant_id, t.task_id, t.lead_id, l.external_ref, l.owner, t.kind, t.state, t.step_no,
+       t.plan_b_step, t.due_at, now() - t.due_at AS overdue_by,
+       extract(epoch FROM now() - t.due_at)::bigint AS overdue_seconds,
+       t.channel, t.purpose, t.action_code, t.message, t.render_error,
+       t.assignee, t.status, t.claimed_by, t.claimed_at, t.escalated_at, t.escalated_to,
+       (t.kind = 'reply' OR t.state = 'hot') AS urgent
+FROM followup.task t
+JOIN followup.lead l ON l.tenant_id = t.tenant_id AND l.lead_id = t.lead_id
+WHERE t.tenant_id = followup.current_tenant() AND t.status IN ('open', 'claimed');
+COMMENT ON VIEW followup.due_tasks IS 'the current tenant''s open and claimed tasks, with their leads';
+COMMENT ON COLUMN followup.due_tasks.tenant_id IS 'tenant';
+COMMENT ON COLUMN followup.due_tasks.task_id IS 'task';
+COMMENT ON COLUMN followup.due_tasks.lead_id IS 'lead';
+COMMENT ON COLUMN followup.due_tasks.external_ref IS 'the CRM''s reference of the lead';
+COMMENT ON COLUMN followup.due_tasks.owner IS 'the lead''s owner';
+COMMENT ON COLUMN followup.due_tasks.kind IS 'reply, followup, plan_b or reactivate';
+COMMENT ON COLUMN followup.due_tasks.state IS 'the lead''s state';
+COMMENT ON COLUMN followup.due_tasks.step_no IS 'touch number in the cadence';
+COMMENT ON COLUMN followup.due_tasks.plan_b_step IS 'the Plan B option to offer';
+COMMENT ON COLUMN followup.due_tasks.due_at IS 'when the touch was due';
+COMMENT ON COLUMN followup.due_tasks.overdue_by IS 'how late it is now (negative: not yet due)';
+COMMENT ON COLUMN followup.due_tasks.overdue_seconds IS 'overdue_by in seconds, for charts';
+COMMENT ON COLUMN followup.due_tasks.channel IS 'where to make the touch';
+COMMENT ON COLUMN followup.due_tasks.purpose IS 'advance, clarify or close_loop';
+COMMENT ON COLUMN followup.due_tasks.action_code IS 'the step''s action code';
+COMMENT ON COLUMN followup.due_tasks.message IS 'the message to send, rendered';
+COMMENT ON COLUMN followup.due_tasks.render_error IS 'why the message could not be rendered';
+COMMENT ON COLUMN followup.due_tasks.assignee IS 'the operator it is for; NULL = anyone';
+COMMENT ON COLUMN followup.due_tasks.status IS 'open or claimed';
+COMMENT ON COLUMN followup.due_tasks.claimed_by IS 'who claimed it';
+COMMENT ON COLUMN followup.due_tasks.claimed_at IS 'when it was claimed';
+COMMENT ON COLUMN followup.due_tasks.escalated_at IS 'when it was escalated';
+COMMENT ON COLUMN followup.due_tasks.escalated_to IS 'who it was escalated to';
+COMMENT ON COLUMN followup.due_tasks.urgent IS 'an owed reply or a hot lead: claimed first';
+
+CREATE VIEW followup.job_lag AS
+SELECT l.tenant_id,
+       count(*) FILTER (WHERE l.next_action <> 'close') AS due_without_task,
+       count(*) FILTER (WHERE l.next_action = 'close') AS due_to_close,
+       min(l.next_followup_at) AS oldest_due_at,
+       now() - min(l.next_followup_at) AS oldest_lag,
+       extract(epoch FROM now() - min(l.next_followup_at))::bigint AS oldest_lag_seconds
+FROM followup.lead l
+WHERE l.next_action IS NOT NULL AND l.next_followup_at <= now()
+  AND (l.next_action = 'close'
+       OR (NOT l.do_not_contact AND NOT EXISTS (
+           SELECT 1 FROM followup.task t WHERE t.tenant_id = l.tenant_id AND t.lead_id = l.lead_id
+           AND t.status IN ('open', 'claimed'))))
+GROUP BY l.tenant_id;
+COMMENT ON VIEW followup.job_lag IS 'what the jobs have not caught up with yet, per tenant: 0 rows means nothing due is waiting';
+COMMENT ON COLUMN followup.job_lag.tenant_id IS 'tenant';
+COMMENT ON COLUMN followup.job_lag.due_without_task IS 'leads whose touch is due but that have no task yet';
+COMMENT ON COLUMN followup.job_lag.due_to_close IS 'leads whose close is due but that are not closed yet';
+COMMENT ON COLUMN followup.job_lag.oldest_due_at IS 'the oldest such due time';
+COMMENT ON COLUMN followup.job_lag.oldest_lag IS 'how long the oldest has waited';
+COMMENT ON COLUMN followup.job_lag.oldest_lag_seconds IS 'oldest_lag in seconds, for alerts';
+
+-- Scheduling with pg_cron ---------------------------------------------------
+
+CREATE FUNCTION followup.schedule_jobs(schedule text DEFAULT '* * * * *')
+    RETURNS TABLE (jobname text, jobid bigint, cron_schedule text, command text)
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    cron_db text := current_setting('cron.database_name', true);
+    run_job text := 'followup-run-due:' || current_database();
+    purge_job text := 'followup-purge-run-log:' || current_database();
+    run_cmd text := 'SELECT followup.run_due()';
+    -- pg_cron keeps a row per run in cron.job_run_details; keep a week of ours
+    purge_cmd text := 'DELETE FROM cron.job_run_details WHERE end_time < now() - interval ''7 days'''
+        || ' AND jobid IN (SELECT jobid FROM cron.job WHERE jobname LIKE ''followup-%'')';
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+        IF cron_db IS NOT NULL AND cron_db <> current_database() THEN
+            RAISE EXCEPTION 'pg_cron runs in database "%", not in "%"', cron_db, current_database()
+                USING ERRCODE = '55000',
+                DETAIL = 'pg_cron can only schedule jobs from the database named by cron.database_name.',
+                HINT = format('Connect to %I and run: SELECT cron.schedule_in_database(%L, %L, %L, %L); '
+                              'SELECT cron.schedule_in_database(%L, %L, %L, %L);',
+                              cron_db, run_job, schedule, run_cmd, current_database(),
+                              purge_job, '17 3 * * *', purge_cmd, cron_db);
+        END IF;
+        RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
+            USING ERRCODE = '55000',
+            HINT = CASE WHEN cron_db IS NULL
+                THEN 'Install it (apt-get install postgresql-15-cron; shared_preload_libraries = ''pg_cron''; '
+                     'cron.database_name = ''' || current_database() || '''; restart; CREATE EXTENSION pg_cron), '
+                     'or call SELECT followup.run_due() every minute from another scheduler.'
+                ELSE 'Run CREATE EXTENSION pg_cron in this database, or call SELECT followup.run_due() '
+                     'every minute from another scheduler.' END;
+    END IF;
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)' USING run_job, schedule, run_cmd;
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)' USING purge_job, '17 3 * * *', purge_cmd;
+    RETURN QUERY EXECUTE
+        'SELECT j.jobname::text, j.jobid, j.schedule::text, j.command::text FROM cron.job j'
+        ' WHERE j.jobname IN ($1, $2) ORDER BY j.jobname'
+        USING run_job, purge_job;
+END $$;
+COMMENT ON FUNCTION followup.schedule_jobs(text) IS
+    'schedules followup.run_due() with pg_cron (default every minute) and a daily purge of its run log older than 7 days; in a database without pg_cron the error''s hint says what to run instead';
+
+CREATE FUNCTION followup.unschedule_jobs() RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    removed bigint := 0;
+    job text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
+            USING ERRCODE = '55000',
+            HINT = format('Jobs scheduled from another database are removed there: SELECT cron.unschedule(%L); SELECT cron.unschedule(%L);',
+                          'followup-run-due:' || current_database(), 'followup-purge-run-log:' || current_database());
+    END IF;
+    FOR job IN EXECUTE 'SELECT jobname FROM cron.job WHERE jobname IN ($1, $2)'
+        USING 'followup-run-due:' || current_database(), 'followup-purge-run-log:' || current_database()
+    LOOP
+        EXECUTE 'SELECT cron.unschedule($1)' USING job;
+        removed := removed + 1;
+    END LOOP;
+    RETURN removed;
+END $$;
+COMMENT ON FUNCTION followup.unschedule_jobs() IS 'removes the jobs schedule_jobs made; returns how many';
