@@ -307,9 +307,14 @@ DECLARE
     job text;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
-        RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
+        IF current_setting('cron.database_name', true) IS NULL THEN
+            RETURN 0;           -- no pg_cron in this cluster: nothing can be scheduled
+        END IF;
+        RAISE EXCEPTION 'pg_cron runs in database "%", not in "%"',
+                        current_setting('cron.database_name'), current_database()
             USING ERRCODE = '55000',
-            HINT = format('Jobs scheduled from another database are removed there: SELECT cron.unschedule(%L); SELECT cron.unschedule(%L);',
+            HINT = format('Connect to %I and run: SELECT cron.unschedule(%L); SELECT cron.unschedule(%L);',
+                          current_setting('cron.database_name'),
                           'followup-run-due:' || current_database(), 'followup-purge-run-log:' || current_database());
     END IF;
     FOR job IN EXECUTE 'SELECT jobname FROM cron.job WHERE jobname IN ($1, $2)'
