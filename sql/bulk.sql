@@ -64,6 +64,20 @@ SELECT count(*) AS stamps_that_differ FROM (
     SELECT l.external_ref, i.occurred_at, i.kind, i.state_at, i.touches_at, i.plan_b_step_at, i.applied
     FROM followup.interaction i JOIN followup.lead l USING (tenant_id, lead_id) WHERE i.tenant_id = 202) d;
 
+-- and so does the state history the reports read
+SELECT count(*) AS state_changes, count(*) FILTER (WHERE from_state IS NOT NULL) AS moves
+FROM followup.state_change WHERE tenant_id = 201;
+SELECT count(*) AS state_changes_that_differ FROM (
+    (SELECT l.external_ref, c.changed_at, c.from_state, c.to_state, i.kind
+     FROM followup.state_change c JOIN followup.lead l USING (tenant_id, lead_id)
+     LEFT JOIN followup.interaction i ON i.tenant_id = c.tenant_id AND i.interaction_id = c.interaction_id
+     WHERE c.tenant_id = 201
+     EXCEPT ALL
+     SELECT l.external_ref, c.changed_at, c.from_state, c.to_state, i.kind
+     FROM followup.state_change c JOIN followup.lead l USING (tenant_id, lead_id)
+     LEFT JOIN followup.interaction i ON i.tenant_id = c.tenant_id AND i.interaction_id = c.interaction_id
+     WHERE c.tenant_id = 202)) d;
+
 -- COPY, in a shuffled order, into a third tenant
 INSERT INTO followup.lead (tenant_id, external_ref, created_at, state)
 SELECT 203, 'lead' || i, '2026-11-01 09:00+00'::timestamptz + i * interval '7 minutes',

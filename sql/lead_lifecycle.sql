@@ -95,7 +95,13 @@ SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 SELECT * FROM pg_temp.ev('a', '2026-11-24 15:00+00', 'email_opened');
 SELECT ref, kind, status FROM t WHERE status = 'open';
 
--- deleting a lead deletes its interactions and tasks
+-- every move is in the state log, with the interaction that caused it
+SELECT c.changed_at, c.from_state, c.to_state, i.kind AS caused_by
+FROM followup.state_change c LEFT JOIN followup.interaction i USING (tenant_id, interaction_id)
+WHERE c.tenant_id = 103 AND c.lead_id = 103001 ORDER BY c.changed_at, c.to_state;
+
+-- deleting a lead deletes its interactions, tasks and log
 DELETE FROM followup.lead WHERE tenant_id = 103 AND external_ref = 'a';
 SELECT (SELECT count(*) FROM followup.interaction WHERE tenant_id = 103) AS interactions,
-       (SELECT count(*) FROM followup.task WHERE tenant_id = 103) AS tasks;
+       (SELECT count(*) FROM followup.task WHERE tenant_id = 103) AS tasks,
+       (SELECT count(*) FROM followup.state_change WHERE tenant_id = 103 AND lead_id = 103001) AS log;

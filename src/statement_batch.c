@@ -24,6 +24,7 @@
 
 #include "planner.h"
 
+#include "state_log.h"
 #include "statement_batch.h"
 
 PG_FUNCTION_INFO_V1(followup_interaction_batch_begin);
@@ -171,6 +172,7 @@ replay_lead(BatchLead *entry)
 {
 	static SPIPlanPtr rows_plan = NULL;
 	static SPIPlanPtr stamp_plan = NULL;
+	static SPIPlanPtr unlog_plan = NULL;
 	TenantConfig *cfg = get_tenant_config(entry->key.tenant_id);
 	const EnumOids *oids = get_enum_oids();
 	LeadRow		lead = entry->before;
@@ -193,10 +195,13 @@ replay_lead(BatchLead *entry)
 		stamp_plan = SPI_prepare("UPDATE followup.interaction SET state_at = $3, touches_at = $4,"
 								 " plan_b_step_at = $5, applied = $6, rule_id = $7"
 								 " WHERE tenant_id = $1 AND interaction_id = $2", 7, stamp_types);
-		if (rows_plan == NULL || stamp_plan == NULL)
+		unlog_plan = SPI_prepare("DELETE FROM followup.state_change"
+								 " WHERE tenant_id = $1 AND interaction_id = ANY ($2)", 2, types);
+		if (rows_plan == NULL || stamp_plan == NULL || unlog_plan == NULL)
 			elog(ERROR, "could not prepare the statement replay");
 		SPI_keepplan(rows_plan);
 		SPI_keepplan(stamp_plan);
+		SPI_keepplan(unlog_plan);
 	}
 
 	if (!lock_lead(entry->key.tenant_id, entry->key.lead_id, &now))
@@ -212,6 +217,9 @@ replay_lead(BatchLead *entry)
 		elog(ERROR, "could not read the statement's interactions");
 	rows = SPI_tuptable;
 	nrows = SPI_processed;
+	/* the state changes the rows logged out of order are logged again below */
+	if (SPI_execute_plan(unlog_plan, args, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not rewrite the state log");
 
 	for (uint64 i = 0; i < nrows; i++)
 	{
@@ -220,6 +228,7 @@ replay_lead(BatchLead *entry)
 		TimestampTz at = DatumGetTimestampTz(SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &isnull));
 		const KindEntry *kind = find_kind(cfg, SPI_getvalue(rows->vals[i], rows->tupdesc, 3));
 		ApplyResult res;
+		int			state_before = lead.state;
 
 		args[1] = Int64GetDatum(id);
 		args[2] = ObjectIdGetDatum(oids->lead_state[lead.state]);
@@ -233,11 +242,23 @@ replay_lead(BatchLead *entry)
 		nulls[6] = res.rule ? ' ' : 'n';
 		if (SPI_execute_plan(stamp_plan, args, nulls, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "could not re-stamp interaction " INT64_FORMAT, id);
+		if (lead.state != state_before)
+			log_state_change(lead.tenant_id, lead.lead_id, lead.state_since,
+							 oids->lead_state[state_before], oids->lead_state[lead.state], id);
 	}
 
 	if (lead.next_action != now.next_action || lead.next_followup_at != now.next_followup_at)
 		supersede_open_task(lead.tenant_id, lead.lead_id);
-	update_lead(&lead);
+	state_log_suppress(true);
+	PG_TRY();
+	{
+		update_lead(&lead, 0);
+	}
+	PG_FINALLY();
+	{
+		state_log_suppress(false);
+	}
+	PG_END_TRY();
 }
 
 Datum

@@ -25,6 +25,7 @@
 #include "core/decay.h"
 #include "followup.h"
 #include "planner.h"
+#include "state_log.h"
 #include "statement_batch.h"
 #include "triggers.h"
 
@@ -570,14 +571,17 @@ lock_lead(int64 tenant_id, int64 lead_id, LeadRow *lead)
 	return true;
 }
 
-/* Write the planned lead back; its own trigger only stamps updated_at. */
+/*
+ * Write the planned lead back; its own trigger only stamps updated_at, and
+ * a state change is logged as caused by interaction_id.
+ */
 void
-update_lead(const LeadRow *lead)
+update_lead(const LeadRow *lead, int64 interaction_id)
 {
 	Datum		values[LEAD_WRITE_COLS + 2];
 	bool		isnull[LEAD_WRITE_COLS + 2];
 	char		nulls[LEAD_WRITE_COLS + 2];
-	int			ret;
+	volatile int ret = 0;
 
 	if (update_lead_plan == NULL)
 	{
@@ -606,6 +610,7 @@ update_lead(const LeadRow *lead)
 		nulls[i] = isnull[i] ? 'n' : ' ';
 
 	writing_planned_lead = true;
+	state_log_set_interaction(interaction_id);
 	PG_TRY();
 	{
 		ret = SPI_execute_plan(update_lead_plan, values, nulls, false, 0);
@@ -613,6 +618,7 @@ update_lead(const LeadRow *lead)
 	PG_FINALLY();
 	{
 		writing_planned_lead = false;
+		state_log_set_interaction(0);
 	}
 	PG_END_TRY();
 	if (ret != SPI_OK_UPDATE || SPI_processed != 1)
@@ -707,7 +713,7 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 		}
 		else if (res.plan_changed)
 			supersede_open_task(tenant_id, lead_id);
-		update_lead(&lead);
+		update_lead(&lead, interaction_id);
 	}
 	else if (!batch_reorders(&lead, occurred_at) && kind->direction == DIR_OUTBOUND)
 	{

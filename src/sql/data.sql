@@ -179,3 +179,33 @@ CREATE TRIGGER interaction_batch_begin BEFORE INSERT ON followup.interaction
     FOR EACH STATEMENT EXECUTE FUNCTION followup.interaction_batch_begin();
 CREATE TRIGGER interaction_batch_end AFTER INSERT ON followup.interaction
     FOR EACH STATEMENT EXECUTE FUNCTION followup.interaction_batch_end();
+
+CREATE TABLE followup.state_change (
+    tenant_id       bigint NOT NULL,
+    lead_id         bigint NOT NULL,
+    changed_at      timestamptz NOT NULL,
+    from_state      followup.lead_state,
+    to_state        followup.lead_state NOT NULL,
+    interaction_id  bigint,
+    -- checked at commit: the row is written before a new lead's row exists
+    FOREIGN KEY (tenant_id, lead_id) REFERENCES followup.lead ON DELETE CASCADE
+        DEFERRABLE INITIALLY DEFERRED
+);
+CREATE INDEX state_change_lead_idx ON followup.state_change (tenant_id, lead_id, changed_at);
+CREATE INDEX state_change_to_state_idx ON followup.state_change (tenant_id, to_state, changed_at);
+COMMENT ON TABLE followup.state_change IS 'Every move of a lead between states, written by a trigger: the history the reports read';
+COMMENT ON COLUMN followup.state_change.tenant_id IS 'tenant';
+COMMENT ON COLUMN followup.state_change.lead_id IS 'the lead';
+COMMENT ON COLUMN followup.state_change.changed_at IS 'when it entered to_state (its new state_since)';
+COMMENT ON COLUMN followup.state_change.from_state IS 'the state it left; NULL when the lead was created';
+COMMENT ON COLUMN followup.state_change.to_state IS 'the state it entered';
+COMMENT ON COLUMN followup.state_change.interaction_id IS 'the interaction whose rule moved it; NULL for a move by the CRM or a job';
+
+CREATE FUNCTION followup.log_state_change() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'followup_log_state_change' LANGUAGE C;
+COMMENT ON FUNCTION followup.log_state_change() IS
+    'trigger: records a lead''s new state in followup.state_change';
+CREATE TRIGGER lead_state_logged_insert AFTER INSERT ON followup.lead
+    FOR EACH ROW EXECUTE FUNCTION followup.log_state_change();
+CREATE TRIGGER lead_state_logged_update AFTER UPDATE OF state ON followup.lead
+    FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state) EXECUTE FUNCTION followup.log_state_change();

@@ -1,0 +1,103 @@
+/*
+ * state_log.c - followup.state_change: every move of a lead from one state
+ * to another, with the interaction that caused it.
+ *
+ * The reports need history (when did a lead enter thinking? was it won
+ * after Plan B option 3?) that the lead row alone forgets.  One AFTER
+ * trigger on followup.lead, fired only when the state changes, writes the
+ * log for every path: the CRM's UPDATE, the interaction trigger's rules and
+ * the jobs.  The interaction trigger says which interaction it is applying;
+ * the statement replay (statement_batch.c) rewrites the log of the leads it
+ * replays.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "state_log.h"
+
+PG_FUNCTION_INFO_V1(followup_log_state_change);
+
+static int64 current_interaction_id = 0;
+static bool log_suppressed = false;
+
+void
+state_log_set_interaction(int64 interaction_id)
+{
+	current_interaction_id = interaction_id;
+}
+
+void
+state_log_suppress(bool suppress)
+{
+	log_suppressed = suppress;
+}
+
+void
+log_state_change(int64 tenant_id, int64 lead_id, TimestampTz at, Oid from_state,
+				 Oid to_state, int64 interaction_id)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		args[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+
+	if (plan == NULL)
+	{
+		Oid			types[6] = {INT8OID, INT8OID, TIMESTAMPTZOID,
+		get_enum_oids()->lead_state_type, get_enum_oids()->lead_state_type, INT8OID};
+
+		plan = SPI_prepare("INSERT INTO followup.state_change (tenant_id, lead_id, changed_at,"
+						   " from_state, to_state, interaction_id) VALUES ($1, $2, $3, $4, $5, $6)",
+						   6, types);
+		if (plan == NULL)
+			elog(ERROR, "could not prepare the state log: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+	}
+	args[0] = Int64GetDatum(tenant_id);
+	args[1] = Int64GetDatum(lead_id);
+	args[2] = TimestampTzGetDatum(at);
+	args[3] = ObjectIdGetDatum(from_state);
+	nulls[3] = OidIsValid(from_state) ? ' ' : 'n';
+	args[4] = ObjectIdGetDatum(to_state);
+	args[5] = Int64GetDatum(interaction_id);
+	nulls[5] = interaction_id != 0 ? ' ' : 'n';
+	if (SPI_execute_plan(plan, args, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not log the state change of lead " INT64_FORMAT, lead_id);
+}
+
+Datum
+followup_log_state_change(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	newtup;
+	bool		isnull;
+	Oid			from_state = InvalidOid;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trig->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
+		elog(ERROR, "followup_log_state_change must be an AFTER ... FOR EACH ROW trigger");
+	if (log_suppressed)
+		return PointerGetDatum(NULL);
+
+	desc = RelationGetDescr(trig->tg_relation);
+	newtup = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
+	if (TRIGGER_FIRED_BY_UPDATE(trig->tg_event))
+		from_state = DatumGetObjectId(heap_getattr(trig->tg_trigtuple, SPI_fnumber(desc, "state"),
+												   desc, &isnull));
+
+	SPI_connect();
+	log_state_change(DatumGetInt64(heap_getattr(newtup, SPI_fnumber(desc, "tenant_id"), desc, &isnull)),
+					 DatumGetInt64(heap_getattr(newtup, SPI_fnumber(desc, "lead_id"), desc, &isnull)),
+					 DatumGetTimestampTz(heap_getattr(newtup, SPI_fnumber(desc, "state_since"), desc, &isnull)),
+					 from_state,
+					 DatumGetObjectId(heap_getattr(newtup, SPI_fnumber(desc, "state"), desc, &isnull)),
+					 current_interaction_id);
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
