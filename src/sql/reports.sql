@@ -82,38 +82,30 @@ COMMENT ON COLUMN followup.touch_log.on_time IS 'made within the policy''s escal
 COMMENT ON COLUMN followup.touch_log.applied IS 'false when it was recorded after a later event and changed nothing';
 
 CREATE VIEW followup.operator_compliance AS
-WITH tasks AS (
+-- one UNION ALL of task rows and touch rows grouped once, so that a filter on
+-- tenant_id, operator or day reaches both tables
+SELECT x.tenant_id, x.operator, x.day,
+       count(*) FILTER (WHERE x.is_task) AS due,
+       count(*) FILTER (WHERE x.done AND x.delay <= x.escalate_after) AS on_time,
+       count(*) FILTER (WHERE x.done AND x.delay > x.escalate_after) AS late,
+       count(*) FILTER (WHERE x.is_task AND NOT x.done AND now() - x.due_at > x.escalate_after) AS still_overdue,
+       count(*) FILTER (WHERE x.by_rule) AS by_rule,
+       count(*) FILTER (WHERE NOT x.by_rule) AS by_chance,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY x.delay) FILTER (WHERE x.done) AS median_delay,
+       extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY x.delay) FILTER (WHERE x.done))::bigint
+           AS median_delay_seconds
+FROM (
     SELECT t.tenant_id, coalesce(t.claimed_by, t.assignee) AS operator, t.due_at::date AS day,
-           count(*) AS due,
-           count(*) FILTER (WHERE t.status = 'done' AND t.done_at - t.due_at <= p.escalate_after) AS on_time,
-           count(*) FILTER (WHERE t.status = 'done' AND t.done_at - t.due_at > p.escalate_after) AS late,
-           count(*) FILTER (WHERE t.status IN ('open', 'claimed') AND now() - t.due_at > p.escalate_after) AS still_overdue,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY t.done_at - t.due_at)
-               FILTER (WHERE t.status = 'done') AS median_delay
+           true AS is_task, t.status = 'done' AS done, t.due_at, t.done_at - t.due_at AS delay,
+           p.escalate_after, NULL::boolean AS by_rule
     FROM followup.task t
     CROSS JOIN LATERAL followup.policy_for(t.tenant_id, t.state) p
     WHERE t.status <> 'superseded'
-    GROUP BY 1, 2, 3),
-touches AS (
-    SELECT i.tenant_id, i.operator, i.occurred_at::date AS day,
-           count(*) FILTER (WHERE i.by_rule) AS by_rule,
-           count(*) FILTER (WHERE NOT i.by_rule) AS by_chance
+    UNION ALL
+    SELECT i.tenant_id, i.operator, i.occurred_at::date, false, false, NULL, NULL, NULL, i.by_rule
     FROM followup.interaction i
-    WHERE i.by_rule IS NOT NULL
-    GROUP BY 1, 2, 3)
-SELECT coalesce(t.tenant_id, c.tenant_id) AS tenant_id,
-       coalesce(t.operator, c.operator) AS operator,
-       coalesce(t.day, c.day) AS day,
-       coalesce(t.due, 0) AS due,
-       coalesce(t.on_time, 0) AS on_time,
-       coalesce(t.late, 0) AS late,
-       coalesce(t.still_overdue, 0) AS still_overdue,
-       coalesce(c.by_rule, 0) AS by_rule,
-       coalesce(c.by_chance, 0) AS by_chance,
-       t.median_delay,
-       extract(epoch FROM t.median_delay)::bigint AS median_delay_seconds
-FROM tasks t
-FULL JOIN touches c ON c.tenant_id = t.tenant_id AND c.operator IS NOT DISTINCT FROM t.operator AND c.day = t.day;
+    WHERE i.by_rule IS NOT NULL) x
+GROUP BY x.tenant_id, x.operator, x.day;
 COMMENT ON VIEW followup.operator_compliance IS 'Per operator and day: tasks due, done on time or late, still overdue; touches by rule and by chance';
 COMMENT ON COLUMN followup.operator_compliance.tenant_id IS 'tenant';
 COMMENT ON COLUMN followup.operator_compliance.operator IS 'the operator (who claimed or was assigned the task, who made the touch); NULL = nobody yet';
