@@ -72,6 +72,8 @@ typedef struct ColumnMap
 	int			attnum[32];
 } ColumnMap;
 
+StaticAssertDecl(LC_COUNT <= 32 && IC_COUNT <= 32, "ColumnMap.attnum is too small");
+
 static const int *
 column_map(ColumnMap *map, Relation rel, const char *const *names, int n)
 {
@@ -228,6 +230,15 @@ enter_state(LeadRow *lead, int state, TimestampTz at)
 		lead->closed_reason = NULL;
 }
 
+/* A rule's due_in after "at", in the lead's zone. */
+static TimestampTz
+rule_due_time(const TenantConfig *cfg, const LeadRow *lead, const Rule *rule,
+			  TimestampTz at)
+{
+	return add_in_zone(at, rule->due_in.month, rule->due_in.day, rule->due_in.time,
+					   plan_zone(&cfg->policy[lead->state], lead->timezone));
+}
+
 /*
  * Apply one interaction at "at" to the lead: momentum, the first matching
  * rule, and a new plan.  Pure: no I/O, so bulk replays can reuse it.
@@ -290,9 +301,7 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 			lead->touches = 0;
 			reply_owed = false;
 			if (res->rule->has_due_in)
-				due_hint = add_in_zone(at, res->rule->due_in.month, res->rule->due_in.day,
-									   res->rule->due_in.time,
-									   plan_zone(&cfg->policy[lead->state], lead->timezone));
+				due_hint = rule_due_time(cfg, lead, res->rule, at);
 			replan = true;
 			break;
 		case EFFECT_RESPOND:
@@ -321,11 +330,7 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 			lead->anchor_at = at;
 			lead->touches = 0;
 			reply_owed = false;
-			due_hint = at;
-			if (res->rule->has_due_in)
-				due_hint = add_in_zone(at, res->rule->due_in.month, res->rule->due_in.day,
-									   res->rule->due_in.time,
-									   plan_zone(&cfg->policy[lead->state], lead->timezone));
+			due_hint = res->rule->has_due_in ? rule_due_time(cfg, lead, res->rule, at) : at;
 			replan = true;
 			break;
 		case EFFECT_CLOSE:
