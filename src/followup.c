@@ -8,7 +8,9 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
@@ -30,6 +32,7 @@ void		_PG_init(void);
 static char *tenant_id_string = NULL;
 static char *half_life_string = NULL;
 static int64 tenant_id = 0;
+static bool lock_tenant = false;
 static double half_life_seconds = 3 * SECS_PER_DAY;
 bool		followup_notify = true;
 
@@ -53,6 +56,18 @@ check_tenant_id(char **newval, void **extra, GucSource source)
 	if (**newval == '\0' || *end != '\0' || errno == ERANGE || v < 0)
 	{
 		GUC_check_errdetail("followup.tenant_id must be a non-negative bigint.");
+		return false;
+	}
+	/*
+	 * A role pinned to its tenant (followup.lock_tenant, which only a
+	 * superuser can set, as with ALTER ROLE ... SET) cannot SET another.
+	 */
+	if (lock_tenant && source >= PGC_S_SESSION && v != tenant_id &&
+		IsTransactionState() && !superuser())
+	{
+		GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+		GUC_check_errdetail("This role is locked to tenant " INT64_FORMAT " (followup.lock_tenant is on).",
+							tenant_id);
 		return false;
 	}
 	parsed = malloc(sizeof(ParsedSetting));
@@ -125,6 +140,11 @@ _PG_init(void)
 							   NULL,
 							   &half_life_string, "3 days", PGC_USERSET, 0,
 							   check_half_life, assign_half_life, NULL);
+	DefineCustomBoolVariable("followup.lock_tenant",
+							 "Forbid this session to change followup.tenant_id.",
+							 "Set it with ALTER ROLE ... SET, with followup.tenant_id, to pin a role to its tenant.",
+							 &lock_tenant, false, PGC_SUSET, 0,
+							 NULL, NULL, NULL);
 	DefineCustomBoolVariable("followup.notify",
 							 "Send NOTIFY followup_due when the jobs create tasks.",
 							 NULL,

@@ -1,0 +1,122 @@
+
+-- followup: tenancy and privileges (docs/security.md).
+--
+-- Row level security keeps a role that does not own the tables to the rows
+-- of its tenant, followup.current_tenant(); configuration also shows tenant
+-- 0's shipped defaults.  The subselect makes the planner evaluate the tenant
+-- once per statement (an InitPlan), so the tenant-leading indexes are used.
+-- The owner (who ran CREATE EXTENSION, and the jobs scheduled as it) sees
+-- every tenant.
+
+ALTER TABLE followup.lead ENABLE ROW LEVEL SECURITY;
+ALTER TABLE followup.interaction ENABLE ROW LEVEL SECURITY;
+ALTER TABLE followup.task ENABLE ROW LEVEL SECURITY;
+ALTER TABLE followup.state_change ENABLE ROW LEVEL SECURITY;
+ALTER TABLE followup.policy ENABLE ROW LEVEL SECURITY;
+ALTER TABLE followup.step ENABLE ROW LEVEL SECURITY;
+ALTER TABLE followup.signal ENABLE ROW LEVEL SECURITY;
+ALTER TABLE followup.rule ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY tenant_rows ON followup.lead
+    USING (tenant_id = (SELECT followup.current_tenant()));
+CREATE POLICY tenant_rows ON followup.interaction
+    USING (tenant_id = (SELECT followup.current_tenant()));
+CREATE POLICY tenant_rows ON followup.task
+    USING (tenant_id = (SELECT followup.current_tenant()));
+CREATE POLICY tenant_rows ON followup.state_change
+    USING (tenant_id = (SELECT followup.current_tenant()));
+
+-- configuration: read the tenant's rows and the shipped defaults, write only the tenant's
+CREATE POLICY tenant_and_defaults_read ON followup.policy FOR SELECT
+    USING (tenant_id IN (0, (SELECT followup.current_tenant())));
+CREATE POLICY tenant_rows_write ON followup.policy
+    USING (tenant_id = (SELECT followup.current_tenant()));
+CREATE POLICY tenant_and_defaults_read ON followup.step FOR SELECT
+    USING (tenant_id IN (0, (SELECT followup.current_tenant())));
+CREATE POLICY tenant_rows_write ON followup.step
+    USING (tenant_id = (SELECT followup.current_tenant()));
+CREATE POLICY tenant_and_defaults_read ON followup.signal FOR SELECT
+    USING (tenant_id IN (0, (SELECT followup.current_tenant())));
+CREATE POLICY tenant_rows_write ON followup.signal
+    USING (tenant_id = (SELECT followup.current_tenant()));
+CREATE POLICY tenant_and_defaults_read ON followup.rule FOR SELECT
+    USING (tenant_id IN (0, (SELECT followup.current_tenant())));
+CREATE POLICY tenant_rows_write ON followup.rule
+    USING (tenant_id = (SELECT followup.current_tenant()));
+
+-- views read with the privileges, and so the row security, of their reader
+ALTER VIEW followup.due_tasks SET (security_invoker = true);
+ALTER VIEW followup.job_lag SET (security_invoker = true);
+ALTER VIEW followup.pipeline SET (security_invoker = true);
+ALTER VIEW followup.touch_log SET (security_invoker = true);
+ALTER VIEW followup.operator_compliance SET (security_invoker = true);
+ALTER VIEW followup.response_times SET (security_invoker = true);
+ALTER VIEW followup.silence_by_stage SET (security_invoker = true);
+ALTER VIEW followup.step_funnel SET (security_invoker = true);
+ALTER VIEW followup.plan_b_recovery SET (security_invoker = true);
+
+CREATE FUNCTION followup.grant_reader(role regrole) RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE format('GRANT USAGE ON SCHEMA followup TO %s', role);
+    -- the views run with the reader's privileges, so it reads the tables too
+    -- (row level security limits it to its tenant)
+    EXECUTE format('GRANT SELECT ON followup.lead, followup.interaction, followup.task,'
+                   ' followup.state_change, followup.policy, followup.step, followup.signal,'
+                   ' followup.rule TO %s', role);
+    EXECUTE format('GRANT SELECT ON followup.pipeline, followup.touch_log,'
+                   ' followup.operator_compliance, followup.response_times,'
+                   ' followup.silence_by_stage, followup.step_funnel, followup.plan_b_recovery,'
+                   ' followup.due_tasks, followup.job_lag TO %s', role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.current_tenant(),'
+                   ' followup.policy_for(bigint, followup.lead_state),'
+                   ' followup.stall_diagnostic(interval, timestamptz),'
+                   ' followup.steps(followup.cadence), followup.offset_at(followup.cadence, integer),'
+                   ' followup.offsets(followup.cadence) TO %s', role);
+END $$;
+COMMENT ON FUNCTION followup.grant_reader(regrole) IS
+    'lets a role read the reports, stall_diagnostic and the rows behind them, for its tenant only';
+
+CREATE FUNCTION followup.grant_operator(role regrole) RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM followup.grant_reader(role);
+    -- the CRM writes leads and interactions; the triggers it fires keep the
+    -- plan, the tasks and the state log
+    EXECUTE format('GRANT INSERT, UPDATE ON followup.lead TO %s', role);
+    EXECUTE format('GRANT INSERT ON followup.interaction TO %s', role);
+    EXECUTE format('GRANT UPDATE ON followup.task TO %s', role);
+    EXECUTE format('GRANT INSERT, DELETE ON followup.state_change TO %s', role);
+    EXECUTE format('GRANT USAGE ON SEQUENCE followup.lead_lead_id_seq,'
+                   ' followup.interaction_interaction_id_seq TO %s', role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.check_timezone(text),'
+                   ' followup.check_template(text), followup.render(text, jsonb),'
+                   ' followup.momentum(bigint, timestamptz), followup.preview(bigint),'
+                   ' followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer,'
+                   '   timestamptz, timestamptz, text),'
+                   ' followup.claim_tasks(text, integer),'
+                   ' followup.complete_task(bigint, text, text, timestamptz),'
+                   ' followup.release_task(bigint) TO %s', role);
+END $$;
+COMMENT ON FUNCTION followup.grant_operator(regrole) IS
+    'lets a role (the CRM''s, or an operator''s) write leads and interactions, claim, complete and release tasks, and read what grant_reader gives, for its tenant only';
+
+CREATE FUNCTION followup.grant_admin(role regrole) RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM followup.grant_reader(role);
+    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON followup.policy, followup.step,'
+                   ' followup.signal, followup.rule TO %s', role);
+    EXECUTE format('GRANT USAGE ON SEQUENCE followup.rule_rule_id_seq TO %s', role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.check_timezone(text),'
+                   ' followup.check_template(text), followup.render(text, jsonb),'
+                   ' followup.cadence(interval[]),'
+                   ' followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer,'
+                   '   timestamptz, timestamptz, text) TO %s', role);
+END $$;
+COMMENT ON FUNCTION followup.grant_admin(regrole) IS
+    'lets a role change its tenant''s policies, steps, signals and rules, and read what grant_reader gives';
+
+-- Nothing for PUBLIC (functions are executable by PUBLIC unless revoked):
+-- the grant functions above give each kind of role what it needs.
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA followup FROM PUBLIC;
