@@ -27,7 +27,7 @@ ifdef WERROR
 PG_CPPFLAGS += -Werror
 endif
 
-EXTRA_CLEAN = test/unit/bin test/fuzz/bin
+EXTRA_CLEAN = test/unit/bin test/unit/bin-sanitize test/fuzz/bin
 
 # Debian keeps one pg_config per major version; target 15 when it is there.
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
@@ -66,14 +66,24 @@ demo: deps
 
 CORE_SRC = $(CORE_OBJS:.o=.c)
 UNIT_CFLAGS = -std=c99 -g -O1 -Wall -Wextra -Werror -pedantic -Isrc/core -Itest/unit
-UNIT_TESTS = $(patsubst test/unit/%.c,test/unit/bin/%,$(wildcard test/unit/test_*.c))
+# SANITIZE=1: unit tests under AddressSanitizer and UndefinedBehaviorSanitizer
+# (the fuzzers always are); otherwise they run under Valgrind's memcheck
+ifdef SANITIZE
+UNIT_BIN = test/unit/bin-sanitize
+UNIT_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+UNIT_RUN =
+else
+UNIT_BIN = test/unit/bin
+UNIT_RUN = $(shell command -v valgrind >/dev/null && echo valgrind -q --error-exitcode=99 --leak-check=full)
+endif
+UNIT_TESTS = $(patsubst test/unit/%.c,$(UNIT_BIN)/%,$(wildcard test/unit/test_*.c))
 
-test/unit/bin/%: test/unit/%.c $(CORE_SRC) src/core/*.h test/unit/unit.h
+$(UNIT_BIN)/%: test/unit/%.c $(CORE_SRC) src/core/*.h test/unit/unit.h
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) $(SANITIZE_FLAGS) -o $@ $< $(CORE_SRC) -lm
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRC) -lm
 
 unit: $(UNIT_TESTS)
-	@for t in $(UNIT_TESTS); do $$t || exit 1; done
+	@for t in $(UNIT_TESTS); do $(UNIT_RUN) $$t || { echo "not ok - $$t (exit $$?)"; exit 1; }; done
 
 FUZZERS = $(patsubst test/fuzz/%.c,test/fuzz/bin/%,$(wildcard test/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 300
