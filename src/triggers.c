@@ -485,6 +485,20 @@ replan_after_crm_update(LeadRow *lead, const LeadRow *old)
 	return false;
 }
 
+/*
+ * A lead inserted with an updated_at before this transaction is a copy of
+ * an existing row (pg_restore, a migration between databases): it keeps the
+ * plan it carries.  A new lead gets updated_at = now() by default.
+ */
+static bool
+is_copied_lead(HeapTuple tup, TupleDesc desc, const int *att)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, att[LC_UPDATED_AT], desc, &isnull);
+
+	return !isnull && DatumGetTimestampTz(d) < GetCurrentTransactionStartTimestamp();
+}
+
 Datum
 followup_lead_trigger(PG_FUNCTION_ARGS)
 {
@@ -506,6 +520,9 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 	/* the interaction trigger has planned this row already */
 	if (writing_planned_lead)
 		PG_RETURN_POINTER(write_lead_tuple(newtup, desc, att, NULL));
+
+	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event) && is_copied_lead(newtup, desc, att))
+		PG_RETURN_POINTER(newtup);
 
 	lead_from_tuple(&lead, newtup, desc, att);
 	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
@@ -660,6 +677,14 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(trig->tg_relation);
 	att = column_map(&interaction_map, trig->tg_relation, interaction_col_names, IC_COUNT);
 	tup = trig->tg_trigtuple;
+
+	/*
+	 * An interaction inserted with its stamps is history being copied back
+	 * (pg_restore): it is recorded as it is and changes nothing.
+	 */
+	(void) heap_getattr(tup, att[IC_APPLIED], desc, &isnull);
+	if (!isnull)
+		PG_RETURN_POINTER(tup);
 
 	tenant_id = DatumGetInt64(heap_getattr(tup, att[IC_TENANT_ID], desc, &isnull));
 	interaction_id = DatumGetInt64(heap_getattr(tup, att[IC_INTERACTION_ID], desc, &isnull));

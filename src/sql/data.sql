@@ -205,7 +205,18 @@ CREATE FUNCTION followup.log_state_change() RETURNS trigger
     AS 'MODULE_PATHNAME', 'followup_log_state_change' LANGUAGE C;
 COMMENT ON FUNCTION followup.log_state_change() IS
     'trigger: records a lead''s new state in followup.state_change';
+-- a copied lead (updated_at before now, see triggers.c) brings its own history
 CREATE TRIGGER lead_state_logged_insert AFTER INSERT ON followup.lead
-    FOR EACH ROW EXECUTE FUNCTION followup.log_state_change();
+    FOR EACH ROW WHEN (NEW.updated_at >= now()) EXECUTE FUNCTION followup.log_state_change();
 CREATE TRIGGER lead_state_logged_update AFTER UPDATE OF state ON followup.lead
     FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state) EXECUTE FUNCTION followup.log_state_change();
+
+-- pg_dump keeps the data (extension members' rows are not dumped otherwise);
+-- restored rows carry their plan and stamps, which the triggers keep.
+SELECT pg_catalog.pg_extension_config_dump('followup.lead', '');
+SELECT pg_catalog.pg_extension_config_dump('followup.task', '');
+SELECT pg_catalog.pg_extension_config_dump('followup.interaction', '');
+SELECT pg_catalog.pg_extension_config_dump('followup.state_change', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('followup.lead', 'lead_id'), '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('followup.task', 'task_id'), '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('followup.interaction', 'interaction_id'), '');
