@@ -11,6 +11,7 @@
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -108,6 +109,17 @@ report_cadence_error(const fu_cadence_error *err, const char *what, bool from_te
 	}
 }
 
+/* The literal as quoted in a message: long ones are cut, at a character. */
+static char *
+quoted_literal(const char *str)
+{
+	int			len = strlen(str);
+
+	if (len <= 100)
+		return (char *) str;
+	return psprintf("%.*s...", pg_mbcliplen(str, len, 100), str);
+}
+
 Datum
 cadence_in(PG_FUNCTION_ARGS)
 {
@@ -116,7 +128,7 @@ cadence_in(PG_FUNCTION_ARGS)
 	fu_cadence_error err;
 
 	if (fu_cadence_parse(str, &c, &err) != FU_CADENCE_OK)
-		report_cadence_error(&err, str, true);
+		report_cadence_error(&err, quoted_literal(str), true);
 	PG_RETURN_POINTER(cadence_from_core(&c));
 }
 

@@ -499,6 +499,18 @@ is_copied_lead(HeapTuple tup, TupleDesc desc, const int *att)
 	return !isnull && DatumGetTimestampTz(d) < GetCurrentTransactionStartTimestamp();
 }
 
+/* A NULL in a column the planner needs: the row will be refused anyway. */
+static bool
+has_null_key(HeapTuple tup, TupleDesc desc, const int *att)
+{
+	static const LeadCol keys[] = {LC_TENANT_ID, LC_LEAD_ID, LC_STATE, LC_TOUCHES, LC_CREATED_AT};
+
+	for (int i = 0; i < (int) lengthof(keys); i++)
+		if (heap_attisnull(tup, att[keys[i]], desc))
+			return true;
+	return false;
+}
+
 Datum
 followup_lead_trigger(PG_FUNCTION_ARGS)
 {
@@ -523,6 +535,8 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event) && is_copied_lead(newtup, desc, att))
 		PG_RETURN_POINTER(newtup);
+	if (has_null_key(newtup, desc, att))
+		PG_RETURN_POINTER(newtup);	/* its NOT NULL constraint refuses it */
 
 	lead_from_tuple(&lead, newtup, desc, att);
 	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
@@ -685,6 +699,14 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 	(void) heap_getattr(tup, att[IC_APPLIED], desc, &isnull);
 	if (!isnull)
 		PG_RETURN_POINTER(tup);
+
+	/* a NULL key column: leave the refusal to its NOT NULL constraint */
+	for (int i = 0; i <= IC_KIND; i++)
+	{
+		(void) heap_getattr(tup, att[i], desc, &isnull);
+		if (isnull)
+			PG_RETURN_POINTER(tup);
+	}
 
 	tenant_id = DatumGetInt64(heap_getattr(tup, att[IC_TENANT_ID], desc, &isnull));
 	interaction_id = DatumGetInt64(heap_getattr(tup, att[IC_INTERACTION_ID], desc, &isnull));

@@ -38,6 +38,21 @@ fail(fu_cadence_error *err, fu_cadence_status status, int position,
 	return status;
 }
 
+/*
+ * How much of a token to quote in a message: at most 40 bytes, never half
+ * a UTF-8 character.
+ */
+static int
+shown(const char *token, int len)
+{
+	if (len <= 40)
+		return len;
+	len = 40;
+	while (len > 0 && (token[len] & 0xC0) == 0x80)
+		len--;
+	return len;
+}
+
 static int
 unit_rank(char c)
 {
@@ -124,7 +139,7 @@ parse_offset(const char *text, int *pos, fu_offset *out, fu_cadence_error *err)
 					p++;
 				return fail(err, FU_CADENCE_RANGE, num_start + 1,
 							"number \"%.*s\" at position %d is out of range",
-							p - num_start, text + num_start, num_start + 1);
+							shown(text + num_start, p - num_start), text + num_start, num_start + 1);
 			}
 			p++;
 		}
@@ -145,10 +160,10 @@ parse_offset(const char *text, int *pos, fu_offset *out, fu_cadence_error *err)
 			if (*end == '\0' || *end == ',' || isspace((unsigned char) *end))
 				return fail(err, FU_CADENCE_SYNTAX, num_start + 1,
 							"missing unit after \"%.*s\" at position %d",
-							p - num_start, text + num_start, num_start + 1);
+							shown(text + num_start, p - num_start), text + num_start, num_start + 1);
 			return fail(err, FU_CADENCE_SYNTAX, p + 1,
 						"unknown unit \"%c\" in \"%.*s\" at position %d",
-						*end, p - num_start + 1, text + num_start, p + 1);
+						*end, shown(text + num_start, p - num_start + 1), text + num_start, p + 1);
 		}
 		if (rank >= last_rank)
 			return fail(err, FU_CADENCE_SYNTAX, num_start + 1,
@@ -175,7 +190,7 @@ parse_offset(const char *text, int *pos, fu_offset *out, fu_cadence_error *err)
 		if (days > FU_CADENCE_MAX_DAYS || minutes > MAX_MINUTES)
 			return fail(err, FU_CADENCE_RANGE, start + 1,
 						"offset \"%.*s\" at position %d is out of range; offsets are at most %d days",
-						p - start, text + start, start + 1, FU_CADENCE_MAX_DAYS);
+						shown(text + start, p - start), text + start, start + 1, FU_CADENCE_MAX_DAYS);
 	}
 
 	if (p == start)
@@ -187,7 +202,7 @@ parse_offset(const char *text, int *pos, fu_offset *out, fu_cadence_error *err)
 			len++;
 		return fail(err, FU_CADENCE_SYNTAX, p + 1,
 					"unexpected \"%.*s\" at position %d; an offset is a number with a unit, as in \"24h\"",
-					len, text + p, p + 1);
+					shown(text + p, len), text + p, p + 1);
 	}
 	if (text[p] != '\0' && text[p] != ',' && !isspace((unsigned char) text[p]))
 		return fail(err, FU_CADENCE_SYNTAX, p + 1,
@@ -227,7 +242,7 @@ fu_cadence_parse(const char *text, fu_cadence *out, fu_cadence_error *err)
 		if (st != FU_CADENCE_OK)
 			return st;
 		snprintf(what, sizeof(what), "offset \"%.*s\" at position %d",
-				 p - start, text + start, start + 1);
+				 shown(text + start, p - start), text + start, start + 1);
 		st = check_order(out, out->nsteps, start + 1, what, err);
 		if (st != FU_CADENCE_OK)
 			return st;
@@ -246,7 +261,7 @@ fu_cadence_parse(const char *text, fu_cadence *out, fu_cadence_error *err)
 				len++;
 			return fail(err, FU_CADENCE_SYNTAX, p + 1,
 						"unexpected \"%.*s\" at position %d; separate offsets with \",\"",
-						len, text + p, p + 1);
+						shown(text + p, len), text + p, p + 1);
 		}
 		p++;					/* the comma */
 		while (isspace((unsigned char) text[p]))

@@ -19,11 +19,12 @@ CREATE TABLE followup.policy (
     PRIMARY KEY (tenant_id, state),
     CONSTRAINT policy_tenant_check CHECK (tenant_id >= 0),
     CONSTRAINT policy_state_check CHECK (state NOT IN ('won', 'lost')),
-    CONSTRAINT policy_reply_within_check CHECK (reply_within > interval '0'),
-    CONSTRAINT policy_close_after_check CHECK (close_after >= interval '0'),
-    CONSTRAINT policy_escalate_after_check CHECK (escalate_after > interval '0'),
+    -- absurd durations are refused here rather than overflowing a due time later
+    CONSTRAINT policy_reply_within_check CHECK (reply_within > interval '0' AND reply_within <= interval '30 days'),
+    CONSTRAINT policy_close_after_check CHECK (close_after >= interval '0' AND close_after <= interval '10 years'),
+    CONSTRAINT policy_escalate_after_check CHECK (escalate_after > interval '0' AND escalate_after <= interval '30 days'),
     CONSTRAINT policy_on_exhausted_check CHECK (on_exhausted <> 'new' AND on_exhausted <> state),
-    CONSTRAINT policy_work_days_check CHECK (cardinality(work_days) BETWEEN 1 AND 7
+    CONSTRAINT policy_work_days_check CHECK (array_ndims(work_days) = 1 AND cardinality(work_days) BETWEEN 1 AND 7
         AND work_days <@ '{1,2,3,4,5,6,7}' AND array_position(work_days, NULL) IS NULL),
     CONSTRAINT policy_work_hours_check CHECK (work_start < work_end),
     CONSTRAINT policy_timezone_check CHECK (followup.check_timezone(timezone))
@@ -109,7 +110,8 @@ CREATE TABLE followup.rule (
     CONSTRAINT rule_to_state_check CHECK (to_state IS DISTINCT FROM 'new'),
     CONSTRAINT rule_close_check CHECK ((effect = 'close') = (to_state IS NOT NULL AND to_state IN ('won', 'lost'))),
     CONSTRAINT rule_close_reason_check CHECK (close_reason IS NULL OR effect = 'close'),
-    CONSTRAINT rule_due_in_check CHECK (due_in IS NULL OR (due_in >= interval '0' AND effect IN ('restart', 'next_plan_b'))),
+    CONSTRAINT rule_due_in_check CHECK (due_in IS NULL OR (due_in >= interval '0' AND due_in <= interval '1 year'
+                                                           AND effect IN ('restart', 'next_plan_b'))),
     CONSTRAINT rule_min_momentum_check CHECK (min_momentum >= 0)
 );
 CREATE INDEX rule_kind_idx ON followup.rule (tenant_id, kind, priority);
