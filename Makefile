@@ -47,7 +47,7 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) followup.control
 
 # --- the two commands of README.md -----------------------------------------
 
-.PHONY: test demo deps unit fuzz
+.PHONY: test demo deps unit fuzz soak
 
 deps:
 	@scripts/ensure-deps
@@ -61,6 +61,13 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory install >/dev/null
 	@scripts/demo
+
+# pgbench load and sqlsmith for SOAK_SECONDS each (test/soak, scripts/soak)
+SOAK_SECONDS ?= 300
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory install >/dev/null
+	@scripts/soak $(SOAK_SECONDS)
 
 # --- src/core without a server -------------------------------------------
 

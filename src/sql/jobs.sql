@@ -106,14 +106,20 @@ BEGIN
     IF max_tasks IS NULL OR max_tasks NOT BETWEEN 1 AND 1000 THEN
         RAISE EXCEPTION 'max_tasks must be between 1 and 1000, not %', max_tasks USING ERRCODE = '22023';
     END IF;
-    -- owed replies first, then hot leads, then the oldest due (task_claim_idx)
+    -- owed replies first, then hot leads, then the oldest due (task_claim_idx).
+    -- The lead is locked with its task, in the order every writer locks
+    -- them (lead, then task), so that completing the task in the same
+    -- transaction cannot deadlock with a reply to the lead; a lead being
+    -- written right now is skipped like a task another operator holds.
     RETURN QUERY
     WITH pick AS (
         SELECT t.tenant_id, t.task_id FROM followup.task t
+        JOIN followup.lead l ON l.tenant_id = t.tenant_id AND l.lead_id = t.lead_id
         WHERE t.tenant_id = followup.current_tenant() AND t.status = 'open'
           AND (t.assignee IS NULL OR t.assignee = operator OR t.escalated_to = operator)
         ORDER BY t.kind <> 'reply', t.state <> 'hot', t.due_at, t.task_id
         LIMIT max_tasks
+        FOR NO KEY UPDATE OF l SKIP LOCKED
         FOR UPDATE OF t SKIP LOCKED)
     UPDATE followup.task t
     SET status = 'claimed', claimed_by = operator, claimed_at = now()
