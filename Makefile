@@ -15,6 +15,8 @@ SQL_SOURCES = src/sql/types.sql src/sql/settings.sql src/sql/config.sql \
               src/sql/data.sql src/sql/defaults.sql src/sql/functions.sql src/sql/jobs.sql \
               src/sql/reports.sql src/sql/security.sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+# upgrade scripts, sql/followup--A--B.sql, as releases add them
+DATA = $(wildcard sql/$(EXTENSION)--*--*.sql)
 
 REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
 REGRESS_OPTS = --load-extension=$(EXTENSION)
