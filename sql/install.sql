@@ -17,3 +17,20 @@ DROP DATABASE followup_no_cron;
 CREATE SCHEMA elsewhere;
 ALTER EXTENSION followup SET SCHEMA elsewhere;
 DROP SCHEMA elsewhere;
+
+-- a schema planted by another role, or one that already holds objects, is refused
+CREATE ROLE regress_fu_attacker;
+CREATE DATABASE followup_attack;
+\c followup_attack
+CREATE SCHEMA followup AUTHORIZATION regress_fu_attacker;
+CREATE EXTENSION followup;
+DROP SCHEMA followup;
+CREATE SCHEMA followup;
+CREATE FUNCTION followup.current_tenant() RETURNS bigint LANGUAGE sql AS 'SELECT 42::bigint';
+CREATE EXTENSION followup;
+DROP SCHEMA followup CASCADE;
+CREATE EXTENSION followup;
+SELECT extname FROM pg_extension WHERE extname = 'followup';
+\c contrib_regression
+DROP DATABASE followup_attack;
+DROP ROLE regress_fu_attacker;

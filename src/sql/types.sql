@@ -3,6 +3,26 @@
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION followup" to load this file. \quit
 
+-- The schema is followup's alone: one that another role owns, or that
+-- already holds objects, could be used to plant or later replace them.
+DO $$
+BEGIN
+    IF (SELECT nspowner FROM pg_catalog.pg_namespace WHERE nspname = 'followup')
+       <> (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+        RAISE EXCEPTION 'schema "followup" is owned by another role'
+            USING ERRCODE = '42501',
+            HINT = 'Drop it, or let CREATE EXTENSION followup create it.';
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.pg_class WHERE relnamespace = 'followup'::regnamespace)
+       OR EXISTS (SELECT FROM pg_catalog.pg_proc WHERE pronamespace = 'followup'::regnamespace)
+       OR EXISTS (SELECT FROM pg_catalog.pg_type WHERE typnamespace = 'followup'::regnamespace)
+       OR EXISTS (SELECT FROM pg_catalog.pg_operator WHERE oprnamespace = 'followup'::regnamespace) THEN
+        RAISE EXCEPTION 'schema "followup" is not empty'
+            USING ERRCODE = '42P06',
+            HINT = 'Install followup into a schema of its own: drop or rename the existing one.';
+    END IF;
+END $$;
+
 CREATE TYPE followup.lead_state AS ENUM
     ('new', 'hot', 'warm', 'thinking', 'installment_rejected', 'recycle', 'won', 'lost');
 COMMENT ON TYPE followup.lead_state IS
