@@ -8,8 +8,8 @@
  * followup_config_changed(), which queues a relcache invalidation that every
  * backend receives at commit, as pg_cron does for cron.job.
  *
- * The cache is only reset at the start of get_tenant_config(), so pointers a
- * caller holds stay valid until its next call.
+ * A rebuilt cache leaves the old one to be freed at the end of the
+ * transaction, so pointers a caller holds stay valid until then.
  */
 #include "postgres.h"
 
@@ -82,11 +82,15 @@ reset_cache(void)
 {
 	HASHCTL		ctl;
 
-	if (CacheCxt == NULL)
-		CacheCxt = AllocSetContextCreate(CacheMemoryContext, "followup config cache",
-										 ALLOCSET_DEFAULT_SIZES);
-	else
-		MemoryContextReset(CacheCxt);
+	/*
+	 * A caller up the stack (the interaction trigger, while the lead trigger
+	 * it fires rebuilds the cache) may still hold pointers into the old
+	 * cache: retire it to the transaction's memory instead of freeing it.
+	 */
+	if (CacheCxt != NULL)
+		MemoryContextSetParent(CacheCxt, TopTransactionContext);
+	CacheCxt = AllocSetContextCreate(CacheMemoryContext, "followup config cache",
+									 ALLOCSET_DEFAULT_SIZES);
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(int64);

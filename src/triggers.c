@@ -524,7 +524,6 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
 		elog(ERROR, "followup_lead_trigger must be a BEFORE ... FOR EACH ROW trigger");
 
-	(void) get_enum_oids();		/* the one place the cache may be rebuilt */
 	desc = RelationGetDescr(trig->tg_relation);
 	att = column_map(&lead_map, trig->tg_relation, lead_col_names, LC_COUNT);
 	newtup = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
@@ -538,6 +537,7 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 	if (has_null_key(newtup, desc, att))
 		PG_RETURN_POINTER(newtup);	/* its NOT NULL constraint refuses it */
 
+	(void) get_enum_oids();		/* load the enums before reading the row */
 	lead_from_tuple(&lead, newtup, desc, att);
 	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
 	{
