@@ -23,6 +23,7 @@
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "config_cache.h"
@@ -117,6 +118,7 @@ followup_materialize_due(PG_FUNCTION_ARGS)
 	int64		created = 0;
 	HASHCTL		ctl;
 	HTAB	   *counts;
+	MemoryContext rowcxt;
 
 	if (max_leads < 1)
 		ereport(ERROR,
@@ -143,9 +145,12 @@ followup_materialize_due(PG_FUNCTION_ARGS)
 		elog(ERROR, "could not find due leads");
 	due = SPI_tuptable;
 	ndue = SPI_processed;
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "followup due lead",
+								   ALLOCSET_DEFAULT_SIZES);
 
 	for (uint64 i = 0; i < ndue; i++)
 	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(rowcxt);
 		HeapTuple	tup = due->vals[i];
 		TupleDesc	desc = due->tupdesc;
 		bool		isnull;
@@ -213,6 +218,8 @@ followup_materialize_due(PG_FUNCTION_ARGS)
 			tc->tasks++;
 			created++;
 		}
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(rowcxt);	/* nothing of a row outlives it */
 	}
 	SPI_finish();
 
