@@ -49,7 +49,7 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) followup.control
 
 # --- the two commands of README.md -----------------------------------------
 
-.PHONY: test demo deps unit fuzz soak
+.PHONY: test demo deps unit fuzz soak bench
 
 deps:
 	@scripts/ensure-deps
@@ -70,6 +70,12 @@ soak: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory install >/dev/null
 	@scripts/soak $(SOAK_SECONDS)
+
+# benchmarks against baselines of the same run (scripts/bench; SCALE=large)
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory install >/dev/null
+	@scripts/bench
 
 # --- src/core without a server -------------------------------------------
 

@@ -1,0 +1,9 @@
+-- bench/setup.sql - the schema of a benchmark database: followup, and the
+-- "floor": the same lead and interaction tables without triggers, which an
+-- application that planned follow-ups itself would write (one INSERT and
+-- one UPDATE of the lead per interaction).
+CREATE EXTENSION followup;
+CREATE SCHEMA floor;
+CREATE TABLE floor.lead (LIKE followup.lead INCLUDING ALL);
+CREATE TABLE floor.interaction (LIKE followup.interaction INCLUDING ALL);
+ALTER TABLE floor.interaction ADD FOREIGN KEY (tenant_id, lead_id) REFERENCES floor.lead;
