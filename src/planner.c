@@ -205,7 +205,8 @@ plan_next_touch(const TenantConfig *cfg, const PlanInput *in, PlanResult *out)
 
 		out->action = in->state == LS_INSTALLMENT_REJECTED ? NA_PLAN_B :
 			in->state == LS_RECYCLE ? NA_REACTIVATE : NA_FOLLOWUP;
-		out->step_no = k + 1;
+		/* in installment_rejected a step is a Plan B option, as in tasks */
+		out->step_no = in->state == LS_INSTALLMENT_REJECTED ? in->plan_b_step : k + 1;
 		out->due_at = into_working_window(Max(on_schedule, after_last), policy, tz);
 		return;
 	}

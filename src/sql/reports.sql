@@ -227,14 +227,16 @@ offered AS (
                  AND (o.next_offer_at IS NULL OR c.changed_at < o.next_offer_at))) AS won_after
     FROM offer o
     GROUP BY 1, 2)
-SELECT o.tenant_id, o.plan_b_step,
-       (SELECT s.action_code FROM followup.step s
-        WHERE s.state = 'installment_rejected' AND s.step_no = o.plan_b_step
-          AND (s.tenant_id = o.tenant_id OR (s.tenant_id = 0 AND NOT EXISTS (
-               SELECT 1 FROM followup.step x WHERE x.tenant_id = o.tenant_id AND x.state = 'installment_rejected'))))
-           AS action_code,
+SELECT o.tenant_id, o.plan_b_step, s.action_code,
        o.offered, coalesce(d.declined, 0) AS declined, o.won_after
 FROM offered o
+-- only real options: a touch made after the matrix ran out offers none
+JOIN LATERAL (
+    SELECT s.action_code FROM followup.step s
+    WHERE s.state = 'installment_rejected' AND s.step_no = o.plan_b_step
+      AND (s.tenant_id = o.tenant_id OR (s.tenant_id = 0 AND NOT EXISTS (
+           SELECT 1 FROM followup.step x WHERE x.tenant_id = o.tenant_id AND x.state = 'installment_rejected')))) s
+    ON true
 LEFT JOIN declined d ON d.tenant_id = o.tenant_id AND d.plan_b_step = o.plan_b_step;
 COMMENT ON VIEW followup.plan_b_recovery IS 'Per Plan B option: how often it was offered, declined, and was the last one offered before the lead was won';
 COMMENT ON COLUMN followup.plan_b_recovery.tenant_id IS 'tenant';
