@@ -210,26 +210,22 @@ WITH offer AS (
                                      ORDER BY i.occurred_at, i.interaction_id) AS next_offer_at
     FROM followup.interaction i
     WHERE i.by_rule IS NOT NULL AND i.applied AND i.state_at = 'installment_rejected'
-      AND i.plan_b_step_at IS NOT NULL),
-declined AS (
-    -- a decline is of the option offered last: the one before plan_b_step_at
-    SELECT i.tenant_id, i.plan_b_step_at - 1 AS plan_b_step, count(*) AS declined
-    FROM followup.interaction i
-    JOIN followup.rule r ON r.rule_id = i.rule_id AND r.effect = 'next_plan_b'
-    WHERE i.applied AND i.plan_b_step_at > 1
-    GROUP BY 1, 2),
-offered AS (
-    SELECT o.tenant_id, o.plan_b_step, count(*) AS offered,
-           count(*) FILTER (WHERE EXISTS (
-               SELECT 1 FROM followup.state_change c
-               WHERE c.tenant_id = o.tenant_id AND c.lead_id = o.lead_id AND c.to_state = 'won'
-                 AND c.changed_at >= o.occurred_at
-                 AND (o.next_offer_at IS NULL OR c.changed_at < o.next_offer_at))) AS won_after
-    FROM offer o
-    GROUP BY 1, 2)
+      AND i.plan_b_step_at IS NOT NULL)
 SELECT o.tenant_id, o.plan_b_step, s.action_code,
-       o.offered, coalesce(d.declined, 0) AS declined, o.won_after
-FROM offered o
+       count(*) AS offered,
+       -- declined: the customer said no before another option was offered
+       count(*) FILTER (WHERE EXISTS (
+           SELECT 1 FROM followup.interaction d
+           JOIN followup.rule r ON r.rule_id = d.rule_id AND r.effect = 'next_plan_b'
+           WHERE d.tenant_id = o.tenant_id AND d.lead_id = o.lead_id AND d.applied
+             AND d.occurred_at >= o.occurred_at
+             AND (o.next_offer_at IS NULL OR d.occurred_at < o.next_offer_at))) AS declined,
+       count(*) FILTER (WHERE EXISTS (
+           SELECT 1 FROM followup.state_change c
+           WHERE c.tenant_id = o.tenant_id AND c.lead_id = o.lead_id AND c.to_state = 'won'
+             AND c.changed_at >= o.occurred_at
+             AND (o.next_offer_at IS NULL OR c.changed_at < o.next_offer_at))) AS won_after
+FROM offer o
 -- only real options: a touch made after the matrix ran out offers none
 JOIN LATERAL (
     SELECT s.action_code FROM followup.step s
@@ -237,13 +233,13 @@ JOIN LATERAL (
       AND (s.tenant_id = o.tenant_id OR (s.tenant_id = 0 AND NOT EXISTS (
            SELECT 1 FROM followup.step x WHERE x.tenant_id = o.tenant_id AND x.state = 'installment_rejected')))) s
     ON true
-LEFT JOIN declined d ON d.tenant_id = o.tenant_id AND d.plan_b_step = o.plan_b_step;
+GROUP BY o.tenant_id, o.plan_b_step, s.action_code;
 COMMENT ON VIEW followup.plan_b_recovery IS 'Per Plan B option: how often it was offered, declined, and was the last one offered before the lead was won';
 COMMENT ON COLUMN followup.plan_b_recovery.tenant_id IS 'tenant';
 COMMENT ON COLUMN followup.plan_b_recovery.plan_b_step IS 'the option''s number in the matrix';
 COMMENT ON COLUMN followup.plan_b_recovery.action_code IS 'the option''s action code (alternative_bank, ...)';
 COMMENT ON COLUMN followup.plan_b_recovery.offered IS 'touches that offered it';
-COMMENT ON COLUMN followup.plan_b_recovery.declined IS 'declines of it (plan_b_declined right after it was offered)';
+COMMENT ON COLUMN followup.plan_b_recovery.declined IS 'offers the customer declined (plan_b_declined) before another option was offered';
 COMMENT ON COLUMN followup.plan_b_recovery.won_after IS 'offers after which the lead was won before any other option was offered';
 
 CREATE FUNCTION followup.stall_diagnostic(since interval DEFAULT '30 days', as_of timestamptz DEFAULT now())
