@@ -9,7 +9,7 @@ SET followup.tenant_id = 160;
 INSERT INTO followup.lead (tenant_id, lead_id, external_ref, created_at, state) VALUES
     (160, 160001, 'h', '2026-11-23 10:00+00', 'warm'),
     (161, 161001, 'other', '2026-11-23 10:00+00', 'warm');
-CREATE TEMP TABLE snapshot AS
+CREATE TEMP VIEW data_hash AS
 SELECT 'lead' AS t, md5(string_agg(row_to_json(l)::text, '' ORDER BY lead_id)) AS h FROM followup.lead l WHERE tenant_id IN (160, 161)
 UNION ALL SELECT 'config', md5((SELECT string_agg(row_to_json(p)::text, '' ORDER BY tenant_id, state) FROM followup.policy p)
                            || (SELECT string_agg(row_to_json(r)::text, '' ORDER BY rule_id) FROM followup.rule r)
@@ -17,6 +17,7 @@ UNION ALL SELECT 'config', md5((SELECT string_agg(row_to_json(p)::text, '' ORDER
                            || (SELECT string_agg(row_to_json(s)::text, '' ORDER BY tenant_id, state, step_no) FROM followup.step s))
 UNION ALL SELECT 'interactions', count(*)::text FROM followup.interaction WHERE tenant_id IN (160, 161)
 UNION ALL SELECT 'tasks', count(*)::text FROM followup.task WHERE tenant_id IN (160, 161);
+CREATE TEMP TABLE snapshot AS SELECT * FROM data_hash;
 
 -- cadence: huge, absurd, non-ASCII
 SELECT length(repeat('1d,', 100000)::followup.cadence::text);
@@ -152,13 +153,5 @@ SET followup.half_life = '';
 SELECT :'LAST_ERROR_SQLSTATE';
 
 -- nothing changed
-SELECT s.t, s.h = n.h AS unchanged FROM snapshot s JOIN (
-SELECT 'lead' AS t, md5(string_agg(row_to_json(l)::text, '' ORDER BY lead_id)) AS h FROM followup.lead l WHERE tenant_id IN (160, 161)
-UNION ALL SELECT 'config', md5((SELECT string_agg(row_to_json(p)::text, '' ORDER BY tenant_id, state) FROM followup.policy p)
-                           || (SELECT string_agg(row_to_json(r)::text, '' ORDER BY rule_id) FROM followup.rule r)
-                           || (SELECT string_agg(row_to_json(s)::text, '' ORDER BY tenant_id, kind) FROM followup.signal s)
-                           || (SELECT string_agg(row_to_json(s)::text, '' ORDER BY tenant_id, state, step_no) FROM followup.step s))
-UNION ALL SELECT 'interactions', count(*)::text FROM followup.interaction WHERE tenant_id IN (160, 161)
-UNION ALL SELECT 'tasks', count(*)::text FROM followup.task WHERE tenant_id IN (160, 161)) n USING (t)
-ORDER BY 1;
+SELECT s.t, s.h = n.h AS unchanged FROM snapshot s JOIN data_hash n USING (t) ORDER BY 1;
 DELETE FROM followup.lead WHERE tenant_id IN (160, 161);
