@@ -9,19 +9,19 @@ LANGUAGE sql AS $$
         || string_agg(format('<text x="0" y="%s" font-size="12">%s</text>'
                              '<rect x="170" y="%s" width="%s" height="16" fill="#2f6fab"/>'
                              '<text x="%s" y="%s" font-size="12">%s%s</text>',
-                             24 * i + 16, labels[i], 24 * i + 4,
-                             round(300 * vals[i] / nullif((SELECT max(v) FROM unnest(vals) v), 0)),
-                             176 + round(300 * vals[i] / nullif((SELECT max(v) FROM unnest(vals) v), 0)),
-                             24 * i + 16, vals[i], unit), '' ORDER BY i)
+                             24 * (i - 1) + 16, labels[i], 24 * (i - 1) + 4,
+                             coalesce(round(300 * vals[i] / nullif((SELECT max(v) FROM unnest(vals) v), 0)), 0),
+                             176 + coalesce(round(300 * vals[i] / nullif((SELECT max(v) FROM unnest(vals) v), 0)), 0),
+                             24 * (i - 1) + 16, vals[i], unit), '' ORDER BY i)
         || '</svg></figure>'
-    FROM generate_subscripts(labels, 1) g(i0), LATERAL (SELECT g.i0 - 1 AS i) x
+    FROM generate_subscripts(labels, 1) g(i)
 $$;
 CREATE FUNCTION pg_temp.tbl(q text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE r record; h text := ''; cols text[]; first boolean := true; k text;
 BEGIN
-    FOR r IN EXECUTE 'SELECT to_jsonb(t) AS j FROM (' || q || ') t' LOOP
+    FOR r IN EXECUTE 'SELECT to_json(t) AS j FROM (' || q || ') t' LOOP
         IF first THEN
-            SELECT array_agg(key ORDER BY ord) INTO cols FROM jsonb_each(r.j) WITH ORDINALITY e(key, value, ord);
+            SELECT array_agg(key ORDER BY ord) INTO cols FROM json_each(r.j) WITH ORDINALITY e(key, value, ord);
             h := '<table><tr>' || (SELECT string_agg('<th>' || c || '</th>', '') FROM unnest(cols) c) || '</tr>';
             first := false;
         END IF;
