@@ -1,75 +1,218 @@
 -- scripts/demo.d/html.sql - the same views as one self-contained HTML page
--- (inline CSS and SVG, no network), printed to stdout.
+-- (inline CSS and SVG, no scripts, no network), printed to stdout: run with
+-- psql -At -o report.html.
+\set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 SET followup.tenant_id = 1;
-CREATE FUNCTION pg_temp.bars(title text, labels text[], vals numeric[], unit text) RETURNS text
-LANGUAGE sql AS $$
-    SELECT format('<figure><figcaption>%s</figcaption><svg width="560" height="%s" role="img">', title,
-                  24 * cardinality(labels) + 10)
-        || string_agg(format('<text x="0" y="%s" font-size="12">%s</text>'
-                             '<rect x="170" y="%s" width="%s" height="16" fill="#2f6fab"/>'
-                             '<text x="%s" y="%s" font-size="12">%s%s</text>',
-                             24 * (i - 1) + 16, labels[i], 24 * (i - 1) + 4,
-                             coalesce(round(300 * vals[i] / nullif((SELECT max(v) FROM unnest(vals) v), 0)), 0),
-                             176 + coalesce(round(300 * vals[i] / nullif((SELECT max(v) FROM unnest(vals) v), 0)), 0),
-                             24 * (i - 1) + 16, vals[i], unit), '' ORDER BY i)
-        || '</svg></figure>'
-    FROM generate_subscripts(labels, 1) g(i)
+
+CREATE FUNCTION pg_temp.esc(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT replace(replace(replace(replace(t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;')
 $$;
+CREATE FUNCTION pg_temp.num(n numeric) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN n = trunc(n) THEN to_char(n, 'FM999G999G999') ELSE to_char(n, 'FM999G999G990.0') END
+$$;
+CREATE FUNCTION pg_temp.human(d interval) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN d IS NULL THEN ''
+                WHEN abs(extract(epoch FROM d)) < 5400 THEN round(extract(epoch FROM d) / 60) || ' min'
+                WHEN abs(extract(epoch FROM d)) < 2 * 86400 THEN round(extract(epoch FROM d) / 3600, 1) || ' h'
+                ELSE round(extract(epoch FROM d) / 86400, 1) || ' days' END
+$$;
+
+-- horizontal bars: one per label, each its own colour, value printed after it
+CREATE FUNCTION pg_temp.bars(title text, labels text[], vals numeric[], unit text, colours text[])
+RETURNS text LANGUAGE sql AS $$
+    SELECT format('<figure><figcaption>%s</figcaption>'
+                  '<svg xmlns="http://www.w3.org/2000/svg" width="680" height="%s" role="img" aria-label="%s">',
+                  pg_temp.esc(title), 26 * cardinality(labels) + 6, pg_temp.esc(title))
+        || string_agg(format('<text x="196" y="%s" text-anchor="end" class="l">%s</text>'
+                             '<rect x="202" y="%s" width="%s" height="18" rx="2" fill="%s"/>'
+                             '<text x="%s" y="%s" class="v">%s%s</text>',
+                             26 * (i - 1) + 17, pg_temp.esc(labels[i]),
+                             26 * (i - 1) + 4, w, colours[1 + (i - 1) % cardinality(colours)],
+                             208 + w, 26 * (i - 1) + 17, pg_temp.num(vals[i]), unit), '' ORDER BY i)
+        || '</svg></figure>'
+    FROM (SELECT i, greatest(round(380 * coalesce(vals[i], 0) / nullif(m, 0)), CASE WHEN vals[i] > 0 THEN 1 ELSE 0 END) AS w
+          FROM generate_subscripts(labels, 1) i,
+               (SELECT max(v) AS m FROM unnest(vals) v) mx) b
+$$;
+
+-- stacked horizontal bars: one bar per label, one segment per series
+-- (vals[label][series]), with a legend
+CREATE FUNCTION pg_temp.stacked(title text, labels text[], series text[], vals numeric[], colours text[])
+RETURNS text LANGUAGE sql AS $$
+    WITH cell AS (
+        SELECT i, j, vals[i][j] AS v,
+               coalesce(sum(vals[i][j]) OVER (PARTITION BY i ORDER BY j ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
+               sum(vals[i][j]) OVER (PARTITION BY i) AS total
+        FROM generate_subscripts(labels, 1) i, generate_subscripts(series, 1) j),
+    scale AS (SELECT 400.0 / nullif(max(total), 0) AS k FROM cell)
+    SELECT format('<figure><figcaption>%s</figcaption>'
+                  '<svg xmlns="http://www.w3.org/2000/svg" width="680" height="%s" role="img" aria-label="%s">',
+                  pg_temp.esc(title), 30 * cardinality(labels) + 30, pg_temp.esc(title))
+        || (SELECT string_agg(format('<rect x="%s" y="4" width="12" height="12" fill="%s"/><text x="%s" y="14" class="l">%s</text>',
+                                     202 + 118 * (j - 1), colours[j], 218 + 118 * (j - 1), pg_temp.esc(series[j])), '' ORDER BY j)
+            FROM generate_subscripts(series, 1) j)
+        || (SELECT string_agg(format('<text x="196" y="%s" text-anchor="end" class="l">%s</text>',
+                                     30 * i + 15, pg_temp.esc(labels[i]))
+                              || format('<text x="%s" y="%s" class="v">%s</text>',
+                                        208 + round(total * k), 30 * i + 15, pg_temp.num(total)), '' ORDER BY i)
+            FROM (SELECT DISTINCT i, total FROM cell) t, scale)
+        || (SELECT string_agg(format('<rect x="%s" y="%s" width="%s" height="20" fill="%s"><title>%s: %s</title></rect>',
+                                     202 + round(before * k), 30 * i, round(v * k), colours[j],
+                                     pg_temp.esc(series[j]), pg_temp.num(v)), '' ORDER BY i, j)
+            FROM cell, scale WHERE v > 0)
+        || '</svg></figure>'
+$$;
+
+-- a query's result as a table; numbers right-aligned
 CREATE FUNCTION pg_temp.tbl(q text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE r record; h text := ''; cols text[]; first boolean := true; k text;
 BEGIN
     FOR r IN EXECUTE 'SELECT to_json(t) AS j FROM (' || q || ') t' LOOP
         IF first THEN
             SELECT array_agg(key ORDER BY ord) INTO cols FROM json_each(r.j) WITH ORDINALITY e(key, value, ord);
-            h := '<table><tr>' || (SELECT string_agg('<th>' || c || '</th>', '') FROM unnest(cols) c) || '</tr>';
+            h := '<table><tr>' || (SELECT string_agg('<th>' || pg_temp.esc(c) || '</th>', '') FROM unnest(cols) c) || '</tr>';
             first := false;
         END IF;
         h := h || '<tr>';
         FOREACH k IN ARRAY cols LOOP
-            h := h || '<td>' || coalesce(replace(replace(r.j ->> k, '&', '&amp;'), '<', '&lt;'), '') || '</td>';
+            h := h || CASE WHEN json_typeof(r.j -> k) = 'number'
+                           THEN '<td class="n">' || pg_temp.num((r.j ->> k)::numeric)
+                           ELSE '<td>' || coalesce(pg_temp.esc(r.j ->> k), '') END || '</td>';
         END LOOP;
         h := h || '</tr>';
     END LOOP;
     RETURN h || '</table>';
 END $$;
-SELECT '<!DOCTYPE html><html><head><meta charset="utf-8"><title>followup report</title><style>'
-    || 'body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}'
-    || 'table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left}'
-    || 'th{background:#eef3f8}.seed{font-size:1.2em;background:#fff7e0;padding:0.8em;border-left:4px solid #e0a800}'
-    || 'figure{margin:0 0 1.5em}figcaption{font-weight:bold;margin-bottom:4px}</style></head><body>'
-    || '<h1>Follow-up report</h1><p>An online electronics store that sells through a messenger: '
-    || (SELECT count(*) FROM followup.lead) || ' leads, ' || (SELECT count(*) FROM followup.interaction)
-    || ' interactions and ' || (SELECT count(*) FROM followup.task) || ' tasks over 60 simulated days.</p>'
-    || (SELECT format('<p class="seed">Of the %s leads that said they would think about it in the last 30 days, '
-                      '%s got a second message: <b>%s by rule</b>, %s by chance. %s never heard from us again.</p>',
-                      stalled, followed_up, by_rule, by_chance, never) FROM followup.stall_diagnostic('30 days'))
+
+CREATE TEMP TABLE ops AS
+SELECT c.operator, c.due, c.on_time, c.late, c.still_overdue, c.by_rule, c.by_chance,
+       c.due - c.on_time - c.late - c.still_overdue AS not_yet_late, d.median
+FROM (SELECT operator, sum(due) AS due, sum(on_time) AS on_time, sum(late) AS late,
+             sum(still_overdue) AS still_overdue, sum(by_rule) AS by_rule, sum(by_chance) AS by_chance
+      FROM followup.operator_compliance WHERE tenant_id = 1 AND operator IS NOT NULL
+      GROUP BY operator) c
+LEFT JOIN (SELECT operator, percentile_cont(0.5) WITHIN GROUP (ORDER BY delay) AS median
+           FROM followup.touch_log WHERE tenant_id = 1 AND by_rule GROUP BY operator) d USING (operator);
+
+SELECT '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+    || '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    || '<title>followup: 60 days of follow-up in a messenger electronics store</title><style>'
+    || 'body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#1d2733}'
+    || 'h1{font-size:1.6em;margin-bottom:0.2em}h2{margin-top:2em;border-bottom:2px solid #dde4ec;padding-bottom:0.2em}'
+    || '.sub{color:#5b6b7c;margin-top:0}p.note{color:#5b6b7c;font-size:0.9em}'
+    || 'table{border-collapse:collapse;margin:0.5em 0 1.2em}td,th{border:1px solid #d4dbe3;padding:4px 9px;font-size:13px;text-align:left;vertical-align:top}'
+    || 'th{background:#eef3f8}td.n{text-align:right;font-variant-numeric:tabular-nums}'
+    || '.seed{font-size:1.2em;background:#fff7e0;padding:0.9em 1.1em;border-left:5px solid #e0a800;margin:1.5em 0}'
+    || '.seed small{display:block;font-size:0.7em;color:#6b5a1e;margin-top:0.4em}'
+    || 'figure{margin:0.5em 0 1em}figcaption{font-weight:600;margin-bottom:4px}'
+    || 'svg text{font-size:12px;fill:#1d2733}svg text.v{fill:#44515f}'
+    || 'td{white-space:nowrap}td:last-child{white-space:normal;max-width:460px}'
+    || '</style></head><body>'
+    || '<h1>Follow-up report</h1>'
+    || format('<p class="sub">An online electronics store that sells through a messenger, simulated with '
+              '<code>make demo</code> for the 60 days up to %s. Every number below is read from followup''s views.</p>',
+              to_char(now(), 'YYYY-MM-DD HH24:MI TZ'))
+    || (SELECT format('<p>%s leads arrived; %s said &ldquo;I''ll think about it&rdquo; at least once and %s had an installment '
+                      'refused by the bank. Customers and operators wrote %s interactions (%s customer signals, %s outbound '
+                      'touches); the job <code>followup.run_due</code>, called every two simulated hours, made %s tasks: '
+                      '%s done, %s superseded because the customer moved first. Three operators own a third of the leads each: '
+                      '<b>nino</b> does every task within minutes of its due time, <b>giorgi</b> does his hours late, and '
+                      '<b>luka</b> never opens his task list: he answers the chats that blink and writes to whoever he remembers.</p>',
+                      pg_temp.num(count(*)),
+                      pg_temp.num((SELECT count(DISTINCT lead_id) FROM followup.state_change WHERE to_state = 'thinking')),
+                      pg_temp.num((SELECT count(DISTINCT lead_id) FROM followup.state_change WHERE to_state = 'installment_rejected')),
+                      pg_temp.num((SELECT count(*) FROM followup.interaction)),
+                      pg_temp.num((SELECT count(*) FROM followup.interaction WHERE by_rule IS NULL)),
+                      pg_temp.num((SELECT count(*) FROM followup.interaction WHERE by_rule IS NOT NULL)),
+                      pg_temp.num((SELECT count(*) FROM followup.task)),
+                      pg_temp.num((SELECT count(*) FROM followup.task WHERE status = 'done')),
+                      pg_temp.num((SELECT count(*) FROM followup.task WHERE status = 'superseded')))
+        FROM followup.lead)
+    || (SELECT format('<div class="seed">Of the <b>%s</b> leads that said they would think about it in the last 30 days, '
+                      '<b>%s</b> got a second message: <b>%s by rule</b>, %s by chance. %s never heard from us again; %s were won.'
+                      '<small>followup.stall_diagnostic(''30 days'')</small></div>',
+                      pg_temp.num(stalled), pg_temp.num(followed_up), pg_temp.num(by_rule), pg_temp.num(by_chance),
+                      pg_temp.num(never), pg_temp.num(won))
+        FROM followup.stall_diagnostic('30 days'))
+
     || '<h2>Pipeline</h2>'
-    || (SELECT pg_temp.bars('Leads by state', array_agg(state::text ORDER BY state), array_agg(leads::numeric ORDER BY state), '')
+    || (SELECT pg_temp.bars('Leads by state now', array_agg(state::text ORDER BY state), array_agg(leads::numeric ORDER BY state), '',
+                            array_agg(CASE WHEN state = 'won' THEN '#2e9d5b' WHEN state = 'lost' THEN '#c8553d'
+                                           WHEN state = 'recycle' THEN '#9aa7b4' ELSE '#2f6fab' END ORDER BY state))
         FROM followup.pipeline WHERE tenant_id = 1)
-    || pg_temp.tbl('SELECT state, leads, overdue, awaiting_reply, justify_hours(date_trunc(''hour'', avg_age))::text AS avg_time_in_state FROM followup.pipeline WHERE tenant_id = 1 ORDER BY state')
-    || '<h2>Operator compliance, 60 days</h2>'
-    || (SELECT pg_temp.bars('Tasks done on time, %', array_agg(operator ORDER BY operator),
-                            array_agg(round(100.0 * on_time / nullif(due, 0), 1) ORDER BY operator), '%')
-        FROM (SELECT operator, sum(on_time) AS on_time, sum(due) AS due FROM followup.operator_compliance
-              WHERE tenant_id = 1 AND operator IS NOT NULL GROUP BY operator) c)
-    || (SELECT pg_temp.bars('Touches by chance (without a task)', array_agg(operator ORDER BY operator),
-                            array_agg(by_chance ORDER BY operator), '')
-        FROM (SELECT operator, sum(by_chance)::numeric AS by_chance FROM followup.operator_compliance
-              WHERE tenant_id = 1 AND operator IS NOT NULL GROUP BY operator) c)
-    || pg_temp.tbl('SELECT operator, sum(due) AS due, sum(on_time) AS on_time, sum(late) AS late, sum(still_overdue) AS still_overdue, sum(by_rule) AS by_rule, sum(by_chance) AS by_chance FROM followup.operator_compliance WHERE tenant_id = 1 AND operator IS NOT NULL GROUP BY operator ORDER BY operator')
-    || '<h2>Response times</h2>'
-    || (SELECT pg_temp.bars('Median minutes to answer a customer', array_agg(operator ORDER BY operator),
-                            array_agg(m ORDER BY operator), ' min')
-        FROM (SELECT operator, round((percentile_cont(0.5) WITHIN GROUP (ORDER BY median_seconds) / 60)::numeric, 1) AS m
+    || pg_temp.tbl('SELECT state, leads, overdue AS "next action overdue", awaiting_reply AS "awaiting our reply",
+                           pg_temp.human(avg_age) AS "average time in state", pg_temp.human(max_age) AS "longest"
+                    FROM followup.pipeline WHERE tenant_id = 1 ORDER BY state')
+    || '<p class="note">followup.pipeline. Active leads always have a next action and its time; '
+    || '&ldquo;overdue&rdquo; means that time has passed.</p>'
+
+    || '<h2>Operators: by rule or by chance</h2>'
+    || (SELECT pg_temp.stacked('What became of each operator''s follow-ups, 60 days',
+                               array_agg(operator ORDER BY operator),
+                               ARRAY['done on time', 'done late', 'still overdue', 'by chance'],
+                               array_agg(ARRAY[on_time, late, still_overdue, by_chance] ORDER BY operator),
+                               ARRAY['#2e9d5b', '#e0a800', '#c8553d', '#8a6fb5'])
+        FROM ops)
+    || pg_temp.tbl('SELECT operator, due AS "tasks due", on_time AS "on time", late, still_overdue AS "still overdue",
+                           round(100.0 * on_time / nullif(due, 0), 1) AS "on time %", by_rule AS "touches by rule",
+                           by_chance AS "touches by chance", pg_temp.human(median) AS "median delay"
+                    FROM ops ORDER BY operator')
+    || '<p class="note">followup.operator_compliance summed over the days, median delay from followup.touch_log. '
+    || 'A task is on time when it is done within its policy''s <code>escalate_after</code> of its due time; '
+    || 'a touch is by chance when the lead had no task.</p>'
+    || (SELECT pg_temp.bars('How long customers waited for an answer: median of the daily medians, minutes',
+                            array_agg(operator ORDER BY operator), array_agg(m ORDER BY operator), ' min',
+                            ARRAY['#2f6fab'])
+        FROM (SELECT operator, round((percentile_cont(0.5) WITHIN GROUP (ORDER BY median_seconds) / 60)::numeric) AS m
               FROM followup.response_times WHERE tenant_id = 1 AND operator IS NOT NULL GROUP BY operator) r)
-    || '<h2>Plan B recovery</h2>'
-    || (SELECT pg_temp.bars('Won after the option, %', array_agg(action_code ORDER BY plan_b_step),
-                            array_agg(round(100.0 * won_after / nullif(offered, 0), 1) ORDER BY plan_b_step), '%')
+    || pg_temp.tbl('SELECT operator, sum(replies_answered) AS "customer messages answered",
+                           pg_temp.human(percentile_cont(0.5) WITHIN GROUP (ORDER BY median)) AS "median of daily medians",
+                           pg_temp.human(percentile_cont(0.5) WITHIN GROUP (ORDER BY p90)) AS "median of daily p90",
+                           pg_temp.human(max(max)) AS "longest wait"
+                    FROM followup.response_times WHERE tenant_id = 1 AND operator IS NOT NULL
+                    GROUP BY operator ORDER BY operator')
+
+    || (SELECT format('<h2>luka''s task list now</h2><p>%s open tasks, %s of them more than a day late. '
+                      'The latest of each kind, with the message followup rendered for the customer:</p>',
+                      pg_temp.num(count(*)), pg_temp.num(count(*) FILTER (WHERE overdue_by > interval '1 day')))
+        FROM followup.due_tasks WHERE assignee = 'luka')
+    || pg_temp.tbl($q$
+        SELECT external_ref AS lead, attrs ->> 'name' AS customer, state,
+               CASE kind WHEN 'reply' THEN 'reply owed'
+                         WHEN 'plan_b' THEN 'Plan B ' || plan_b_step || ': ' || action_code
+                         ELSE kind || ' ' || step_no || ': ' || action_code END AS task,
+               to_char(due_at, 'Mon DD HH24:MI') AS due, pg_temp.human(overdue_by) AS late,
+               coalesce(message, '(no template: answer the customer by hand)') AS message
+        FROM (SELECT DISTINCT ON (d.state, d.kind, d.step_no) d.*, l.attrs
+              FROM followup.due_tasks d JOIN followup.lead l USING (tenant_id, lead_id)
+              WHERE d.assignee = 'luka'
+              ORDER BY d.state, d.kind, d.step_no, d.due_at DESC) t
+        ORDER BY due_at DESC LIMIT 10 $q$)
+    || '<p class="note">followup.due_tasks.</p>'
+
+    || '<h2>Plan B after a bank refusal</h2>'
+    || (SELECT pg_temp.bars('Won after the option was offered (before the next one), % of offers',
+                            array_agg(plan_b_step || '. ' || action_code ORDER BY plan_b_step),
+                            array_agg(round(100.0 * won_after / nullif(offered, 0), 1) ORDER BY plan_b_step), '%',
+                            ARRAY['#2e9d5b'])
         FROM followup.plan_b_recovery WHERE tenant_id = 1)
-    || pg_temp.tbl('SELECT plan_b_step, action_code, offered, declined, won_after FROM followup.plan_b_recovery WHERE tenant_id = 1 ORDER BY plan_b_step')
+    || pg_temp.tbl('SELECT plan_b_step AS option, action_code, offered, declined, won_after AS "won after it",
+                           round(100.0 * won_after / nullif(offered, 0), 1) AS "won %"
+                    FROM followup.plan_b_recovery WHERE tenant_id = 1 ORDER BY plan_b_step')
+    || '<p class="note">followup.plan_b_recovery.</p>'
+
     || '<h2>Where leads go quiet</h2>'
-    || pg_temp.tbl('SELECT state, touches, leads, silent_leads FROM followup.silence_by_stage WHERE tenant_id = 1 ORDER BY state, touches')
+    || pg_temp.tbl('SELECT state, sum(leads) AS "open leads", sum(silent_leads) AS "silent",
+                           sum(leads) FILTER (WHERE touches = 0) AS "no touch yet", sum(leads) FILTER (WHERE touches = 1) AS "1 touch",
+                           sum(leads) FILTER (WHERE touches = 2) AS "2 touches", sum(leads) FILTER (WHERE touches >= 3) AS "3 or more"
+                    FROM followup.silence_by_stage WHERE tenant_id = 1 GROUP BY state ORDER BY state')
+    || '<p class="note">followup.silence_by_stage: open leads by the touches made since their silence began; silent: no word from the customer since.</p>'
     || '<h2>Which touch works</h2>'
-    || pg_temp.tbl('SELECT state, step_no, touches, replies, wins FROM followup.step_funnel WHERE tenant_id = 1 ORDER BY state, step_no')
-    || '<p><small>Generated by <code>make demo</code> from followup''s views.</small></p></body></html>';
+    || pg_temp.tbl('SELECT state, step_no AS step, touches, replies, round(100.0 * replies / nullif(touches, 0)) AS "reply %", wins
+                    FROM followup.step_funnel WHERE tenant_id = 1 AND touches >= 10 ORDER BY state, step_no')
+    || '<p class="note">followup.step_funnel. In installment_rejected the step is the Plan B option; '
+    || 'steps beyond a cadence are touches made by chance after it was spent; steps with fewer than 10 touches are left out. '
+    || 'Replies: an answer from the customer before the next touch; wins: the lead was won later.</p>'
+    || '<p class="note">Generated by <code>make demo</code>. Self-contained: no scripts, no network.</p>'
+    || '</body></html>';

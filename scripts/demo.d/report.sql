@@ -1,54 +1,116 @@
--- scripts/demo.d/report.sql - what the simulated store's manager sees.
+-- scripts/demo.d/report.sql - what the simulated store's manager sees, on
+-- the terminal.  Every number comes from followup's views and functions.
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 SET followup.tenant_id = 1;
 \pset footer off
 \pset null ''
 
+-- a duration as a person says it
+CREATE FUNCTION pg_temp.human(d interval) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN d IS NULL THEN ''
+                WHEN abs(extract(epoch FROM d)) < 5400 THEN round(extract(epoch FROM d) / 60) || ' min'
+                WHEN abs(extract(epoch FROM d)) < 2 * 86400 THEN round(extract(epoch FROM d) / 3600, 1) || ' h'
+                ELSE round(extract(epoch FROM d) / 86400, 1) || ' days' END
+$$;
+-- a paragraph wrapped at 78 columns, each line after the first indented
+CREATE FUNCTION pg_temp.wrap(t text, indent text DEFAULT '') RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT rtrim(regexp_replace(t, '(.{1,' || (78 - length(indent)) || '})(\s+|$)', E'\\1\n' || indent, 'g'), E'\n ')
+$$;
+
+\pset format unaligned
 \pset tuples_only on
-SELECT format(E'An online electronics store that sells through a messenger, simulated for 60 days\n'
-              'through followup''s triggers and jobs: %s leads, %s interactions, %s tasks made\n'
-              '(%s done, %s superseded by the customer moving first), %s state changes.\n'
-              'nino does every task within minutes; giorgi does his hours late; luka ignores\n'
-              'tasks and writes by instinct.',
-              (SELECT count(*) FROM followup.lead), (SELECT count(*) FROM followup.interaction),
-              (SELECT count(*) FROM followup.task),
-              (SELECT count(*) FROM followup.task WHERE status = 'done'),
-              (SELECT count(*) FROM followup.task WHERE status = 'superseded'),
-              (SELECT count(*) FROM followup.state_change WHERE from_state IS NOT NULL));
+SELECT pg_temp.wrap(format(
+    'An online electronics store that sells through a messenger, simulated for the '
+    '60 days up to now through followup''s own triggers and jobs: %s leads arrived '
+    '(%s of them said "I''ll think about it" at least once, %s had an installment '
+    'refused by the bank); customers and operators wrote %s interactions '
+    '(%s customer signals, %s outbound touches); followup.run_due, called every two '
+    'simulated hours, made %s tasks, of which %s were done and %s superseded because '
+    'the customer moved first. Three operators own a third of the leads each: nino '
+    'does every task within minutes of its due time, giorgi does his hours late, and '
+    'luka never opens his task list: he answers the chats that blink and writes to '
+    'whoever he remembers.',
+    to_char(count(*), 'FM999G999'),
+    to_char((SELECT count(DISTINCT lead_id) FROM followup.state_change WHERE to_state = 'thinking'), 'FM999G999'),
+    to_char((SELECT count(DISTINCT lead_id) FROM followup.state_change WHERE to_state = 'installment_rejected'), 'FM999G999'),
+    to_char((SELECT count(*) FROM followup.interaction), 'FM999G999'),
+    to_char((SELECT count(*) FROM followup.interaction WHERE by_rule IS NULL), 'FM999G999'),
+    to_char((SELECT count(*) FROM followup.interaction WHERE by_rule IS NOT NULL), 'FM999G999'),
+    to_char((SELECT count(*) FROM followup.task), 'FM999G999'),
+    to_char((SELECT count(*) FROM followup.task WHERE status = 'done'), 'FM999G999'),
+    to_char((SELECT count(*) FROM followup.task WHERE status = 'superseded'), 'FM999G999')))
+FROM followup.lead;
 \pset tuples_only off
+\pset format aligned
 
 \echo
-\echo '== The pipeline now =='
-SELECT state, leads, overdue, awaiting_reply, justify_hours(date_trunc('hour', avg_age)) AS avg_time_in_state
-FROM followup.pipeline WHERE tenant_id = 1 ORDER BY state;
+\echo '== The pipeline now (followup.pipeline) =='
+SELECT p.state,
+       CASE WHEN p.state IN ('won', 'lost') THEN 'closed' WHEN p.state = 'recycle' THEN 'parked'
+            ELSE 'active' END AS "kind",
+       p.leads, round(100.0 * p.leads / sum(p.leads) OVER ()) || '%' AS share,
+       p.overdue, p.awaiting_reply AS "owed a reply", pg_temp.human(p.avg_age) AS "avg time in state"
+FROM followup.pipeline p WHERE p.tenant_id = 1 ORDER BY p.state;
+
+\pset format unaligned
+\pset tuples_only on
+SELECT E'\n== luka''s task list now (followup.due_tasks) ==\n'
+       || pg_temp.wrap(format('He has %s open tasks, %s of them more than a day late. The latest of each '
+                              'kind, with the message followup rendered for the customer:',
+                              to_char(count(*), 'FM999G999'),
+                              to_char(count(*) FILTER (WHERE overdue_by > interval '1 day'), 'FM999G999')))
+FROM followup.due_tasks WHERE assignee = 'luka';
+SELECT format(E'\n%s, %s: %s\n  due %s (%s ago), lead %s',
+              t.attrs ->> 'name', t.state,
+              CASE t.kind WHEN 'reply' THEN 'reply owed'
+                          WHEN 'plan_b' THEN 'Plan B option ' || t.plan_b_step || ', ' || t.action_code
+                          ELSE t.kind || ' ' || t.step_no || ', ' || t.action_code END,
+              to_char(t.due_at, 'Mon DD HH24:MI'), pg_temp.human(t.overdue_by), t.external_ref)
+       || E'\n    ' || pg_temp.wrap(coalesce('"' || t.message || '"',
+                                    '(no template: the customer''s ' || t.last_in
+                                    || ' is waiting for an answer written by hand)'), '    ')
+FROM (SELECT DISTINCT ON (d.state, d.kind, d.step_no) d.*, l.attrs,
+             (SELECT replace(i.kind, '_', ' ') || ' of ' || to_char(i.occurred_at, 'Mon DD HH24:MI')
+              FROM followup.interaction i
+              WHERE i.tenant_id = d.tenant_id AND i.lead_id = d.lead_id AND i.by_rule IS NULL
+              ORDER BY i.occurred_at DESC LIMIT 1) AS last_in
+      FROM followup.due_tasks d JOIN followup.lead l USING (tenant_id, lead_id)
+      WHERE d.assignee = 'luka'
+      ORDER BY d.state, d.kind, d.step_no, d.due_at DESC) t
+ORDER BY t.due_at DESC LIMIT 8;
+\pset tuples_only off
+\pset format aligned
 
 \echo
-\echo '== luka''s due tasks right now: what he has not looked at, with the message to send =='
-SELECT external_ref AS lead, kind, state, to_char(due_at, 'Mon DD HH24:MI') AS due,
-       justify_hours(date_trunc('minute', overdue_by)) AS late_by,
-       coalesce(message, '(' || kind || ': answer the customer)') AS message
-FROM followup.due_tasks WHERE assignee = 'luka'
-ORDER BY message IS NULL, urgent DESC, due_at LIMIT 8;
-
-\echo
-\echo '== Plan B: which option saves the sale after a bank refusal =='
-SELECT plan_b_step AS option, action_code, offered, declined, won_after,
-       round(100.0 * won_after / nullif(offered, 0), 1) AS won_pct
+\echo '== Plan B after a bank refusal: what each option brings back (followup.plan_b_recovery) =='
+SELECT plan_b_step AS "option", action_code, offered, declined,
+       won_after AS "won after it", round(100.0 * won_after / nullif(offered, 0), 1) || '%' AS "won %"
 FROM followup.plan_b_recovery WHERE tenant_id = 1 ORDER BY plan_b_step;
 
 \echo
-\echo '== Operator compliance, last 60 days =='
-SELECT operator, sum(due) AS tasks_due, sum(on_time) AS on_time, sum(late) AS late,
-       sum(still_overdue) AS still_overdue, sum(by_rule) AS touches_by_rule, sum(by_chance) AS by_chance,
-       round(100.0 * sum(on_time) / nullif(sum(due), 0), 1) AS on_time_pct
-FROM followup.operator_compliance WHERE tenant_id = 1 AND operator IS NOT NULL
-GROUP BY operator ORDER BY operator;
+\echo '== Operator compliance over the 60 days (followup.operator_compliance) =='
+\echo 'tasks due, done on time or late, still overdue; touches by rule (they did a task) or'
+\echo 'by chance (the lead had none); median delay of the tasks done (followup.touch_log)'
+SELECT c.operator, c.due AS "tasks due", c.on_time AS "on time", c.late,
+       c.still_overdue AS "overdue", c.by_rule AS "by rule", c.by_chance AS "by chance",
+       round(100.0 * c.on_time / nullif(c.due, 0)) || '%' AS "on time %",
+       pg_temp.human(d.median) AS "median delay"
+FROM (SELECT operator, sum(due) AS due, sum(on_time) AS on_time, sum(late) AS late,
+             sum(still_overdue) AS still_overdue, sum(by_rule) AS by_rule, sum(by_chance) AS by_chance
+      FROM followup.operator_compliance WHERE tenant_id = 1 AND operator IS NOT NULL
+      GROUP BY operator) c
+LEFT JOIN (SELECT operator, percentile_cont(0.5) WITHIN GROUP (ORDER BY delay) AS median
+           FROM followup.touch_log WHERE tenant_id = 1 AND by_rule GROUP BY operator) d USING (operator)
+ORDER BY c.operator;
 
 \echo
-\echo '== The seed''s question =='
+\echo '== The seed''s question (followup.stall_diagnostic(''30 days'')) =='
+\pset format unaligned
 \pset tuples_only on
-SELECT format('Of the %s leads that said they would think about it in the last 30 days, %s got a '
-              'second message: %s by rule, %s by chance (%s never heard from us again; %s were won).',
-              stalled, followed_up, by_rule, by_chance, never, won)
+SELECT pg_temp.wrap(format(
+    'Of the %s leads that said they would think about it in the last 30 days, %s got a '
+    'second message: %s by rule, %s by chance. %s never heard from us again; %s were won.',
+    to_char(stalled, 'FM999G999'), to_char(followed_up, 'FM999G999'), to_char(by_rule, 'FM999G999'),
+    to_char(by_chance, 'FM999G999'), to_char(never, 'FM999G999'), to_char(won, 'FM999G999')))
 FROM followup.stall_diagnostic('30 days');
