@@ -55,11 +55,13 @@ SELECT i.tenant_id, i.interaction_id, i.lead_id, i.occurred_at, i.kind, i.channe
        t.due_at,
        i.occurred_at - t.due_at AS delay,
        extract(epoch FROM i.occurred_at - t.due_at)::bigint AS delay_seconds,
-       i.occurred_at - t.due_at <= p.escalate_after AS on_time,
+       i.occurred_at - t.due_at <= coalesce(own.escalate_after, def.escalate_after) AS on_time,
        i.applied
 FROM followup.interaction i
 LEFT JOIN followup.task t ON i.by_rule AND t.tenant_id = i.tenant_id AND t.task_id = i.task_id
-LEFT JOIN LATERAL followup.policy_for(t.tenant_id, t.state) p ON true
+-- policy_for, as joins (see compliance_rows)
+LEFT JOIN followup.policy own ON own.tenant_id = t.tenant_id AND own.state = t.state
+LEFT JOIN followup.policy def ON def.tenant_id = 0 AND def.state = t.state
 WHERE i.by_rule IS NOT NULL;
 COMMENT ON VIEW followup.touch_log IS 'Every outbound touch: by rule (it did a task) or by chance, and how late against the task''s due time';
 COMMENT ON COLUMN followup.touch_log.tenant_id IS 'tenant';
@@ -81,31 +83,54 @@ COMMENT ON COLUMN followup.touch_log.delay_seconds IS 'delay in seconds';
 COMMENT ON COLUMN followup.touch_log.on_time IS 'made within the policy''s escalate_after of the due time; NULL for a touch by chance';
 COMMENT ON COLUMN followup.touch_log.applied IS 'false when it was recorded after a later event and changed nothing';
 
-CREATE VIEW followup.operator_compliance AS
--- one UNION ALL of task rows and touch rows grouped once, so that a filter on
--- tenant_id, operator or day reaches both tables
+-- operator_compliance's rows for the tasks due and touches made in [lo, hi),
+-- as of as_of; the view reads it for the days not rolled up, roll_up for the
+-- days it rolls.  Plain SQL, so that it is inlined and filters reach the
+-- indexes; (SELECT lo) makes the bounds, often function calls, one-time
+-- InitPlans rather than per-row filters.  One UNION ALL of task rows and
+-- touch rows grouped once.
+CREATE FUNCTION followup.compliance_rows(lo timestamptz, hi timestamptz, as_of timestamptz)
+    RETURNS TABLE (tenant_id bigint, operator text, day date, due bigint, on_time bigint, late bigint,
+                   still_overdue bigint, by_rule bigint, by_chance bigint, median_delay interval)
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
 SELECT x.tenant_id, x.operator, x.day,
-       count(*) FILTER (WHERE x.is_task) AS due,
-       count(*) FILTER (WHERE x.done AND x.delay <= x.escalate_after) AS on_time,
-       count(*) FILTER (WHERE x.done AND x.delay > x.escalate_after) AS late,
-       count(*) FILTER (WHERE x.is_task AND NOT x.done AND now() - x.due_at > x.escalate_after) AS still_overdue,
-       count(*) FILTER (WHERE x.by_rule) AS by_rule,
-       count(*) FILTER (WHERE NOT x.by_rule) AS by_chance,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY x.delay) FILTER (WHERE x.done) AS median_delay,
-       extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY x.delay) FILTER (WHERE x.done))::bigint
-           AS median_delay_seconds
+       count(*) FILTER (WHERE x.is_task),
+       count(*) FILTER (WHERE x.done AND x.delay <= x.escalate_after),
+       count(*) FILTER (WHERE x.done AND x.delay > x.escalate_after),
+       count(*) FILTER (WHERE x.is_task AND NOT x.done AND as_of - x.due_at > x.escalate_after),
+       count(*) FILTER (WHERE x.by_rule),
+       count(*) FILTER (WHERE NOT x.by_rule),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY x.delay) FILTER (WHERE x.done)
 FROM (
     SELECT t.tenant_id, coalesce(t.claimed_by, t.assignee) AS operator, t.due_at::date AS day,
            true AS is_task, t.status = 'done' AS done, t.due_at, t.done_at - t.due_at AS delay,
-           p.escalate_after, NULL::boolean AS by_rule
+           coalesce(own.escalate_after, def.escalate_after) AS escalate_after, NULL::boolean AS by_rule
     FROM followup.task t
-    CROSS JOIN LATERAL followup.policy_for(t.tenant_id, t.state) p
-    WHERE t.status <> 'superseded'
+    -- policy_for as joins (escalate_after is never NULL): a call per task
+    -- would cost more than all the rest
+    LEFT JOIN followup.policy own ON own.tenant_id = t.tenant_id AND own.state = t.state
+    LEFT JOIN followup.policy def ON def.tenant_id = 0 AND def.state = t.state
+    WHERE t.status <> 'superseded' AND t.due_at >= (SELECT lo) AND t.due_at < (SELECT hi)
     UNION ALL
     SELECT i.tenant_id, i.operator, i.occurred_at::date, false, false, NULL, NULL, NULL, i.by_rule
     FROM followup.interaction i
-    WHERE i.by_rule IS NOT NULL) x
-GROUP BY x.tenant_id, x.operator, x.day;
+    WHERE i.by_rule IS NOT NULL AND i.occurred_at >= (SELECT lo) AND i.occurred_at < (SELECT hi)) x
+GROUP BY x.tenant_id, x.operator, x.day
+$$;
+COMMENT ON FUNCTION followup.compliance_rows(timestamptz, timestamptz, timestamptz) IS
+    'operator_compliance computed from the tables for the tasks due and touches made in [lo, hi), as of as_of';
+
+CREATE VIEW followup.operator_compliance AS
+WITH day AS (
+    SELECT c.tenant_id, c.operator, c.day, c.due, c.on_time, c.late, c.still_overdue,
+           c.by_rule, c.by_chance, c.median_delay
+    FROM followup.compliance_day c
+    WHERE c.day::timestamptz < (SELECT followup.rollup_cut())
+    UNION ALL
+    SELECT * FROM followup.compliance_rows(followup.rollup_cut(), 'infinity', now()))
+SELECT d.tenant_id, d.operator, d.day, d.due, d.on_time, d.late, d.still_overdue, d.by_rule, d.by_chance,
+       d.median_delay, extract(epoch FROM d.median_delay)::bigint AS median_delay_seconds
+FROM day d;
 COMMENT ON VIEW followup.operator_compliance IS 'Per operator and day: tasks due, done on time or late, still overdue; touches by rule and by chance';
 COMMENT ON COLUMN followup.operator_compliance.tenant_id IS 'tenant';
 COMMENT ON COLUMN followup.operator_compliance.operator IS 'the operator (who claimed or was assigned the task, who made the touch); NULL = nobody yet';

@@ -16,6 +16,8 @@ ALTER TABLE followup.policy ENABLE ROW LEVEL SECURITY;
 ALTER TABLE followup.step ENABLE ROW LEVEL SECURITY;
 ALTER TABLE followup.signal ENABLE ROW LEVEL SECURITY;
 ALTER TABLE followup.rule ENABLE ROW LEVEL SECURITY;
+ALTER TABLE followup.compliance_day ENABLE ROW LEVEL SECURITY;
+ALTER TABLE followup.rollup_mark ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY tenant_rows ON followup.lead
     USING (tenant_id = (SELECT followup.current_tenant()));
@@ -24,6 +26,11 @@ CREATE POLICY tenant_rows ON followup.interaction
 CREATE POLICY tenant_rows ON followup.task
     USING (tenant_id = (SELECT followup.current_tenant()));
 CREATE POLICY tenant_rows ON followup.state_change
+    USING (tenant_id = (SELECT followup.current_tenant()));
+CREATE POLICY tenant_rows ON followup.compliance_day
+    USING (tenant_id = (SELECT followup.current_tenant()));
+-- a reader's cut ignores other tenants' marks: they do not change its rows
+CREATE POLICY tenant_rows ON followup.rollup_mark
     USING (tenant_id = (SELECT followup.current_tenant()));
 
 -- configuration: read the tenant's rows and the shipped defaults, write only the tenant's
@@ -63,13 +70,16 @@ BEGIN
     -- (row level security limits it to its tenant)
     EXECUTE format('GRANT SELECT ON followup.lead, followup.interaction, followup.task,'
                    ' followup.state_change, followup.policy, followup.step, followup.signal,'
-                   ' followup.rule TO %s', role);
+                   ' followup.rule, followup.compliance_day, followup.rollup_mark,'
+                   ' followup.rollup_state TO %s', role);
     EXECUTE format('GRANT SELECT ON followup.pipeline, followup.touch_log,'
                    ' followup.operator_compliance, followup.response_times,'
                    ' followup.silence_by_stage, followup.step_funnel, followup.plan_b_recovery,'
                    ' followup.due_tasks, followup.job_lag TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION followup.current_tenant(),'
                    ' followup.policy_for(bigint, followup.lead_state),'
+                   ' followup.rollup_cut(),'
+                   ' followup.compliance_rows(timestamptz, timestamptz, timestamptz),'
                    ' followup.stall_diagnostic(interval, timestamptz),'
                    ' followup.steps(followup.cadence), followup.offset_at(followup.cadence, integer),'
                    ' followup.offsets(followup.cadence) TO %s', role);
