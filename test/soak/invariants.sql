@@ -16,7 +16,13 @@ WHERE l.last_event_at IS DISTINCT FROM (SELECT max(i.occurred_at) FROM followup.
 UNION ALL
 SELECT 'done task without its touch', count(*) FROM followup.task t
 WHERE t.status = 'done' AND NOT EXISTS (SELECT 1 FROM followup.interaction i
-      WHERE i.tenant_id = t.tenant_id AND i.task_id = t.task_id AND i.by_rule) HAVING count(*) > 0;
+      WHERE i.tenant_id = t.tenant_id AND i.task_id = t.task_id AND i.by_rule) HAVING count(*) > 0
+UNION ALL
+SELECT 'operator_compliance is not what the tables say', count(*) FROM (
+    WITH v AS (SELECT tenant_id, operator, day, due, on_time, late, still_overdue, by_rule, by_chance, median_delay
+               FROM followup.operator_compliance),
+         t AS (SELECT * FROM followup.compliance_rows('-infinity', 'infinity', now()))
+    (TABLE v EXCEPT ALL TABLE t) UNION ALL (TABLE t EXCEPT ALL TABLE v)) d HAVING count(*) > 0;
 SELECT count(bt_index_check(c.oid, true)) AS indexes_verified
 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
 WHERE c.relnamespace = 'followup'::regnamespace AND am.amname = 'btree';
