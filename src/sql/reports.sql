@@ -283,7 +283,8 @@ BEGIN
         -- each lead that entered thinking in the window, at its first entry
         SELECT c.tenant_id, c.lead_id, min(c.changed_at) AS entered_at
         FROM followup.state_change c
-        WHERE c.tenant_id = followup.current_tenant() AND c.to_state = 'thinking'
+        -- the subselect: evaluated once, not per index entry
+        WHERE c.tenant_id = (SELECT followup.current_tenant()) AND c.to_state = 'thinking'
           AND c.changed_at > stall_diagnostic.as_of - stall_diagnostic.since
           AND c.changed_at <= stall_diagnostic.as_of
         GROUP BY c.tenant_id, c.lead_id),
