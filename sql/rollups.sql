@@ -1,7 +1,8 @@
 --
--- The rollup behind operator_compliance: what roll_up keeps, and that the
--- view gives the answer computed from the tables whatever changed since.
--- roll_up serves every tenant of a database, so this suite has its own.
+-- The rollups behind operator_compliance, response_times, step_funnel and
+-- plan_b_recovery: what roll_up keeps, and that each report gives the
+-- answer computed from the tables whatever changed since.  roll_up serves
+-- every tenant of a database, so this suite has its own.
 --
 CREATE DATABASE followup_rollups;
 \c followup_rollups
@@ -12,18 +13,36 @@ SET datestyle = 'ISO, YMD';
 SET intervalstyle = 'postgres';
 SET followup.tenant_id = 150;
 
--- the answer from the tables alone, and how far the view is from it
-CREATE FUNCTION pg_temp.differences() RETURNS bigint AS $$
-    WITH v AS (SELECT tenant_id, operator, day, due, on_time, late, still_overdue, by_rule, by_chance, median_delay
-               FROM followup.operator_compliance),
-         t AS (SELECT * FROM followup.compliance_rows('-infinity', 'infinity', now()))
-    SELECT count(*) FROM ((TABLE v EXCEPT ALL TABLE t) UNION ALL (TABLE t EXCEPT ALL TABLE v)) x
+-- how far each report is from the answer computed from the tables alone
+CREATE FUNCTION pg_temp.differences(OUT compliance bigint, OUT response bigint, OUT funnel bigint, OUT plan_b bigint) AS $$
+    WITH v1 AS (SELECT tenant_id, operator, day, due, on_time, late, still_overdue, by_rule, by_chance, median_delay
+                FROM followup.operator_compliance),
+         t1 AS (SELECT * FROM followup.compliance_rows('-infinity', 'infinity', now())),
+         v2 AS (SELECT tenant_id, operator, day, replies_answered, median, p90, max, stddev_seconds
+                FROM followup.response_times),
+         t2 AS (SELECT * FROM followup.response_rows('-infinity', 'infinity')),
+         v3 AS (SELECT * FROM followup.step_funnel),
+         t3 AS (SELECT tenant_id, state, step_no, sum(touches)::bigint, sum(replies)::bigint, sum(wins)::bigint
+                FROM followup.funnel_rows('-infinity', 'infinity') GROUP BY 1, 2, 3),
+         v4 AS (SELECT * FROM followup.plan_b_recovery),
+         t4 AS (SELECT tenant_id, plan_b_step, action_code, sum(offered)::bigint, sum(declined)::bigint,
+                       sum(won_after)::bigint
+                FROM followup.plan_b_rows('-infinity', 'infinity') GROUP BY 1, 2, 3)
+    SELECT (SELECT count(*) FROM ((TABLE v1 EXCEPT ALL TABLE t1) UNION ALL (TABLE t1 EXCEPT ALL TABLE v1)) x),
+           (SELECT count(*) FROM ((TABLE v2 EXCEPT ALL TABLE t2) UNION ALL (TABLE t2 EXCEPT ALL TABLE v2)) x),
+           (SELECT count(*) FROM ((TABLE v3 EXCEPT ALL TABLE t3) UNION ALL (TABLE t3 EXCEPT ALL TABLE v3)) x),
+           (SELECT count(*) FROM ((TABLE v4 EXCEPT ALL TABLE t4) UNION ALL (TABLE t4 EXCEPT ALL TABLE v4)) x)
+$$ LANGUAGE sql;
+CREATE FUNCTION pg_temp.lead(ref text) RETURNS bigint AS $$
+    SELECT lead_id FROM followup.lead WHERE external_ref = ref
 $$ LANGUAGE sql;
 
--- three weeks of October: every day five leads say they will think about
--- it; ana does her tasks ten minutes after they are due, beka three hours
--- after, carl never, but every other day he writes to his leads; dora does
--- nothing
+-- three weeks of October.  Every day five leads arrive: four say they will
+-- think about it, one has its installment refused.  ana does her tasks ten
+-- minutes after they are due, beka three hours after, carl never, but
+-- every other day he writes to his leads; dora does nothing.  Customers
+-- reply two days after they arrived, refused ones decline an option the
+-- next day, and some order on the fourth day.
 INSERT INTO followup.lead (external_ref, created_at, state, owner)
 SELECT 'l' || i, '2026-10-01 08:00+00'::timestamptz + (i / 5) * interval '1 day', 'warm',
        (ARRAY['ana', 'beka', 'carl', 'dora'])[1 + i % 4]
@@ -34,51 +53,61 @@ DECLARE
 BEGIN
     FOR d IN SELECT generate_series(date '2026-10-01', date '2026-10-21', interval '1 day') LOOP
         INSERT INTO followup.interaction (lead_id, occurred_at, kind)
-        SELECT lead_id, d + time '10:00', 'think_about_it' FROM followup.lead
-        WHERE created_at::date = d;
+        SELECT lead_id, d + time '10:00',
+               CASE WHEN lead_id % 5 = 4 THEN 'installment_rejected' ELSE 'think_about_it' END
+        FROM followup.lead WHERE created_at::date = d;
         PERFORM followup.run_due(d + time '12:00');
         PERFORM followup.complete_task(t.task_id, t.assignee, NULL,
                                        t.due_at + CASE t.assignee WHEN 'ana' THEN interval '10 minutes'
                                                                   ELSE interval '3 hours' END)
         FROM followup.task t WHERE t.status = 'open' AND t.assignee IN ('ana', 'beka');
+        INSERT INTO followup.interaction (lead_id, occurred_at, kind)
+        SELECT lead_id, d + time '14:00', 'reply' FROM followup.lead
+        WHERE created_at::date = d - 2 AND lead_id % 5 IN (1, 3);
+        INSERT INTO followup.interaction (lead_id, occurred_at, kind)
+        SELECT lead_id, d + time '14:30', 'plan_b_declined' FROM followup.lead
+        WHERE created_at::date = d - 1 AND state = 'installment_rejected';
         IF extract(day FROM d)::int % 2 = 0 THEN
             INSERT INTO followup.interaction (lead_id, occurred_at, kind, operator)
             SELECT lead_id, d + time '16:00', 'message', 'carl' FROM followup.lead
-            WHERE owner = 'carl' AND state = 'thinking';
+            WHERE owner = 'carl' AND state NOT IN ('won', 'lost');
         END IF;
+        INSERT INTO followup.interaction (lead_id, occurred_at, kind)
+        SELECT lead_id, d + time '17:00', 'order' FROM followup.lead
+        WHERE created_at::date = d - 4 AND lead_id % 5 IN (2, 4);
     END LOOP;
 END $$;
-SELECT followup.roll_up('2026-10-22 12:00+00');
+SELECT followup.roll_up('2026-10-22 12:00+00') >= 0 AS rolled;
 
 -- the days that ended two days (and every escalate_after) before are rolled up
 SELECT zone, rolled_until FROM followup.rollup_state;
-SELECT count(*) AS marks, followup.rollup_cut() AS cut FROM followup.rollup_mark;
-SELECT count(*) AS rolled_rows, min(day), max(day), sum(due) AS due, sum(by_rule) AS by_rule,
-       sum(by_chance) AS by_chance, sum(still_overdue) AS still_overdue
-FROM followup.compliance_day;
--- each rolled row is what the tables say now
-SELECT count(*) AS rolled_rows_that_differ FROM (
-    (SELECT * FROM followup.compliance_day
-     EXCEPT ALL SELECT * FROM followup.compliance_rows('-infinity', '2026-10-20', now()))
-    UNION ALL
-    (SELECT * FROM followup.compliance_rows('-infinity', '2026-10-20', now())
-     EXCEPT ALL SELECT * FROM followup.compliance_day)) x;
-SELECT pg_temp.differences();
+SELECT count(*) AS marks FROM followup.rollup_mark;
+SELECT (SELECT count(*) FROM followup.compliance_day) AS compliance_rows,
+       (SELECT count(*) FROM followup.response_day) AS response_rows,
+       (SELECT count(*) FROM followup.funnel_day) AS funnel_rows,
+       (SELECT count(*) FROM followup.plan_b_day) AS plan_b_rows,
+       (SELECT max(day) FROM followup.funnel_day) AS last_day;
+-- the reports give the tables' answer
+SELECT * FROM pg_temp.differences();
 SELECT operator, day, due, on_time, late, still_overdue, by_rule, by_chance, median_delay
 FROM followup.operator_compliance WHERE day BETWEEN '2026-10-06' AND '2026-10-07' ORDER BY day, operator;
+SELECT operator, day, replies_answered, median, max FROM followup.response_times
+WHERE day BETWEEN '2026-10-06' AND '2026-10-07' ORDER BY day, operator;
+SELECT state, step_no, touches, replies, wins FROM followup.step_funnel ORDER BY state, step_no;
+SELECT plan_b_step, action_code, offered, declined, won_after FROM followup.plan_b_recovery ORDER BY plan_b_step;
 
--- a touch written today for a rolled day marks it; the view reads the
--- tables from that day on, and the next roll_up takes it in
+-- a touch written today for a rolled day marks it; the reports read the
+-- tables for that day, and the next roll_up takes it in
 INSERT INTO followup.interaction (lead_id, occurred_at, kind, operator)
-SELECT lead_id, '2026-10-06 17:00+00', 'message', 'dan' FROM followup.lead WHERE external_ref = 'l12';
-SELECT tenant_id, since FROM followup.rollup_mark;
-SELECT followup.rollup_cut();
-SELECT pg_temp.differences();
+VALUES (pg_temp.lead('l12'), '2026-10-06 17:00+00', 'message', 'dan');
+SELECT tenant_id, since, until FROM followup.rollup_mark;
+SELECT day FROM followup.rollup_marked_day;
+SELECT * FROM pg_temp.differences();
 SELECT operator, by_rule, by_chance FROM followup.operator_compliance WHERE day = '2026-10-06' AND operator = 'dan';
 SELECT followup.roll_up('2026-10-22 12:00+00') > 0 AS rerolled;
-SELECT count(*) AS marks, followup.rollup_cut() AS cut FROM followup.rollup_mark;
+SELECT count(*) AS marks FROM followup.rollup_mark;
 SELECT operator, by_rule, by_chance FROM followup.compliance_day WHERE day = '2026-10-06' AND operator = 'dan';
-SELECT pg_temp.differences();
+SELECT * FROM pg_temp.differences();
 
 -- dora's oldest task, done today: no longer overdue but late
 SELECT t.task_id AS old_task, t.due_at::date AS old_day FROM followup.task t
@@ -88,49 +117,98 @@ SELECT still_overdue, late FROM followup.operator_compliance WHERE operator = 'd
 SELECT (followup.complete_task(:old_task, 'dora')).by_rule;
 SELECT count(*) AS marks FROM followup.rollup_mark;
 SELECT still_overdue, late FROM followup.operator_compliance WHERE operator = 'dora' AND day = :'old_day';
-SELECT pg_temp.differences();
+SELECT * FROM pg_temp.differences();
 SELECT followup.roll_up('2026-10-22 12:00+00') > 0 AS rerolled;
 SELECT still_overdue, late FROM followup.compliance_day WHERE operator = 'dora' AND day = :'old_day';
 
--- a write for a time less than a day old leaves no mark
-INSERT INTO followup.interaction (lead_id, occurred_at, kind, operator)
-SELECT lead_id, now(), 'message', 'dan' FROM followup.lead WHERE external_ref = 'l13';
+-- written today, not late, but changing old rows: a reply to an October
+-- touch (step_funnel: that touch got an answer) ...
+SELECT l.external_ref AS quiet, i.state_at AS touch_state, i.touches_at + 1 AS touch_step
+FROM followup.lead l
+JOIN followup.interaction i ON i.lead_id = l.lead_id AND i.occurred_at = l.last_outbound_at AND i.by_rule IS NOT NULL
+WHERE l.state = 'thinking' AND l.last_outbound_at > coalesce(l.last_inbound_at, '-infinity')
+ORDER BY l.lead_id LIMIT 1 \gset
+SELECT replies FROM followup.step_funnel WHERE state = :'touch_state' AND step_no = :touch_step;
+INSERT INTO followup.interaction (lead_id, kind) VALUES (pg_temp.lead(:'quiet'), 'reply');
+SELECT count(*) AS marks, min(since) = max(until) AS one_instant FROM followup.rollup_mark;
+SELECT replies FROM followup.step_funnel WHERE state = :'touch_state' AND step_no = :touch_step;
+SELECT * FROM pg_temp.differences();
+-- ... an answer today to an October message (response_times) ...
+SELECT l.external_ref AS waiting, l.last_inbound_at::date AS wrote_on FROM followup.lead l
+WHERE l.state NOT IN ('won', 'lost') AND l.last_inbound_at > coalesce(l.last_outbound_at, '-infinity')
+  AND l.last_inbound_at < '2026-10-20' AND l.external_ref <> :'quiet'
+ORDER BY l.lead_id LIMIT 1 \gset
+SELECT count(*) AS answered FROM followup.response_times WHERE day = :'wrote_on' AND operator = 'eva';
+INSERT INTO followup.interaction (lead_id, kind, operator) VALUES (pg_temp.lead(:'waiting'), 'message', 'eva');
+SELECT replies_answered, median > interval '30 days' AS waited_a_month
+FROM followup.response_times WHERE day = :'wrote_on' AND operator = 'eva';
+SELECT * FROM pg_temp.differences();
+-- ... an order today from a lead touched in October (wins after its touches) ...
+SELECT sum(wins) AS wins FROM followup.step_funnel;
+INSERT INTO followup.interaction (lead_id, kind)
+SELECT l.lead_id, 'order' FROM followup.lead l
+WHERE l.state = 'thinking' AND l.touches > 0 ORDER BY l.lead_id LIMIT 1;
+SELECT sum(wins) AS wins FROM followup.step_funnel;
+SELECT * FROM pg_temp.differences();
+-- ... and a Plan B option declined today, offered in October
+SELECT l.external_ref AS refused FROM followup.lead l
+WHERE l.state = 'installment_rejected' ORDER BY l.lead_id LIMIT 1 \gset
+SELECT sum(declined) AS declined FROM followup.plan_b_recovery;
+INSERT INTO followup.interaction (lead_id, kind) VALUES (pg_temp.lead(:'refused'), 'plan_b_declined');
+SELECT sum(declined) AS declined FROM followup.plan_b_recovery;
+SELECT * FROM pg_temp.differences();
+SELECT followup.roll_up('2026-10-22 12:00+00') > 0 AS rerolled;
 SELECT count(*) AS marks FROM followup.rollup_mark;
-SELECT followup.roll_up('2026-10-22 12:00+00') >= 0 AS rolled;
+SELECT * FROM pg_temp.differences();
+
+-- today's lead, touched and answering today: no mark
+INSERT INTO followup.lead (external_ref, owner) VALUES ('today', 'dan');
+INSERT INTO followup.interaction (lead_id, occurred_at, kind)
+VALUES (pg_temp.lead('today'), now(), 'think_about_it');
+INSERT INTO followup.interaction (lead_id, occurred_at, kind, operator)
+VALUES (pg_temp.lead('today'), now() + interval '1 minute', 'message', 'dan');
+INSERT INTO followup.interaction (lead_id, occurred_at, kind)
+VALUES (pg_temp.lead('today'), now() + interval '2 minutes', 'reply');
+SELECT count(*) AS marks FROM followup.rollup_mark;
 
 -- another time zone reads the tables: its days are other days
 SET timezone = 'Asia/Tashkent';
-SELECT followup.rollup_cut();
-SELECT pg_temp.differences();
--- roll_up in that zone starts the rollup over in it
+SELECT followup.rolled_until();
+SELECT * FROM pg_temp.differences();
+-- roll_up in that zone starts the rollups over in it
 SELECT followup.roll_up('2026-10-22 12:00+00') > 0 AS rolled;
 SELECT zone, rolled_until FROM followup.rollup_state;
-SELECT pg_temp.differences();
-RESET timezone;
+SELECT * FROM pg_temp.differences();
 SET timezone = 'UTC';
-SELECT followup.rollup_cut();
-SELECT pg_temp.differences();
+SELECT followup.rolled_until();
+SELECT * FROM pg_temp.differences();
 SELECT followup.roll_up('2026-10-22 12:00+00') > 0 AS rolled;
 
--- a policy decides what was on time: changing one starts the rollup over
+-- configuration decides what was on time, what a reply is: a change starts
+-- the rollups over
 UPDATE followup.policy SET escalate_after = '30 minutes' WHERE tenant_id = 0 AND state = 'thinking';
-SELECT count(*) AS rolled_rows, (SELECT rolled_until FROM followup.rollup_state) FROM followup.compliance_day;
-SELECT pg_temp.differences();
+SELECT (SELECT count(*) FROM followup.compliance_day) + (SELECT count(*) FROM followup.funnel_day) AS rolled_rows,
+       (SELECT rolled_until FROM followup.rollup_state);
+SELECT * FROM pg_temp.differences();
 SELECT followup.roll_up('2026-10-22 12:00+00') > 0 AS rolled;
-SELECT pg_temp.differences();
+SELECT * FROM pg_temp.differences();
 
--- a reader reads the rollup of its own tenant
+-- a reader reads the rollups of its own tenant, and marks as it writes
 CREATE ROLE followup_rollup_reader;
-SELECT followup.grant_reader('followup_rollup_reader');
+SELECT followup.grant_operator('followup_rollup_reader');
 SET ROLE followup_rollup_reader;
-SELECT count(*) > 0 AS reads, count(DISTINCT tenant_id) AS tenants FROM followup.operator_compliance;
-SELECT pg_temp.differences();
+SELECT count(DISTINCT tenant_id) AS tenants FROM followup.operator_compliance;
+SELECT * FROM pg_temp.differences();
+INSERT INTO followup.interaction (lead_id, kind) VALUES (pg_temp.lead('l9'), 'reply');
+SELECT count(*) > 0 AS marked FROM followup.rollup_mark;
+SELECT * FROM pg_temp.differences();
 RESET ROLE;
 
--- TRUNCATE fires no row trigger: it empties the rollup
+-- TRUNCATE fires no row trigger: it empties the rollups
 TRUNCATE followup.lead CASCADE;
-SELECT count(*) AS rolled_rows, (SELECT rolled_until FROM followup.rollup_state) FROM followup.compliance_day;
-SELECT count(*) AS report_rows FROM followup.operator_compliance;
+SELECT (SELECT count(*) FROM followup.compliance_day) + (SELECT count(*) FROM followup.funnel_day) AS rolled_rows,
+       (SELECT rolled_until FROM followup.rollup_state);
+SELECT * FROM pg_temp.differences();
 
 \c contrib_regression
 DROP DATABASE followup_rollups;

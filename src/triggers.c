@@ -27,6 +27,7 @@
 #include "planner.h"
 #include "state_log.h"
 #include "statement_batch.h"
+#include "rollup_marks.h"
 #include "triggers.h"
 
 PG_FUNCTION_INFO_V1(followup_lead_trigger);
@@ -678,7 +679,8 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 	Datum		d;
 	TenantConfig *cfg;
 	const KindEntry *kind;
-	LeadRow		lead;
+	LeadRow		lead,
+				before;
 	ApplyResult res;
 	int			cols[7];
 	Datum		values[7];
@@ -747,7 +749,9 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 	nulls[2] = lead.plan_b_step == 0;
 
 	batch_note(&lead, interaction_id);
+	before = lead;
 	apply_interaction(cfg, &lead, kind, occurred_at, &res);
+	rollup_note_interaction(&before, kind->direction, &res);
 	nulls[3] = true;			/* by_rule: only for touches */
 	if (res.applied)
 	{

@@ -89,10 +89,10 @@ BEGIN
     closed := followup.close_exhausted(as_of);
     materialized := followup.materialize_due(as_of);
     escalated := followup.escalate_overdue(as_of);
-    PERFORM followup.roll_up(as_of);
+    PERFORM followup.roll_up(as_of, interval '10 minutes');
 END $$;
 COMMENT ON FUNCTION followup.run_due(timestamptz) IS
-    'the periodic job: close_exhausted, materialize_due and escalate_overdue at as_of, with their counts, then roll_up; safe to run concurrently or late';
+    'the periodic job: close_exhausted, materialize_due and escalate_overdue at as_of, with their counts, then roll_up (the reports'' rollups); safe to run concurrently or late';
 
 -- Operators ------------------------------------------------------------------
 

@@ -18,6 +18,10 @@ COMMENT ON FUNCTION followup.policy_for(bigint, followup.lead_state) IS
 -- only touches: what touch_log, the compliance reports and the funnels read
 CREATE INDEX interaction_touch_idx ON followup.interaction (tenant_id, occurred_at)
     WHERE by_rule IS NOT NULL;
+-- the rest (customers' messages, views, a bank's answers): what response_times reads
+CREATE INDEX interaction_event_idx ON followup.interaction (tenant_id, occurred_at)
+    WHERE by_rule IS NULL;
+COMMENT ON INDEX followup.interaction_event_idx IS 'interactions that are not touches, by time, for the reports';
 COMMENT ON INDEX followup.interaction_touch_idx IS 'outbound touches by time, for the reports';
 CREATE INDEX task_due_idx ON followup.task (tenant_id, due_at);
 COMMENT ON INDEX followup.task_due_idx IS 'tasks by due time, for operator_compliance';
@@ -83,17 +87,48 @@ COMMENT ON COLUMN followup.touch_log.delay_seconds IS 'delay in seconds';
 COMMENT ON COLUMN followup.touch_log.on_time IS 'made within the policy''s escalate_after of the due time; NULL for a touch by chance';
 COMMENT ON COLUMN followup.touch_log.applied IS 'false when it was recorded after a later event and changed nothing';
 
--- operator_compliance's rows for the tasks due and touches made in [lo, hi),
--- as of as_of; the view reads it for the days not rolled up, roll_up for the
--- days it rolls.  Plain SQL, so that it is inlined and filters reach the
--- indexes; (SELECT lo) makes the bounds, often function calls, one-time
--- InitPlans rather than per-row filters.  One UNION ALL of task rows and
--- touch rows grouped once.
+-- The reports that would read all history (operator_compliance,
+-- response_times, step_funnel, plan_b_recovery) are built in three layers:
+-- a *_source view, one row per task, touch or message with the time "at"
+-- its day is taken from; a *_rows function grouping the source rows of
+-- [lo, hi) and of the marked days before lo (src/sql/rollups.sql) by day; and
+-- the report, which reads the rolled days from the *_day table and the rest
+-- from *_rows.  roll_up writes *_rows into *_day, so both see one definition.
+-- The functions are plain SQL so that they are inlined and filters reach
+-- the indexes; (SELECT lo) makes a bound a one-time InitPlan, not a
+-- per-row call, and OFFSET 0 keeps a marked day an index range rather than
+-- a join over the whole table.
+
+CREATE VIEW followup.compliance_source AS
+SELECT t.tenant_id, t.due_at AS at, coalesce(t.claimed_by, t.assignee) AS operator,
+       true AS is_task, t.status = 'done' AS done, t.due_at, t.done_at - t.due_at AS delay,
+       -- policy_for as joins (escalate_after is never NULL): a call per task
+       -- would cost more than all the rest
+       coalesce(own.escalate_after, def.escalate_after) AS escalate_after, NULL::boolean AS by_rule
+FROM followup.task t
+LEFT JOIN followup.policy own ON own.tenant_id = t.tenant_id AND own.state = t.state
+LEFT JOIN followup.policy def ON def.tenant_id = 0 AND def.state = t.state
+WHERE t.status <> 'superseded'
+UNION ALL
+SELECT i.tenant_id, i.occurred_at, i.operator, false, false, NULL, NULL, NULL, i.by_rule
+FROM followup.interaction i
+WHERE i.by_rule IS NOT NULL;
+COMMENT ON VIEW followup.compliance_source IS 'operator_compliance''s rows before grouping: tasks by due time, touches by time';
+COMMENT ON COLUMN followup.compliance_source.tenant_id IS 'tenant';
+COMMENT ON COLUMN followup.compliance_source.at IS 'the time whose day the row counts for: due_at of a task, occurred_at of a touch';
+COMMENT ON COLUMN followup.compliance_source.operator IS 'as in operator_compliance';
+COMMENT ON COLUMN followup.compliance_source.is_task IS 'a task (else a touch)';
+COMMENT ON COLUMN followup.compliance_source.done IS 'a done task';
+COMMENT ON COLUMN followup.compliance_source.due_at IS 'the task''s due time';
+COMMENT ON COLUMN followup.compliance_source.delay IS 'done_at - due_at';
+COMMENT ON COLUMN followup.compliance_source.escalate_after IS 'the task''s policy''s escalate_after';
+COMMENT ON COLUMN followup.compliance_source.by_rule IS 'a touch''s by_rule';
+
 CREATE FUNCTION followup.compliance_rows(lo timestamptz, hi timestamptz, as_of timestamptz)
     RETURNS TABLE (tenant_id bigint, operator text, day date, due bigint, on_time bigint, late bigint,
                    still_overdue bigint, by_rule bigint, by_chance bigint, median_delay interval)
     LANGUAGE sql STABLE PARALLEL SAFE AS $$
-SELECT x.tenant_id, x.operator, x.day,
+SELECT x.tenant_id, x.operator, x.at::date,
        count(*) FILTER (WHERE x.is_task),
        count(*) FILTER (WHERE x.done AND x.delay <= x.escalate_after),
        count(*) FILTER (WHERE x.done AND x.delay > x.escalate_after),
@@ -101,36 +136,30 @@ SELECT x.tenant_id, x.operator, x.day,
        count(*) FILTER (WHERE x.by_rule),
        count(*) FILTER (WHERE NOT x.by_rule),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY x.delay) FILTER (WHERE x.done)
-FROM (
-    SELECT t.tenant_id, coalesce(t.claimed_by, t.assignee) AS operator, t.due_at::date AS day,
-           true AS is_task, t.status = 'done' AS done, t.due_at, t.done_at - t.due_at AS delay,
-           coalesce(own.escalate_after, def.escalate_after) AS escalate_after, NULL::boolean AS by_rule
-    FROM followup.task t
-    -- policy_for as joins (escalate_after is never NULL): a call per task
-    -- would cost more than all the rest
-    LEFT JOIN followup.policy own ON own.tenant_id = t.tenant_id AND own.state = t.state
-    LEFT JOIN followup.policy def ON def.tenant_id = 0 AND def.state = t.state
-    WHERE t.status <> 'superseded' AND t.due_at >= (SELECT lo) AND t.due_at < (SELECT hi)
-    UNION ALL
-    SELECT i.tenant_id, i.operator, i.occurred_at::date, false, false, NULL, NULL, NULL, i.by_rule
-    FROM followup.interaction i
-    WHERE i.by_rule IS NOT NULL AND i.occurred_at >= (SELECT lo) AND i.occurred_at < (SELECT hi)) x
-GROUP BY x.tenant_id, x.operator, x.day
+FROM (SELECT s.* FROM followup.compliance_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
+      UNION ALL
+      SELECT s.* FROM followup.rollup_marked_day m
+      CROSS JOIN LATERAL (SELECT * FROM followup.compliance_source s
+                          WHERE s.tenant_id = m.tenant_id AND s.at >= m.day_start AND s.at < m.day_end
+                          OFFSET 0) s
+      WHERE m.day_start < (SELECT lo)) x
+GROUP BY x.tenant_id, x.operator, x.at::date
 $$;
 COMMENT ON FUNCTION followup.compliance_rows(timestamptz, timestamptz, timestamptz) IS
-    'operator_compliance computed from the tables for the tasks due and touches made in [lo, hi), as of as_of';
+    'operator_compliance computed from the tables for the days of [lo, hi) and the marked days before lo, as of as_of';
 
 CREATE VIEW followup.operator_compliance AS
-WITH day AS (
-    SELECT c.tenant_id, c.operator, c.day, c.due, c.on_time, c.late, c.still_overdue,
-           c.by_rule, c.by_chance, c.median_delay
-    FROM followup.compliance_day c
-    WHERE c.day::timestamptz < (SELECT followup.rollup_cut())
+WITH d AS (
+    SELECT r.tenant_id, r.operator, r.day, r.due, r.on_time, r.late, r.still_overdue, r.by_rule, r.by_chance,
+           r.median_delay
+    FROM followup.compliance_day r
+    WHERE r.day::timestamptz < (SELECT followup.rolled_until())
+      AND NOT EXISTS (SELECT 1 FROM followup.rollup_marked_day m WHERE m.tenant_id = r.tenant_id AND m.day = r.day)
     UNION ALL
-    SELECT * FROM followup.compliance_rows(followup.rollup_cut(), 'infinity', now()))
+    SELECT * FROM followup.compliance_rows(followup.rolled_until(), 'infinity', now()))
 SELECT d.tenant_id, d.operator, d.day, d.due, d.on_time, d.late, d.still_overdue, d.by_rule, d.by_chance,
        d.median_delay, extract(epoch FROM d.median_delay)::bigint AS median_delay_seconds
-FROM day d;
+FROM d;
 COMMENT ON VIEW followup.operator_compliance IS 'Per operator and day: tasks due, done on time or late, still overdue; touches by rule and by chance';
 COMMENT ON COLUMN followup.operator_compliance.tenant_id IS 'tenant';
 COMMENT ON COLUMN followup.operator_compliance.operator IS 'the operator (who claimed or was assigned the task, who made the touch); NULL = nobody yet';
@@ -144,25 +173,58 @@ COMMENT ON COLUMN followup.operator_compliance.by_chance IS 'touches made that d
 COMMENT ON COLUMN followup.operator_compliance.median_delay IS 'median of done_at - due_at over the done tasks';
 COMMENT ON COLUMN followup.operator_compliance.median_delay_seconds IS 'median_delay in seconds';
 
-CREATE VIEW followup.response_times AS
-SELECT r.tenant_id, a.operator, r.occurred_at::date AS day,
-       count(*) AS replies_answered,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY a.occurred_at - r.occurred_at) AS median,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY a.occurred_at - r.occurred_at) AS p90,
-       max(a.occurred_at - r.occurred_at) AS max,
-       extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY a.occurred_at - r.occurred_at))::bigint AS median_seconds,
-       extract(epoch FROM percentile_cont(0.9) WITHIN GROUP (ORDER BY a.occurred_at - r.occurred_at))::bigint AS p90_seconds,
-       extract(epoch FROM max(a.occurred_at - r.occurred_at))::bigint AS max_seconds,
-       stddev_samp(extract(epoch FROM a.occurred_at - r.occurred_at)) AS stddev_seconds
+CREATE VIEW followup.response_source AS
+SELECT r.tenant_id, r.occurred_at AS at, a.operator, a.occurred_at - r.occurred_at AS wait
 FROM followup.interaction r
 JOIN followup.rule ru ON ru.rule_id = r.rule_id AND ru.effect = 'respond'
 CROSS JOIN LATERAL (
     SELECT i.operator, i.occurred_at FROM followup.interaction i
     WHERE i.tenant_id = r.tenant_id AND i.lead_id = r.lead_id AND i.by_rule IS NOT NULL
+      AND i.occurred_at >= r.occurred_at
       AND (i.occurred_at, i.interaction_id) > (r.occurred_at, r.interaction_id)
     ORDER BY i.occurred_at, i.interaction_id LIMIT 1) a
-WHERE r.applied
-GROUP BY r.tenant_id, a.operator, r.occurred_at::date;
+WHERE r.applied AND r.by_rule IS NULL;
+COMMENT ON VIEW followup.response_source IS 'response_times''s rows before grouping: each answered customer message by its time';
+COMMENT ON COLUMN followup.response_source.tenant_id IS 'tenant';
+COMMENT ON COLUMN followup.response_source.at IS 'when the customer wrote';
+COMMENT ON COLUMN followup.response_source.operator IS 'who answered';
+COMMENT ON COLUMN followup.response_source.wait IS 'how long the customer waited';
+
+CREATE FUNCTION followup.response_rows(lo timestamptz, hi timestamptz)
+    RETURNS TABLE (tenant_id bigint, operator text, day date, replies_answered bigint, median interval,
+                   p90 interval, max interval, stddev_seconds double precision)
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
+SELECT x.tenant_id, x.operator, x.at::date, count(*),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY x.wait),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY x.wait),
+       max(x.wait),
+       stddev_samp(extract(epoch FROM x.wait))
+FROM (SELECT s.* FROM followup.response_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
+      UNION ALL
+      SELECT s.* FROM followup.rollup_marked_day m
+      CROSS JOIN LATERAL (SELECT * FROM followup.response_source s
+                          WHERE s.tenant_id = m.tenant_id AND s.at >= m.day_start AND s.at < m.day_end
+                          OFFSET 0) s
+      WHERE m.day_start < (SELECT lo)) x
+GROUP BY x.tenant_id, x.operator, x.at::date
+$$;
+COMMENT ON FUNCTION followup.response_rows(timestamptz, timestamptz) IS
+    'response_times computed from the tables for the days of [lo, hi) and the marked days before lo';
+
+CREATE VIEW followup.response_times AS
+WITH d AS (
+    SELECT r.tenant_id, r.operator, r.day, r.replies_answered, r.median, r.p90, r.max, r.stddev_seconds
+    FROM followup.response_day r
+    WHERE r.day::timestamptz < (SELECT followup.rolled_until())
+      AND NOT EXISTS (SELECT 1 FROM followup.rollup_marked_day m WHERE m.tenant_id = r.tenant_id AND m.day = r.day)
+    UNION ALL
+    SELECT * FROM followup.response_rows(followup.rolled_until(), 'infinity'))
+SELECT d.tenant_id, d.operator, d.day, d.replies_answered, d.median, d.p90, d.max,
+       extract(epoch FROM d.median)::bigint AS median_seconds,
+       extract(epoch FROM d.p90)::bigint AS p90_seconds,
+       extract(epoch FROM d.max)::bigint AS max_seconds,
+       d.stddev_seconds
+FROM d;
 COMMENT ON VIEW followup.response_times IS 'Per operator and day: how long customers waited for an answer to their messages';
 COMMENT ON COLUMN followup.response_times.tenant_id IS 'tenant';
 COMMENT ON COLUMN followup.response_times.operator IS 'who answered (the first outbound touch after the customer''s message)';
@@ -196,30 +258,69 @@ COMMENT ON COLUMN followup.silence_by_stage.avg_silence IS 'average time since t
 COMMENT ON COLUMN followup.silence_by_stage.avg_silence_seconds IS 'avg_silence in seconds';
 COMMENT ON COLUMN followup.silence_by_stage.max_silence IS 'longest such time';
 
-CREATE VIEW followup.step_funnel AS
-WITH touch AS (
-    SELECT i.tenant_id, i.lead_id, i.interaction_id, i.occurred_at, i.state_at AS state,
-           CASE WHEN i.state_at = 'installment_rejected' THEN i.plan_b_step_at ELSE i.touches_at + 1 END AS step_no,
-           lead(i.occurred_at) OVER (PARTITION BY i.tenant_id, i.lead_id
-                                     ORDER BY i.occurred_at, i.interaction_id) AS next_touch_at
-    FROM followup.interaction i
-    WHERE i.by_rule IS NOT NULL AND i.applied)
-SELECT t.tenant_id, t.state, t.step_no,
-       count(*) AS touches,
-       count(*) FILTER (WHERE EXISTS (
+-- the touch after a touch, for step_funnel ("before the next touch")
+CREATE VIEW followup.funnel_source AS
+SELECT t.tenant_id, t.occurred_at AS at, t.state_at AS state,
+       CASE WHEN t.state_at = 'installment_rejected' THEN t.plan_b_step_at ELSE t.touches_at + 1 END AS step_no,
+       EXISTS (
            SELECT 1 FROM followup.interaction r
            CROSS JOIN LATERAL (SELECT s.direction FROM followup.signal s
                                WHERE s.tenant_id IN (r.tenant_id, 0) AND s.kind = r.kind
                                ORDER BY s.tenant_id DESC LIMIT 1) s
            WHERE r.tenant_id = t.tenant_id AND r.lead_id = t.lead_id AND s.direction = 'inbound'
              AND r.occurred_at > t.occurred_at
-             AND (t.next_touch_at IS NULL OR r.occurred_at < t.next_touch_at))) AS replies,
-       count(*) FILTER (WHERE EXISTS (
+             AND (n.occurred_at IS NULL OR r.occurred_at < n.occurred_at)) AS replied,
+       EXISTS (
            SELECT 1 FROM followup.state_change c
            WHERE c.tenant_id = t.tenant_id AND c.lead_id = t.lead_id AND c.to_state = 'won'
-             AND c.changed_at >= t.occurred_at)) AS wins
-FROM touch t
-GROUP BY t.tenant_id, t.state, t.step_no;
+             AND c.changed_at >= t.occurred_at) AS won
+FROM followup.interaction t
+LEFT JOIN LATERAL (
+    SELECT n.occurred_at FROM followup.interaction n
+    WHERE n.tenant_id = t.tenant_id AND n.lead_id = t.lead_id AND n.by_rule IS NOT NULL AND n.applied
+      AND n.occurred_at >= t.occurred_at
+      AND (n.occurred_at, n.interaction_id) > (t.occurred_at, t.interaction_id)
+    ORDER BY n.occurred_at, n.interaction_id LIMIT 1) n ON true
+WHERE t.by_rule IS NOT NULL AND t.applied;
+COMMENT ON VIEW followup.funnel_source IS 'step_funnel''s rows before grouping: each touch by its time, answered before the next touch or not, the lead won afterwards or not';
+COMMENT ON COLUMN followup.funnel_source.tenant_id IS 'tenant';
+COMMENT ON COLUMN followup.funnel_source.at IS 'when the touch was made';
+COMMENT ON COLUMN followup.funnel_source.state IS 'as in step_funnel';
+COMMENT ON COLUMN followup.funnel_source.step_no IS 'as in step_funnel';
+COMMENT ON COLUMN followup.funnel_source.replied IS 'an inbound message came before the next touch';
+COMMENT ON COLUMN followup.funnel_source.won IS 'the lead was won afterwards';
+
+CREATE FUNCTION followup.funnel_rows(lo timestamptz, hi timestamptz)
+    RETURNS TABLE (tenant_id bigint, day date, state followup.lead_state, step_no int,
+                   touches bigint, replies bigint, wins bigint)
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
+SELECT x.tenant_id, x.at::date, x.state, x.step_no, count(*),
+       count(*) FILTER (WHERE x.replied), count(*) FILTER (WHERE x.won)
+FROM (SELECT s.* FROM followup.funnel_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
+      UNION ALL
+      SELECT s.* FROM followup.rollup_marked_day m
+      CROSS JOIN LATERAL (SELECT * FROM followup.funnel_source s
+                          WHERE s.tenant_id = m.tenant_id AND s.at >= m.day_start AND s.at < m.day_end
+                          OFFSET 0) s
+      WHERE m.day_start < (SELECT lo)) x
+GROUP BY x.tenant_id, x.at::date, x.state, x.step_no
+$$;
+COMMENT ON FUNCTION followup.funnel_rows(timestamptz, timestamptz) IS
+    'step_funnel per day computed from the tables for the days of [lo, hi) and the marked days before lo';
+
+CREATE VIEW followup.step_funnel AS
+WITH d AS (
+    SELECT r.tenant_id, r.state, r.step_no, r.touches, r.replies, r.wins
+    FROM followup.funnel_day r
+    WHERE r.day::timestamptz < (SELECT followup.rolled_until())
+      AND NOT EXISTS (SELECT 1 FROM followup.rollup_marked_day m WHERE m.tenant_id = r.tenant_id AND m.day = r.day)
+    UNION ALL
+    SELECT f.tenant_id, f.state, f.step_no, f.touches, f.replies, f.wins
+    FROM followup.funnel_rows(followup.rolled_until(), 'infinity') f)
+SELECT d.tenant_id, d.state, d.step_no,
+       sum(d.touches)::bigint AS touches, sum(d.replies)::bigint AS replies, sum(d.wins)::bigint AS wins
+FROM d
+GROUP BY d.tenant_id, d.state, d.step_no;
 COMMENT ON VIEW followup.step_funnel IS 'Per state and step: touches made, how many got an answer before the next touch, how many leads were won afterwards';
 COMMENT ON COLUMN followup.step_funnel.tenant_id IS 'tenant';
 COMMENT ON COLUMN followup.step_funnel.state IS 'the state the touch was made in';
@@ -228,37 +329,76 @@ COMMENT ON COLUMN followup.step_funnel.touches IS 'touches made at this step';
 COMMENT ON COLUMN followup.step_funnel.replies IS 'of those, followed by an inbound message before the next touch';
 COMMENT ON COLUMN followup.step_funnel.wins IS 'of those, on leads won afterwards';
 
-CREATE VIEW followup.plan_b_recovery AS
-WITH offer AS (
-    SELECT i.tenant_id, i.lead_id, i.occurred_at, i.plan_b_step_at AS plan_b_step,
-           lead(i.occurred_at) OVER (PARTITION BY i.tenant_id, i.lead_id
-                                     ORDER BY i.occurred_at, i.interaction_id) AS next_offer_at
-    FROM followup.interaction i
-    WHERE i.by_rule IS NOT NULL AND i.applied AND i.state_at = 'installment_rejected'
-      AND i.plan_b_step_at IS NOT NULL)
-SELECT o.tenant_id, o.plan_b_step, s.action_code,
-       count(*) AS offered,
+CREATE VIEW followup.plan_b_source AS
+SELECT o.tenant_id, o.occurred_at AS at, o.plan_b_step_at AS plan_b_step, s.action_code,
        -- declined: the customer said no before another option was offered
-       count(*) FILTER (WHERE EXISTS (
+       EXISTS (
            SELECT 1 FROM followup.interaction d
            JOIN followup.rule r ON r.rule_id = d.rule_id AND r.effect = 'next_plan_b'
            WHERE d.tenant_id = o.tenant_id AND d.lead_id = o.lead_id AND d.applied
              AND d.occurred_at >= o.occurred_at
-             AND (o.next_offer_at IS NULL OR d.occurred_at < o.next_offer_at))) AS declined,
-       count(*) FILTER (WHERE EXISTS (
+             AND (n.occurred_at IS NULL OR d.occurred_at < n.occurred_at)) AS declined,
+       EXISTS (
            SELECT 1 FROM followup.state_change c
            WHERE c.tenant_id = o.tenant_id AND c.lead_id = o.lead_id AND c.to_state = 'won'
              AND c.changed_at >= o.occurred_at
-             AND (o.next_offer_at IS NULL OR c.changed_at < o.next_offer_at))) AS won_after
-FROM offer o
+             AND (n.occurred_at IS NULL OR c.changed_at < n.occurred_at)) AS won_after
+FROM followup.interaction o
+LEFT JOIN LATERAL (
+    SELECT n.occurred_at FROM followup.interaction n
+    WHERE n.tenant_id = o.tenant_id AND n.lead_id = o.lead_id AND n.by_rule IS NOT NULL AND n.applied
+      AND n.state_at = 'installment_rejected' AND n.plan_b_step_at IS NOT NULL
+      AND n.occurred_at >= o.occurred_at
+      AND (n.occurred_at, n.interaction_id) > (o.occurred_at, o.interaction_id)
+    ORDER BY n.occurred_at, n.interaction_id LIMIT 1) n ON true
 -- only real options: a touch made after the matrix ran out offers none
 JOIN LATERAL (
     SELECT s.action_code FROM followup.step s
-    WHERE s.state = 'installment_rejected' AND s.step_no = o.plan_b_step
+    WHERE s.state = 'installment_rejected' AND s.step_no = o.plan_b_step_at
       AND (s.tenant_id = o.tenant_id OR (s.tenant_id = 0 AND NOT EXISTS (
            SELECT 1 FROM followup.step x WHERE x.tenant_id = o.tenant_id AND x.state = 'installment_rejected')))) s
     ON true
-GROUP BY o.tenant_id, o.plan_b_step, s.action_code;
+WHERE o.by_rule IS NOT NULL AND o.applied AND o.state_at = 'installment_rejected'
+  AND o.plan_b_step_at IS NOT NULL;
+COMMENT ON VIEW followup.plan_b_source IS 'plan_b_recovery''s rows before grouping: each offer by its time, declined or not, won after or not';
+COMMENT ON COLUMN followup.plan_b_source.tenant_id IS 'tenant';
+COMMENT ON COLUMN followup.plan_b_source.at IS 'when the option was offered';
+COMMENT ON COLUMN followup.plan_b_source.plan_b_step IS 'as in plan_b_recovery';
+COMMENT ON COLUMN followup.plan_b_source.action_code IS 'as in plan_b_recovery';
+COMMENT ON COLUMN followup.plan_b_source.declined IS 'declined before another option was offered';
+COMMENT ON COLUMN followup.plan_b_source.won_after IS 'won before another option was offered';
+
+CREATE FUNCTION followup.plan_b_rows(lo timestamptz, hi timestamptz)
+    RETURNS TABLE (tenant_id bigint, day date, plan_b_step int, action_code text,
+                   offered bigint, declined bigint, won_after bigint)
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
+SELECT x.tenant_id, x.at::date, x.plan_b_step, x.action_code, count(*),
+       count(*) FILTER (WHERE x.declined), count(*) FILTER (WHERE x.won_after)
+FROM (SELECT s.* FROM followup.plan_b_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
+      UNION ALL
+      SELECT s.* FROM followup.rollup_marked_day m
+      CROSS JOIN LATERAL (SELECT * FROM followup.plan_b_source s
+                          WHERE s.tenant_id = m.tenant_id AND s.at >= m.day_start AND s.at < m.day_end
+                          OFFSET 0) s
+      WHERE m.day_start < (SELECT lo)) x
+GROUP BY x.tenant_id, x.at::date, x.plan_b_step, x.action_code
+$$;
+COMMENT ON FUNCTION followup.plan_b_rows(timestamptz, timestamptz) IS
+    'plan_b_recovery per day computed from the tables for the days of [lo, hi) and the marked days before lo';
+
+CREATE VIEW followup.plan_b_recovery AS
+WITH d AS (
+    SELECT r.tenant_id, r.plan_b_step, r.action_code, r.offered, r.declined, r.won_after
+    FROM followup.plan_b_day r
+    WHERE r.day::timestamptz < (SELECT followup.rolled_until())
+      AND NOT EXISTS (SELECT 1 FROM followup.rollup_marked_day m WHERE m.tenant_id = r.tenant_id AND m.day = r.day)
+    UNION ALL
+    SELECT f.tenant_id, f.plan_b_step, f.action_code, f.offered, f.declined, f.won_after
+    FROM followup.plan_b_rows(followup.rolled_until(), 'infinity') f)
+SELECT d.tenant_id, d.plan_b_step, d.action_code,
+       sum(d.offered)::bigint AS offered, sum(d.declined)::bigint AS declined, sum(d.won_after)::bigint AS won_after
+FROM d
+GROUP BY d.tenant_id, d.plan_b_step, d.action_code;
 COMMENT ON VIEW followup.plan_b_recovery IS 'Per Plan B option: how often it was offered, declined, and was the last one offered before the lead was won';
 COMMENT ON COLUMN followup.plan_b_recovery.tenant_id IS 'tenant';
 COMMENT ON COLUMN followup.plan_b_recovery.plan_b_step IS 'the option''s number in the matrix';

@@ -1,16 +1,23 @@
 
--- followup: the rollup behind operator_compliance.  Without it the view
--- groups all of a tenant's tasks and touches on every query.
+-- followup: the rollups behind the reports that would otherwise read all of
+-- a tenant's history on every query: operator_compliance, response_times,
+-- step_funnel and plan_b_recovery (src/sql/reports.sql).
 --
--- Days are rolled up in one time zone, the one the job runs in (the
--- server's TimeZone under pg_cron); a session in another zone gets the same
--- answers computed from the tables.  A day is rolled once it ended more than
--- two days and every policy's escalate_after ago, so that nothing the
--- extension does by itself can change it any more.  Anything that later
--- changes a rolled day (a touch or task written for it, a task of it
--- completed or reassigned, a policy changed, a table truncated) leaves a
--- mark; from the earliest mark on, the view computes from the tables until
--- the next run_due re-rolls those days.
+-- Each report's rows are attributed to a day: the day a task was due, a
+-- touch was made, a customer wrote.  roll_up (called by run_due) writes the
+-- days that ended two days and every escalate_after ago into the *_day
+-- tables; the reports read those and compute the later days from the
+-- tables.  Days are in one time zone, the one the job runs in (the server's
+-- TimeZone under pg_cron); a session in another zone computes everything
+-- from the tables, with the same answers.
+--
+-- What can still change a rolled day leaves a mark naming the times whose
+-- days changed: a write for a time more than a day old (caught by the
+-- triggers below), a message answering or following an old touch, a win or
+-- a Plan B refusal after old touches (src/rollup_marks.c).  The reports
+-- compute marked days from the tables until the next roll_up re-rolls them,
+-- so they always give the tables' answer.  A change of configuration or a
+-- TRUNCATE starts the rollups over.
 
 CREATE TABLE followup.rollup_state (
     zone         text,
@@ -19,75 +26,93 @@ CREATE TABLE followup.rollup_state (
     one_row      boolean PRIMARY KEY DEFAULT true CHECK (one_row)
 );
 INSERT INTO followup.rollup_state (zone, rolled_until) VALUES (NULL, '-infinity');
-COMMENT ON TABLE followup.rollup_state IS 'How far the rollups go: the days before rolled_until, in zone, are in compliance_day';
-COMMENT ON COLUMN followup.rollup_state.zone IS 'the time zone the days are in (the job''s TimeZone)';
+COMMENT ON TABLE followup.rollup_state IS 'How far the rollups go: the days before rolled_until, in zone, are in the *_day tables';
+COMMENT ON COLUMN followup.rollup_state.zone IS 'the time zone of the days (the TimeZone roll_up ran in)';
 COMMENT ON COLUMN followup.rollup_state.rolled_until IS 'the start of the first day not rolled up';
 COMMENT ON COLUMN followup.rollup_state.rolled_at IS 'when roll_up last ran';
 COMMENT ON COLUMN followup.rollup_state.one_row IS 'there is one row';
 
-CREATE TABLE followup.compliance_day (
-    tenant_id     bigint NOT NULL,
-    operator      text,
-    day           date NOT NULL,
-    due           bigint NOT NULL,
-    on_time       bigint NOT NULL,
-    late          bigint NOT NULL,
-    still_overdue bigint NOT NULL,
-    by_rule       bigint NOT NULL,
-    by_chance     bigint NOT NULL,
-    median_delay  interval
-);
-CREATE UNIQUE INDEX compliance_day_key ON followup.compliance_day (tenant_id, day, operator) NULLS NOT DISTINCT;
-COMMENT ON TABLE followup.compliance_day IS 'operator_compliance of the days before rollup_state.rolled_until, kept by roll_up';
-COMMENT ON INDEX followup.compliance_day_key IS 'one row per tenant, day and operator (NULL: nobody)';
-COMMENT ON COLUMN followup.compliance_day.tenant_id IS 'tenant';
-COMMENT ON COLUMN followup.compliance_day.operator IS 'as in operator_compliance';
-COMMENT ON COLUMN followup.compliance_day.day IS 'as in operator_compliance, in rollup_state.zone';
-COMMENT ON COLUMN followup.compliance_day.due IS 'as in operator_compliance';
-COMMENT ON COLUMN followup.compliance_day.on_time IS 'as in operator_compliance';
-COMMENT ON COLUMN followup.compliance_day.late IS 'as in operator_compliance';
-COMMENT ON COLUMN followup.compliance_day.still_overdue IS 'as in operator_compliance';
-COMMENT ON COLUMN followup.compliance_day.by_rule IS 'as in operator_compliance';
-COMMENT ON COLUMN followup.compliance_day.by_chance IS 'as in operator_compliance';
-COMMENT ON COLUMN followup.compliance_day.median_delay IS 'as in operator_compliance';
-
 CREATE TABLE followup.rollup_mark (
     tenant_id bigint NOT NULL,
-    since     timestamptz NOT NULL
+    since     timestamptz NOT NULL,
+    until     timestamptz NOT NULL,
+    CHECK (since <= until)
 );
-COMMENT ON TABLE followup.rollup_mark IS 'A rolled day changed: from the day of since on, the reports read the tables until roll_up re-rolls';
+COMMENT ON TABLE followup.rollup_mark IS 'Rolled days that changed: the reports compute the days from since to until from the tables until roll_up re-rolls them';
 COMMENT ON COLUMN followup.rollup_mark.tenant_id IS 'tenant';
-COMMENT ON COLUMN followup.rollup_mark.since IS 'the earliest time whose day changed';
+COMMENT ON COLUMN followup.rollup_mark.since IS 'the first time whose day changed';
+COMMENT ON COLUMN followup.rollup_mark.until IS 'the last time whose day changed';
 
--- where the view stops reading compliance_day: the start of the earliest
--- marked day, else rolled_until; -infinity in another zone than the rollup's
-CREATE FUNCTION followup.rollup_cut() RETURNS timestamptz
+CREATE FUNCTION followup.rolled_until() RETURNS timestamptz
     LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN s.zone = pg_catalog.current_setting('TimeZone')
-                THEN LEAST(s.rolled_until,
-                                      (SELECT pg_catalog.date_trunc('day', pg_catalog.min(m.since))
-                                       FROM followup.rollup_mark m))
-                ELSE '-infinity' END
+    SELECT CASE WHEN s.zone = pg_catalog.current_setting('TimeZone') THEN s.rolled_until ELSE '-infinity' END
     FROM followup.rollup_state s
 $$;
-COMMENT ON FUNCTION followup.rollup_cut() IS
-    'the start of the first day the reports compute from the tables rather than read from the rollup, in the session''s time zone';
+COMMENT ON FUNCTION followup.rolled_until() IS
+    'the start of the first day not rolled up, in the session''s time zone: -infinity when the rollups are in another';
 
--- Marks.  The WHEN clauses keep the triggers off the hot path: a write for a
--- time less than a day old cannot reach a rolled day (see roll_up).
+-- the starts of the days from since's to until's; a mark spans a day or two,
+-- and saying so (ROWS, which inlining would lose) keeps the planner from
+-- sizing hash tables for a thousand days per mark
+CREATE FUNCTION followup.day_starts(since timestamptz, until timestamptz) RETURNS SETOF timestamptz
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 2 AS $$
+    SELECT pg_catalog.generate_series(pg_catalog.date_trunc('day', since), until, interval '1 day')
+$$;
+COMMENT ON FUNCTION followup.day_starts(timestamptz, timestamptz) IS
+    'the first instants of the days from since''s to until''s, in the session''s time zone';
+
+CREATE VIEW followup.rollup_marked_day AS
+SELECT DISTINCT m.tenant_id, d::date AS day, d AS day_start, d + interval '1 day' AS day_end
+FROM followup.rollup_mark m
+CROSS JOIN LATERAL followup.day_starts(m.since, m.until) d
+WHERE d < (SELECT followup.rolled_until());
+COMMENT ON VIEW followup.rollup_marked_day IS 'The rolled days that changed since they were rolled, in the session''s time zone';
+COMMENT ON COLUMN followup.rollup_marked_day.tenant_id IS 'tenant';
+COMMENT ON COLUMN followup.rollup_marked_day.day IS 'the day';
+COMMENT ON COLUMN followup.rollup_marked_day.day_start IS 'its first instant';
+COMMENT ON COLUMN followup.rollup_marked_day.day_end IS 'the first instant of the next day';
+
+-- Marks.  Writers need no privilege on the rollups: these run as the owner.
+CREATE FUNCTION followup.rollup_mark(tenant_id bigint, since timestamptz, until timestamptz) RETURNS void
+LANGUAGE sql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO followup.rollup_mark (tenant_id, since, until) VALUES ($1, $2, $3)
+$$;
+COMMENT ON FUNCTION followup.rollup_mark(bigint, timestamptz, timestamptz) IS
+    'marks the days from since to until of a tenant as changed since they were rolled up';
+-- the days of a lead's history older than a day: what a win or a refusal
+-- (touches only: they change what the touches before them achieved) or a
+-- message recorded out of order (everything) can change
+CREATE FUNCTION followup.rollup_mark_lead(tenant_id bigint, lead_id bigint, touches_only boolean)
+    RETURNS void
+LANGUAGE sql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO followup.rollup_mark (tenant_id, since, until)
+    SELECT i.tenant_id, i.occurred_at, i.occurred_at FROM followup.interaction i
+    WHERE i.tenant_id = $1 AND i.lead_id = $2 AND i.occurred_at < now() - interval '1 day'
+      AND (i.by_rule IS NOT NULL OR NOT $3)
+$$;
+COMMENT ON FUNCTION followup.rollup_mark_lead(bigint, bigint, boolean) IS
+    'marks the days of a lead''s interactions (or only its touches) older than a day as changed since they were rolled up';
+
+-- The WHEN clauses keep these triggers off the hot path: a write for a time
+-- less than a day old cannot reach a rolled day (see roll_up).
 CREATE FUNCTION followup.rollup_mark_row() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    -- TG_ARGV[0] names the time the row counts at: due_at, occurred_at
+    -- TG_ARGV[0] names the time the row counts at: due_at, occurred_at, changed_at
     old_at timestamptz := (to_jsonb(OLD) ->> TG_ARGV[0])::timestamptz;
     new_at timestamptz := (to_jsonb(NEW) ->> TG_ARGV[0])::timestamptz;
 BEGIN
-    INSERT INTO followup.rollup_mark (tenant_id, since)
-    VALUES (coalesce(NEW.tenant_id, OLD.tenant_id), least(old_at, new_at));
+    IF TG_TABLE_NAME = 'state_change' THEN
+        -- a win (or its removal) changes the lead's earlier touches and offers
+        PERFORM followup.rollup_mark_lead(coalesce(NEW.tenant_id, OLD.tenant_id), coalesce(NEW.lead_id, OLD.lead_id), true);
+    ELSE
+        INSERT INTO followup.rollup_mark (tenant_id, since, until)
+        VALUES (coalesce(NEW.tenant_id, OLD.tenant_id), least(old_at, new_at), greatest(old_at, new_at));
+    END IF;
     RETURN NULL;
 END $$;
 COMMENT ON FUNCTION followup.rollup_mark_row() IS
-    'trigger: marks the day of a late task or touch write for re-rolling (the argument names the row''s time column)';
+    'trigger: marks the days a late write changes (the argument names the row''s time column)';
 
 CREATE TRIGGER rollup_mark_insert AFTER INSERT ON followup.task
     FOR EACH ROW WHEN (NEW.due_at < now() - interval '1 day')
@@ -103,53 +128,141 @@ CREATE TRIGGER rollup_mark_delete AFTER DELETE ON followup.task
     FOR EACH ROW WHEN (OLD.due_at < now() - interval '1 day')
     EXECUTE FUNCTION followup.rollup_mark_row('due_at');
 CREATE TRIGGER rollup_mark_insert AFTER INSERT ON followup.interaction
-    FOR EACH ROW WHEN (NEW.by_rule IS NOT NULL AND NEW.occurred_at < now() - interval '1 day')
+    FOR EACH ROW WHEN (NEW.occurred_at < now() - interval '1 day')
     EXECUTE FUNCTION followup.rollup_mark_row('occurred_at');
 CREATE TRIGGER rollup_mark_update AFTER UPDATE ON followup.interaction
-    FOR EACH ROW WHEN ((OLD.by_rule IS NOT NULL AND OLD.occurred_at < now() - interval '1 day'
-                        OR NEW.by_rule IS NOT NULL AND NEW.occurred_at < now() - interval '1 day')
-                       AND (OLD.by_rule, OLD.operator, OLD.occurred_at, OLD.tenant_id)
-                           IS DISTINCT FROM (NEW.by_rule, NEW.operator, NEW.occurred_at, NEW.tenant_id))
+    FOR EACH ROW WHEN ((OLD.occurred_at < now() - interval '1 day' OR NEW.occurred_at < now() - interval '1 day')
+                       AND (OLD.occurred_at, OLD.kind, OLD.operator, OLD.by_rule, OLD.applied, OLD.rule_id,
+                            OLD.state_at, OLD.touches_at, OLD.plan_b_step_at, OLD.lead_id, OLD.tenant_id)
+                           IS DISTINCT FROM (NEW.occurred_at, NEW.kind, NEW.operator, NEW.by_rule, NEW.applied,
+                                             NEW.rule_id, NEW.state_at, NEW.touches_at, NEW.plan_b_step_at,
+                                             NEW.lead_id, NEW.tenant_id))
     EXECUTE FUNCTION followup.rollup_mark_row('occurred_at');
 CREATE TRIGGER rollup_mark_delete AFTER DELETE ON followup.interaction
-    FOR EACH ROW WHEN (OLD.by_rule IS NOT NULL AND OLD.occurred_at < now() - interval '1 day')
+    FOR EACH ROW WHEN (OLD.occurred_at < now() - interval '1 day')
     EXECUTE FUNCTION followup.rollup_mark_row('occurred_at');
+CREATE TRIGGER rollup_mark_insert AFTER INSERT ON followup.state_change
+    FOR EACH ROW WHEN (NEW.to_state = 'won')
+    EXECUTE FUNCTION followup.rollup_mark_row('changed_at');
+CREATE TRIGGER rollup_mark_delete AFTER DELETE ON followup.state_change
+    FOR EACH ROW WHEN (OLD.to_state = 'won')
+    EXECUTE FUNCTION followup.rollup_mark_row('changed_at');
 
--- a policy decides on_time, late and still_overdue of every day; TRUNCATE
--- fires no row trigger.  Both are rare: start the rollup over.
+-- Configuration decides what was on time, what a reply or an offer is; a
+-- TRUNCATE fires no row trigger.  Both are rare: start over.
 CREATE FUNCTION followup.rollup_reset() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     UPDATE followup.rollup_state SET rolled_until = '-infinity';
     DELETE FROM followup.compliance_day;
+    DELETE FROM followup.response_day;
+    DELETE FROM followup.funnel_day;
+    DELETE FROM followup.plan_b_day;
     DELETE FROM followup.rollup_mark;
     RETURN NULL;
 END $$;
 COMMENT ON FUNCTION followup.rollup_reset() IS
-    'trigger: empties the rollup after a policy change or a TRUNCATE; the next roll_up rebuilds it';
+    'trigger: empties the rollups after a configuration change or a TRUNCATE; the next roll_up rebuilds them';
 CREATE TRIGGER rollup_reset AFTER INSERT OR UPDATE OR DELETE ON followup.policy
+    FOR EACH STATEMENT EXECUTE FUNCTION followup.rollup_reset();
+CREATE TRIGGER rollup_reset AFTER INSERT OR UPDATE OR DELETE ON followup.step
+    FOR EACH STATEMENT EXECUTE FUNCTION followup.rollup_reset();
+CREATE TRIGGER rollup_reset AFTER INSERT OR UPDATE OR DELETE ON followup.signal
+    FOR EACH STATEMENT EXECUTE FUNCTION followup.rollup_reset();
+CREATE TRIGGER rollup_reset AFTER INSERT OR UPDATE OR DELETE ON followup.rule
     FOR EACH STATEMENT EXECUTE FUNCTION followup.rollup_reset();
 CREATE TRIGGER rollup_reset AFTER TRUNCATE ON followup.task
     FOR EACH STATEMENT EXECUTE FUNCTION followup.rollup_reset();
 CREATE TRIGGER rollup_reset AFTER TRUNCATE ON followup.interaction
     FOR EACH STATEMENT EXECUTE FUNCTION followup.rollup_reset();
+CREATE TRIGGER rollup_reset AFTER TRUNCATE ON followup.state_change
+    FOR EACH STATEMENT EXECUTE FUNCTION followup.rollup_reset();
 
-CREATE FUNCTION followup.roll_up(as_of timestamptz DEFAULT now()) RETURNS bigint
+-- The rolled days.  Columns as in the reports (src/sql/reports.sql).
+CREATE TABLE followup.compliance_day (
+    tenant_id     bigint NOT NULL,
+    operator      text,
+    day           date NOT NULL,
+    due           bigint NOT NULL,
+    on_time       bigint NOT NULL,
+    late          bigint NOT NULL,
+    still_overdue bigint NOT NULL,
+    by_rule       bigint NOT NULL,
+    by_chance     bigint NOT NULL,
+    median_delay  interval
+);
+CREATE INDEX compliance_day_idx ON followup.compliance_day (tenant_id, day);
+COMMENT ON TABLE followup.compliance_day IS 'operator_compliance of the rolled days, kept by roll_up';
+COMMENT ON INDEX followup.compliance_day_idx IS 'rolled days by tenant and day';
+
+CREATE TABLE followup.response_day (
+    tenant_id        bigint NOT NULL,
+    operator         text,
+    day              date NOT NULL,
+    replies_answered bigint NOT NULL,
+    median           interval,
+    p90              interval,
+    max              interval,
+    stddev_seconds   double precision
+);
+CREATE INDEX response_day_idx ON followup.response_day (tenant_id, day);
+COMMENT ON TABLE followup.response_day IS 'response_times of the rolled days, kept by roll_up';
+COMMENT ON INDEX followup.response_day_idx IS 'rolled days by tenant and day';
+
+CREATE TABLE followup.funnel_day (
+    tenant_id bigint NOT NULL,
+    day       date NOT NULL,
+    state     followup.lead_state,
+    step_no   int,
+    touches   bigint NOT NULL,
+    replies   bigint NOT NULL,
+    wins      bigint NOT NULL
+);
+CREATE INDEX funnel_day_idx ON followup.funnel_day (tenant_id, day);
+COMMENT ON TABLE followup.funnel_day IS 'step_funnel per day of the touch, for the rolled days, kept by roll_up';
+COMMENT ON INDEX followup.funnel_day_idx IS 'rolled days by tenant and day';
+
+CREATE TABLE followup.plan_b_day (
+    tenant_id   bigint NOT NULL,
+    day         date NOT NULL,
+    plan_b_step int,
+    action_code text,
+    offered     bigint NOT NULL,
+    declined    bigint NOT NULL,
+    won_after   bigint NOT NULL
+);
+CREATE INDEX plan_b_day_idx ON followup.plan_b_day (tenant_id, day);
+COMMENT ON TABLE followup.plan_b_day IS 'plan_b_recovery per day of the offer, for the rolled days, kept by roll_up';
+COMMENT ON INDEX followup.plan_b_day_idx IS 'rolled days by tenant and day';
+
+DO $$
+DECLARE
+    t text;
+    c record;
+BEGIN
+    -- the columns mean what the report's columns of the same name mean
+    FOREACH t IN ARRAY ARRAY['compliance_day', 'response_day', 'funnel_day', 'plan_b_day'] LOOP
+        FOR c IN SELECT a.attname FROM pg_attribute a
+                 WHERE a.attrelid = ('followup.' || t)::regclass AND a.attnum > 0 AND NOT a.attisdropped LOOP
+            EXECUTE format('COMMENT ON COLUMN followup.%I.%I IS %L', t, c.attname,
+                           CASE c.attname WHEN 'day' THEN 'the day, in rollup_state.zone'
+                                          ELSE 'as in the report' END);
+        END LOOP;
+    END LOOP;
+END $$;
+
+CREATE FUNCTION followup.roll_up(as_of timestamptz DEFAULT now(), min_interval interval DEFAULT '0')
+    RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     st followup.rollup_state;
     target timestamptz;
-    redo_from timestamptz;
-    n bigint;
+    written bigint;
 BEGIN
     -- one roll_up at a time; a concurrent run_due skips it
     SELECT * INTO st FROM followup.rollup_state FOR UPDATE SKIP LOCKED;
     IF NOT FOUND THEN
         RETURN 0;
-    END IF;
-    IF st.zone IS DISTINCT FROM current_setting('TimeZone') THEN
-        DELETE FROM followup.compliance_day;
-        st.rolled_until := '-infinity';
     END IF;
 
     -- a day is final once it ended two days and every escalate_after ago:
@@ -157,28 +270,49 @@ BEGIN
     -- late, so it leaves a mark (unless its transaction ran for a day)
     target := date_trunc('day', least(as_of, now())
                          - greatest(interval '2 days', (SELECT max(p.escalate_after) FROM followup.policy p)));
-    IF target < st.rolled_until THEN	-- an escalate_after grew
-        DELETE FROM followup.compliance_day WHERE day::timestamptz >= target;
-        st.rolled_until := target;
+    -- the reports are right meanwhile (they compute what is not rolled),
+    -- so the periodic job does this only every min_interval
+    IF st.rolled_at > now() - min_interval AND st.zone = current_setting('TimeZone') THEN
+        RETURN 0;
+    END IF;
+    -- another zone, or an escalate_after grew: drop what is no longer right
+    IF st.zone IS DISTINCT FROM current_setting('TimeZone') OR target < st.rolled_until THEN
+        st.rolled_until := CASE WHEN st.zone IS DISTINCT FROM current_setting('TimeZone')
+                                THEN '-infinity' ELSE target END;
+        DELETE FROM followup.compliance_day WHERE day::timestamptz >= st.rolled_until;
+        DELETE FROM followup.response_day WHERE day::timestamptz >= st.rolled_until;
+        DELETE FROM followup.funnel_day WHERE day::timestamptz >= st.rolled_until;
+        DELETE FROM followup.plan_b_day WHERE day::timestamptz >= st.rolled_until;
+        UPDATE followup.rollup_state SET zone = current_setting('TimeZone'), rolled_until = st.rolled_until;
     END IF;
 
-    -- marked days are re-rolled from the earliest; marks made after this
-    -- statement's snapshot stay for the next run
-    WITH gone AS (DELETE FROM followup.rollup_mark RETURNING since)
-    SELECT date_trunc('day', min(since)) INTO redo_from FROM gone;
-    redo_from := least(coalesce(redo_from, 'infinity'), st.rolled_until);
-    IF redo_from < st.rolled_until THEN
-        DELETE FROM followup.compliance_day WHERE day::timestamptz >= redo_from;
-    END IF;
+    -- one statement, so that the marks consumed are exactly the ones whose
+    -- days are re-rolled (marks committed later stay for the next run); the
+    -- *_rows functions read [rolled_until, target) and the marked days
+    WITH marks AS (DELETE FROM followup.rollup_mark),
+    d1 AS (DELETE FROM followup.compliance_day r USING followup.rollup_marked_day m
+           WHERE r.tenant_id = m.tenant_id AND r.day = m.day),
+    d2 AS (DELETE FROM followup.response_day r USING followup.rollup_marked_day m
+           WHERE r.tenant_id = m.tenant_id AND r.day = m.day),
+    d3 AS (DELETE FROM followup.funnel_day r USING followup.rollup_marked_day m
+           WHERE r.tenant_id = m.tenant_id AND r.day = m.day),
+    d4 AS (DELETE FROM followup.plan_b_day r USING followup.rollup_marked_day m
+           WHERE r.tenant_id = m.tenant_id AND r.day = m.day),
+    i1 AS (INSERT INTO followup.compliance_day
+           SELECT * FROM followup.compliance_rows(st.rolled_until, target, as_of) RETURNING 1),
+    i2 AS (INSERT INTO followup.response_day
+           SELECT * FROM followup.response_rows(st.rolled_until, target) RETURNING 1),
+    i3 AS (INSERT INTO followup.funnel_day
+           SELECT * FROM followup.funnel_rows(st.rolled_until, target) RETURNING 1),
+    i4 AS (INSERT INTO followup.plan_b_day
+           SELECT * FROM followup.plan_b_rows(st.rolled_until, target) RETURNING 1)
+    SELECT (SELECT count(*) FROM i1) + (SELECT count(*) FROM i2) + (SELECT count(*) FROM i3)
+           + (SELECT count(*) FROM i4)
+    INTO written;
 
-    IF target > redo_from THEN
-        INSERT INTO followup.compliance_day
-        SELECT * FROM followup.compliance_rows(redo_from, target, as_of);
-        GET DIAGNOSTICS n = ROW_COUNT;
-    END IF;
     UPDATE followup.rollup_state
-    SET zone = current_setting('TimeZone'), rolled_until = greatest(target, redo_from), rolled_at = now();
-    RETURN coalesce(n, 0);
+    SET zone = current_setting('TimeZone'), rolled_until = greatest(st.rolled_until, target), rolled_at = now();
+    RETURN written;
 END $$;
-COMMENT ON FUNCTION followup.roll_up(timestamptz) IS
-    'rolls up operator_compliance for the days that can no longer change and re-rolls the marked ones, in the session''s time zone; run_due calls it; returns the rows written';
+COMMENT ON FUNCTION followup.roll_up(timestamptz, interval) IS
+    'rolls up the reports for the days that can no longer change and re-rolls the marked ones, in the session''s time zone (unless it ran less than min_interval ago); run_due calls it with 10 minutes; returns the rows written';

@@ -17,6 +17,9 @@ ALTER TABLE followup.step ENABLE ROW LEVEL SECURITY;
 ALTER TABLE followup.signal ENABLE ROW LEVEL SECURITY;
 ALTER TABLE followup.rule ENABLE ROW LEVEL SECURITY;
 ALTER TABLE followup.compliance_day ENABLE ROW LEVEL SECURITY;
+ALTER TABLE followup.response_day ENABLE ROW LEVEL SECURITY;
+ALTER TABLE followup.funnel_day ENABLE ROW LEVEL SECURITY;
+ALTER TABLE followup.plan_b_day ENABLE ROW LEVEL SECURITY;
 ALTER TABLE followup.rollup_mark ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY tenant_rows ON followup.lead
@@ -29,7 +32,12 @@ CREATE POLICY tenant_rows ON followup.state_change
     USING (tenant_id = (SELECT followup.current_tenant()));
 CREATE POLICY tenant_rows ON followup.compliance_day
     USING (tenant_id = (SELECT followup.current_tenant()));
--- a reader's cut ignores other tenants' marks: they do not change its rows
+CREATE POLICY tenant_rows ON followup.response_day
+    USING (tenant_id = (SELECT followup.current_tenant()));
+CREATE POLICY tenant_rows ON followup.funnel_day
+    USING (tenant_id = (SELECT followup.current_tenant()));
+CREATE POLICY tenant_rows ON followup.plan_b_day
+    USING (tenant_id = (SELECT followup.current_tenant()));
 CREATE POLICY tenant_rows ON followup.rollup_mark
     USING (tenant_id = (SELECT followup.current_tenant()));
 
@@ -61,6 +69,11 @@ ALTER VIEW followup.response_times SET (security_invoker = true);
 ALTER VIEW followup.silence_by_stage SET (security_invoker = true);
 ALTER VIEW followup.step_funnel SET (security_invoker = true);
 ALTER VIEW followup.plan_b_recovery SET (security_invoker = true);
+ALTER VIEW followup.compliance_source SET (security_invoker = true);
+ALTER VIEW followup.response_source SET (security_invoker = true);
+ALTER VIEW followup.funnel_source SET (security_invoker = true);
+ALTER VIEW followup.plan_b_source SET (security_invoker = true);
+ALTER VIEW followup.rollup_marked_day SET (security_invoker = true);
 
 CREATE FUNCTION followup.grant_reader(role regrole) RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
@@ -70,16 +83,21 @@ BEGIN
     -- (row level security limits it to its tenant)
     EXECUTE format('GRANT SELECT ON followup.lead, followup.interaction, followup.task,'
                    ' followup.state_change, followup.policy, followup.step, followup.signal,'
-                   ' followup.rule, followup.compliance_day, followup.rollup_mark,'
-                   ' followup.rollup_state TO %s', role);
+                   ' followup.rule, followup.rollup_state, followup.rollup_mark, followup.rollup_marked_day,'
+                   ' followup.compliance_day, followup.response_day, followup.funnel_day,'
+                   ' followup.plan_b_day, followup.compliance_source, followup.response_source,'
+                   ' followup.funnel_source, followup.plan_b_source TO %s', role);
     EXECUTE format('GRANT SELECT ON followup.pipeline, followup.touch_log,'
                    ' followup.operator_compliance, followup.response_times,'
                    ' followup.silence_by_stage, followup.step_funnel, followup.plan_b_recovery,'
                    ' followup.due_tasks, followup.job_lag TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION followup.current_tenant(),'
                    ' followup.policy_for(bigint, followup.lead_state),'
-                   ' followup.rollup_cut(),'
+                   ' followup.rolled_until(), followup.day_starts(timestamptz, timestamptz),'
                    ' followup.compliance_rows(timestamptz, timestamptz, timestamptz),'
+                   ' followup.response_rows(timestamptz, timestamptz),'
+                   ' followup.funnel_rows(timestamptz, timestamptz),'
+                   ' followup.plan_b_rows(timestamptz, timestamptz),'
                    ' followup.stall_diagnostic(interval, timestamptz),'
                    ' followup.steps(followup.cadence), followup.offset_at(followup.cadence, integer),'
                    ' followup.offsets(followup.cadence) TO %s', role);
@@ -106,7 +124,9 @@ BEGIN
                    '   timestamptz, timestamptz, text),'
                    ' followup.claim_tasks(text, integer),'
                    ' followup.complete_task(bigint, text, text, timestamptz),'
-                   ' followup.release_task(bigint) TO %s', role);
+                   ' followup.release_task(bigint),'
+                   ' followup.rollup_mark(bigint, timestamptz, timestamptz),'
+                   ' followup.rollup_mark_lead(bigint, bigint, boolean) TO %s', role);
 END $$;
 COMMENT ON FUNCTION followup.grant_operator(regrole) IS
     'lets a role (the CRM''s, or an operator''s) write leads and interactions, claim, complete and release tasks, and read what grant_reader gives, for its tenant only';

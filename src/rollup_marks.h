@@ -1,0 +1,11 @@
+/*
+ * rollup_marks.h - marking the rolled-up report days an interaction changes
+ */
+#ifndef FOLLOWUP_ROLLUP_MARKS_H
+#define FOLLOWUP_ROLLUP_MARKS_H
+
+#include "triggers.h"
+
+extern void rollup_note_interaction(const LeadRow *before, int direction, const ApplyResult *res);
+
+#endif
