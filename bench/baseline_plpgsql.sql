@@ -41,10 +41,12 @@ ALTER TABLE plbase.state_change
 
 -- t + iv with the months and days of iv on the calendar of zone ("3d" is
 -- the same local time three days later, across DST), then its time part;
--- an interval of hours and minutes is an exact duration.
+-- an interval of hours and minutes is an exact duration.  Plain SQL, STABLE
+-- (as timestamptz + interval is) and not STRICT, so that the planner inlines
+-- it into its callers' expressions.
 CREATE FUNCTION plbase.add_in_zone(t timestamptz, iv interval, zone text)
     RETURNS timestamptz
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN pg_catalog.date_trunc('day', iv) = interval '0' THEN t + iv
                 ELSE ((t AT TIME ZONE zone) + pg_catalog.date_trunc('day', iv)) AT TIME ZONE zone
                      + (iv - pg_catalog.date_trunc('day', iv))
@@ -150,8 +152,11 @@ BEGIN
         l.next_followup_at := NULL;
         RETURN l;
     END IF;
-    p := followup.policy_for(l.tenant_id, l.state);
-    IF p.state IS NULL THEN
+    -- the tenant's policy for the state, else tenant 0's
+    SELECT * INTO p FROM followup.policy po
+    WHERE po.tenant_id IN (l.tenant_id, 0) AND po.state = l.state
+    ORDER BY po.tenant_id DESC LIMIT 1;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'no follow-up policy for state "%" in tenant %', l.state, l.tenant_id
             USING ERRCODE = 'no_data_found',
                   HINT = 'Insert a row into followup.policy for the state, for this tenant or for tenant 0.';
@@ -166,6 +171,19 @@ BEGIN
     l.next_action := plan.action;
     l.next_followup_at := plan.due;
     RETURN l;
+END
+$$;
+
+-- The time zone of a state's policy for a tenant (a rule's due_in counts in it).
+CREATE FUNCTION plbase.policy_zone(tenant bigint, lead_state followup.lead_state) RETURNS text
+    LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    zone text;
+BEGIN
+    SELECT po.timezone INTO zone FROM followup.policy po
+    WHERE po.tenant_id IN (tenant, 0) AND po.state = lead_state
+    ORDER BY po.tenant_id DESC LIMIT 1;
+    RETURN zone;
 END
 $$;
 
@@ -248,6 +266,7 @@ DECLARE
     is_touch boolean := false;
     due_hint timestamptz;
     elapsed float8;
+    half_life float8;
     done_task bigint;
 BEGIN
     IF NEW.applied IS NOT NULL THEN
@@ -303,12 +322,13 @@ BEGIN
     reply_owed := coalesce(l.next_action = 'reply', false);
     l.last_event_at := at;
     IF sig.direction = 'inbound' THEN
-        -- momentum halves every followup.half_life, then the signal's weight
+        -- momentum halves every followup.half_life (its default until the
+        -- followup library, which defines it, is loaded), then the signal's weight
+        half_life := extract(epoch FROM coalesce(pg_catalog.current_setting('followup.half_life', true), '3 days')::interval);
         elapsed := CASE WHEN l.momentum_at IS NULL THEN 0
                         ELSE extract(epoch FROM at - l.momentum_at) END;
         l.momentum := (CASE WHEN elapsed > 0 AND l.momentum <> 0
-                            THEN l.momentum::float8 * power(2::float8, -elapsed
-                                 / extract(epoch FROM pg_catalog.current_setting('followup.half_life')::interval)::float8)
+                            THEN l.momentum::float8 * power(2::float8, -elapsed / half_life)
                             ELSE l.momentum::float8 END + sig.weight::float8)::real;
         l.momentum_at := at;
         l.last_inbound_at := at;
@@ -351,8 +371,7 @@ BEGIN
                 l.touches := 0;
                 reply_owed := false;
                 IF r.due_in IS NOT NULL THEN
-                    due_hint := plbase.add_in_zone(at, r.due_in,
-                                    coalesce(l.timezone, (followup.policy_for(l.tenant_id, l.state)).timezone));
+                    due_hint := plbase.add_in_zone(at, r.due_in, coalesce(l.timezone, plbase.policy_zone(l.tenant_id, l.state)));
                 END IF;
                 replan := true;
             WHEN 'respond' THEN
@@ -378,8 +397,7 @@ BEGIN
                 l.touches := 0;
                 reply_owed := false;
                 due_hint := CASE WHEN r.due_in IS NULL THEN at
-                                 ELSE plbase.add_in_zone(at, r.due_in,
-                                          coalesce(l.timezone, (followup.policy_for(l.tenant_id, l.state)).timezone))
+                                 ELSE plbase.add_in_zone(at, r.due_in, coalesce(l.timezone, plbase.policy_zone(l.tenant_id, l.state)))
                             END;
                 replan := true;
             WHEN 'close' THEN
