@@ -1,9 +1,11 @@
--- bench/setup.sql - the schema of a benchmark database: followup, and the
+-- bench/setup.sql - the schema of a benchmark database: followup; the
 -- "floor": the same lead and interaction tables without triggers, which an
 -- application that planned follow-ups itself would write (one INSERT and
--- one UPDATE of the lead per interaction).
+-- one UPDATE of the lead per interaction); and plbase, the same planner and
+-- rules in PL/pgSQL (baseline_plpgsql.sql).
 CREATE EXTENSION followup;
 CREATE SCHEMA floor;
 CREATE TABLE floor.lead (LIKE followup.lead INCLUDING ALL);
 CREATE TABLE floor.interaction (LIKE followup.interaction INCLUDING ALL);
 ALTER TABLE floor.interaction ADD FOREIGN KEY (tenant_id, lead_id) REFERENCES floor.lead;
+\ir baseline_plpgsql.sql
