@@ -73,3 +73,10 @@ SELECT * FROM l WHERE ref = 'f_won';
 -- plan_b_declined outside installment_rejected matches no rule: recorded, nothing changes
 SELECT * FROM pg_temp.ev('c_thinking', '2026-11-25 09:00+00', 'plan_b_declined');
 SELECT * FROM l WHERE ref = 'c_thinking';
+
+-- a tenant's rule with a due_in in days reaches a won lead (no policy, so
+-- no zone of its own): recorded, the lead stays won (this crashed the server)
+INSERT INTO followup.rule (kind, effect, due_in) VALUES ('meeting_missed', 'restart', '1 day');
+SELECT * FROM pg_temp.ev('f_won', '2026-11-25 10:00+00', 'meeting_missed');
+SELECT * FROM l WHERE ref = 'f_won';
+DELETE FROM followup.rule WHERE tenant_id = 101;

@@ -39,7 +39,8 @@ plan_zone(const Policy *policy, const char *lead_timezone)
 		if (tz != NULL)
 			return tz;
 	}
-	return policy->tz;
+	/* won and lost have no policy; a rule may still compute a due time there */
+	return policy->tz != NULL ? policy->tz : pg_tzset("UTC");
 }
 
 static void
