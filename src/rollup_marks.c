@@ -8,9 +8,10 @@
  * step_funnel), a touch after old unanswered messages (their wait ends:
  * response_times), a Plan B refusal (the offer it refuses may be old:
  * plan_b_recovery), and one recorded out of order.  The lead as it was
- * before the interaction tells which, so the common case costs two
- * comparisons; a mark is one INSERT, through a SECURITY DEFINER function so
- * that writers need no privilege on the rollups.  Must run under SPI.
+ * before the interaction tells which, so the common case costs a few
+ * comparisons; a mark is one INSERT (a refusal: one per old touch of the
+ * lead), through SECURITY DEFINER functions so that writers need no
+ * privilege on the rollups.  Must run under SPI.
  */
 #include "postgres.h"
 
@@ -36,7 +37,7 @@ prepare_kept(const char *sql, int nargs, Oid *argtypes)
 	return plan;
 }
 
-/* the days from since to until of the lead's tenant changed */
+/* the days between since and until (either order) of the lead's tenant changed */
 static void
 mark(const LeadRow *lead, TimestampTz since, TimestampTz until)
 {
@@ -49,51 +50,49 @@ mark(const LeadRow *lead, TimestampTz since, TimestampTz until)
 		mark_plan = prepare_kept("SELECT followup.rollup_mark($1, $2, $3)", 3, types);
 	}
 	args[0] = Int64GetDatum(lead->tenant_id);
-	args[1] = TimestampTzGetDatum(since);
-	args[2] = TimestampTzGetDatum(until);
+	args[1] = TimestampTzGetDatum(Min(since, until));
+	args[2] = TimestampTzGetDatum(Max(since, until));
 	if (SPI_execute_plan(mark_plan, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not mark rolled-up days");
 }
 
-/* every old day of the lead's history (or of its touches) may have changed */
+/* every old day of the lead's touches may have changed */
 static void
-mark_lead(const LeadRow *lead, bool touches_only)
+mark_lead(const LeadRow *lead)
 {
-	Datum		args[3];
+	Datum		args[2];
 
 	if (mark_lead_plan == NULL)
 	{
-		Oid			types[3] = {INT8OID, INT8OID, BOOLOID};
+		Oid			types[2] = {INT8OID, INT8OID};
 
-		mark_lead_plan = prepare_kept("SELECT followup.rollup_mark_lead($1, $2, $3)", 3, types);
+		mark_lead_plan = prepare_kept("SELECT followup.rollup_mark_lead($1, $2)", 2, types);
 	}
 	args[0] = Int64GetDatum(lead->tenant_id);
 	args[1] = Int64GetDatum(lead->lead_id);
-	args[2] = BoolGetDatum(touches_only);
 	if (SPI_execute_plan(mark_lead_plan, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not mark rolled-up days");
 }
 
 void
-rollup_note_interaction(const LeadRow *before, int direction, const ApplyResult *res)
+rollup_note_interaction(const LeadRow *before, int direction, TimestampTz at, const ApplyResult *res)
 {
 	/* now() less a day: what the SQL triggers call old */
 	TimestampTz old = GetCurrentTransactionStartTimestamp() - USECS_PER_DAY;
 	TimestampTz last_out = before->last_outbound_at;
 	TimestampTz last_in = before->last_inbound_at;
 
-	if (direction == DIR_SYSTEM)
-		return;					/* answers nothing, is answered by nothing */
+	if (direction == DIR_SYSTEM || before->created_at >= old)
+		return;					/* answers nothing / nothing of it is old */
 	if (!res->applied)
 	{
-		if (before->created_at < old)
-			mark_lead(before, false);
+		/* out of order: it may answer or be answered by anything before it */
+		mark(before, before->created_at, at);
 	}
 	else if (res->rule != NULL && res->rule->effect == EFFECT_NEXT_PLAN_B)
 	{
 		/* it declines the offer made last, perhaps in an earlier refusal */
-		if (before->created_at < old)
-			mark_lead(before, true);
+		mark_lead(before);
 	}
 	else if (direction == DIR_INBOUND)
 	{
@@ -103,13 +102,10 @@ rollup_note_interaction(const LeadRow *before, int direction, const ApplyResult 
 	}
 	else if (res->is_touch && !TS_IS_NULL(last_in) && (TS_IS_NULL(last_out) || last_in > last_out))
 	{
-		/* it answers the messages since the last touch */
-		if (TS_IS_NULL(last_out))
-		{
-			if (before->created_at < old)
-				mark_lead(before, false);
-		}
-		else if (last_out < old)
-			mark(before, last_out, last_in);
+		/* it answers the messages since the last touch (or since the start) */
+		TimestampTz since = TS_IS_NULL(last_out) ? before->created_at : last_out;
+
+		if (since < old)
+			mark(before, since, last_in);
 	}
 }

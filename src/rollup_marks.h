@@ -6,6 +6,7 @@
 
 #include "triggers.h"
 
-extern void rollup_note_interaction(const LeadRow *before, int direction, const ApplyResult *res);
+extern void rollup_note_interaction(const LeadRow *before, int direction, TimestampTz at,
+									const ApplyResult *res);
 
 #endif

@@ -751,7 +751,7 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 	batch_note(&lead, interaction_id);
 	before = lead;
 	apply_interaction(cfg, &lead, kind, occurred_at, &res);
-	rollup_note_interaction(&before, kind->direction, &res);
+	rollup_note_interaction(&before, kind->direction, occurred_at, &res);
 	nulls[3] = true;			/* by_rule: only for touches */
 	if (res.applied)
 	{

@@ -79,19 +79,17 @@ LANGUAGE sql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_t
 $$;
 COMMENT ON FUNCTION followup.rollup_mark(bigint, timestamptz, timestamptz) IS
     'marks the days from since to until of a tenant as changed since they were rolled up';
--- the days of a lead's history older than a day: what a win or a refusal
--- (touches only: they change what the touches before them achieved) or a
--- message recorded out of order (everything) can change
-CREATE FUNCTION followup.rollup_mark_lead(tenant_id bigint, lead_id bigint, touches_only boolean)
-    RETURNS void
+-- the days of a lead's touches older than a day: what a win or a refusal
+-- changes (what the touches before it achieved)
+CREATE FUNCTION followup.rollup_mark_lead(tenant_id bigint, lead_id bigint) RETURNS void
 LANGUAGE sql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     INSERT INTO followup.rollup_mark (tenant_id, since, until)
     SELECT i.tenant_id, i.occurred_at, i.occurred_at FROM followup.interaction i
-    WHERE i.tenant_id = $1 AND i.lead_id = $2 AND i.occurred_at < now() - interval '1 day'
-      AND (i.by_rule IS NOT NULL OR NOT $3)
+    WHERE i.tenant_id = $1 AND i.lead_id = $2 AND i.by_rule IS NOT NULL
+      AND i.occurred_at < now() - interval '1 day'
 $$;
-COMMENT ON FUNCTION followup.rollup_mark_lead(bigint, bigint, boolean) IS
-    'marks the days of a lead''s interactions (or only its touches) older than a day as changed since they were rolled up';
+COMMENT ON FUNCTION followup.rollup_mark_lead(bigint, bigint) IS
+    'marks the days of a lead''s touches older than a day as changed since they were rolled up';
 
 -- The WHEN clauses keep these triggers off the hot path: a write for a time
 -- less than a day old cannot reach a rolled day (see roll_up).
@@ -104,7 +102,7 @@ DECLARE
 BEGIN
     IF TG_TABLE_NAME = 'state_change' THEN
         -- a win (or its removal) changes the lead's earlier touches and offers
-        PERFORM followup.rollup_mark_lead(coalesce(NEW.tenant_id, OLD.tenant_id), coalesce(NEW.lead_id, OLD.lead_id), true);
+        PERFORM followup.rollup_mark_lead(coalesce(NEW.tenant_id, OLD.tenant_id), coalesce(NEW.lead_id, OLD.lead_id));
     ELSE
         INSERT INTO followup.rollup_mark (tenant_id, since, until)
         VALUES (coalesce(NEW.tenant_id, OLD.tenant_id), least(old_at, new_at), greatest(old_at, new_at));
