@@ -428,12 +428,19 @@ BEGIN
           AND c.changed_at > stall_diagnostic.as_of - stall_diagnostic.since
           AND c.changed_at <= stall_diagnostic.as_of
         GROUP BY c.tenant_id, c.lead_id),
+    -- wins in the window, read once rather than probed per lead: a win
+    -- after a lead stalled in the window is in the window too
+    last_win AS (
+        SELECT w.lead_id, max(w.changed_at) AS won_at
+        FROM followup.state_change w
+        WHERE w.tenant_id = (SELECT followup.current_tenant()) AND w.to_state = 'won'
+          AND w.changed_at > stall_diagnostic.as_of - stall_diagnostic.since
+          AND w.changed_at <= stall_diagnostic.as_of
+        GROUP BY w.lead_id),
     first_touch AS (
-        SELECT s.*, t.by_rule, t.occurred_at AS touched_at,
-               EXISTS (SELECT 1 FROM followup.state_change w
-                       WHERE w.tenant_id = s.tenant_id AND w.lead_id = s.lead_id AND w.to_state = 'won'
-                         AND w.changed_at >= s.entered_at AND w.changed_at <= stall_diagnostic.as_of) AS won
+        SELECT s.*, t.by_rule, t.occurred_at AS touched_at, coalesce(lw.won_at >= s.entered_at, false) AS won
         FROM stalled s
+        LEFT JOIN last_win lw ON lw.lead_id = s.lead_id
         LEFT JOIN LATERAL (
             SELECT i.by_rule, i.occurred_at FROM followup.interaction i
             WHERE i.tenant_id = s.tenant_id AND i.lead_id = s.lead_id AND i.by_rule IS NOT NULL
