@@ -202,6 +202,9 @@ SELECT * FROM pg_temp.differences();
 INSERT INTO followup.interaction (lead_id, kind) VALUES (pg_temp.lead('l9'), 'reply');
 SELECT count(*) > 0 AS marked FROM followup.rollup_mark;
 SELECT * FROM pg_temp.differences();
+-- but it cannot write marks itself (they could make the reports slow)
+SELECT followup.rollup_mark_lead(150, pg_temp.lead('l9'));
+INSERT INTO followup.rollup_mark VALUES (150, '2026-10-01', '2026-10-02');
 RESET ROLE;
 
 -- TRUNCATE fires no row trigger: it empties the rollups

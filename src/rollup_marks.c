@@ -10,14 +10,20 @@
  * plan_b_recovery), and one recorded out of order.  The lead as it was
  * before the interaction tells which, so the common case costs a few
  * comparisons; a mark is one INSERT (a refusal: one per old touch of the
- * lead), through SECURITY DEFINER functions so that writers need no
- * privilege on the rollups.  Must run under SPI.
+ * lead), made as the owner of the rollups, the way foreign key checks run
+ * as the table's owner: writers need no privilege on them, and cannot mark
+ * anything themselves.  Must run under SPI.
  */
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "config_cache.h"
@@ -37,6 +43,31 @@ prepare_kept(const char *sql, int nargs, Oid *argtypes)
 	return plan;
 }
 
+/* runs a kept plan as the owner of followup.rollup_mark */
+static void
+execute_as_owner(SPIPlanPtr plan, Datum *args)
+{
+	Oid			relid = RangeVarGetRelid(makeRangeVar("followup", "rollup_mark", -1), NoLock, false);
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			ret;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+
+	/* an error resets the user at (sub)transaction abort */
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+	ret = SPI_execute_plan(plan, args, NULL, false, 0);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	if (ret < 0)
+		elog(ERROR, "could not mark rolled-up days: %s", SPI_result_code_string(ret));
+}
+
 /* the days between since and until (either order) of the lead's tenant changed */
 static void
 mark(const LeadRow *lead, TimestampTz since, TimestampTz until)
@@ -47,13 +78,13 @@ mark(const LeadRow *lead, TimestampTz since, TimestampTz until)
 	{
 		Oid			types[3] = {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 
-		mark_plan = prepare_kept("SELECT followup.rollup_mark($1, $2, $3)", 3, types);
+		mark_plan = prepare_kept("INSERT INTO followup.rollup_mark (tenant_id, since, until) VALUES ($1, $2, $3)",
+								 3, types);
 	}
 	args[0] = Int64GetDatum(lead->tenant_id);
 	args[1] = TimestampTzGetDatum(Min(since, until));
 	args[2] = TimestampTzGetDatum(Max(since, until));
-	if (SPI_execute_plan(mark_plan, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not mark rolled-up days");
+	execute_as_owner(mark_plan, args);
 }
 
 /* every old day of the lead's touches may have changed */
@@ -70,8 +101,7 @@ mark_lead(const LeadRow *lead)
 	}
 	args[0] = Int64GetDatum(lead->tenant_id);
 	args[1] = Int64GetDatum(lead->lead_id);
-	if (SPI_execute_plan(mark_lead_plan, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not mark rolled-up days");
+	execute_as_owner(mark_lead_plan, args);
 }
 
 void

@@ -36,7 +36,7 @@ CREATE TABLE followup.rollup_mark (
     tenant_id bigint NOT NULL,
     since     timestamptz NOT NULL,
     until     timestamptz NOT NULL,
-    CHECK (since <= until)
+    CHECK (since <= until AND isfinite(since) AND isfinite(until))
 );
 COMMENT ON TABLE followup.rollup_mark IS 'Rolled days that changed: the reports compute the days from since to until from the tables until roll_up re-rolls them';
 COMMENT ON COLUMN followup.rollup_mark.tenant_id IS 'tenant';
@@ -72,17 +72,12 @@ COMMENT ON COLUMN followup.rollup_marked_day.day IS 'the day';
 COMMENT ON COLUMN followup.rollup_marked_day.day_start IS 'its first instant';
 COMMENT ON COLUMN followup.rollup_marked_day.day_end IS 'the first instant of the next day';
 
--- Marks.  Writers need no privilege on the rollups: these run as the owner.
-CREATE FUNCTION followup.rollup_mark(tenant_id bigint, since timestamptz, until timestamptz) RETURNS void
-LANGUAGE sql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    INSERT INTO followup.rollup_mark (tenant_id, since, until) VALUES ($1, $2, $3)
-$$;
-COMMENT ON FUNCTION followup.rollup_mark(bigint, timestamptz, timestamptz) IS
-    'marks the days from since to until of a tenant as changed since they were rolled up';
+-- Marks.  Writers need no privilege on the rollups: marks are written as
+-- the owner (SECURITY DEFINER here, src/rollup_marks.c from the trigger).
 -- the days of a lead's touches older than a day: what a win or a refusal
 -- changes (what the touches before it achieved)
 CREATE FUNCTION followup.rollup_mark_lead(tenant_id bigint, lead_id bigint) RETURNS void
-LANGUAGE sql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql VOLATILE STRICT AS $$
     INSERT INTO followup.rollup_mark (tenant_id, since, until)
     SELECT i.tenant_id, i.occurred_at, i.occurred_at FROM followup.interaction i
     WHERE i.tenant_id = $1 AND i.lead_id = $2 AND i.by_rule IS NOT NULL

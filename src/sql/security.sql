@@ -124,9 +124,7 @@ BEGIN
                    '   timestamptz, timestamptz, text),'
                    ' followup.claim_tasks(text, integer),'
                    ' followup.complete_task(bigint, text, text, timestamptz),'
-                   ' followup.release_task(bigint),'
-                   ' followup.rollup_mark(bigint, timestamptz, timestamptz),'
-                   ' followup.rollup_mark_lead(bigint, bigint) TO %s', role);
+                   ' followup.release_task(bigint) TO %s', role);
 END $$;
 COMMENT ON FUNCTION followup.grant_operator(regrole) IS
     'lets a role (the CRM''s, or an operator''s) write leads and interactions, claim, complete and release tasks, and read what grant_reader gives, for its tenant only';
