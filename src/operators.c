@@ -17,6 +17,11 @@
  * locks them) with SKIP LOCKED and checks again that it is still open and
  * still the operator's, so a task claimed or superseded meanwhile, or held
  * by another transaction, is passed over like in a single SKIP LOCKED query.
+ *
+ * followup.complete_task(task_id, operator, body, occurred_at) locks the
+ * task's lead and then the task in one statement, refuses a task that is
+ * done or superseded or a touch older than the lead's last event, and
+ * inserts the outbound interaction; the interaction trigger does the rest.
  */
 #include "postgres.h"
 
@@ -31,6 +36,7 @@
 #include "followup.h"
 
 PG_FUNCTION_INFO_V1(followup_claim_tasks);
+PG_FUNCTION_INFO_V1(followup_complete_task);
 
 #define CLAIM_SOURCES 3
 #define CLAIM_FETCH 16			/* candidates read per source at a time */
@@ -161,16 +167,15 @@ source_precedes(const ClaimSource *a, const ClaimSource *b)
 	return a->task_id < b->task_id;
 }
 
-/* Put a claimed row (RETURNING t.*) into the result, as a followup.task. */
+/*
+ * Deform a row of RETURNING t.* into values for desc, the table's row type:
+ * t.* has every column but the dropped ones, in order.
+ */
 static void
-store_task(ReturnSetInfo *rsinfo, HeapTuple row, TupleDesc rowdesc)
+row_to_values(TupleDesc desc, HeapTuple row, TupleDesc rowdesc, Datum *values, bool *nulls)
 {
-	TupleDesc	desc = rsinfo->setDesc;
-	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
-	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
 	int			col = 0;
 
-	/* t.* has every column but the dropped ones, in order */
 	for (int i = 0; i < desc->natts; i++)
 	{
 		if (TupleDescAttr(desc, i)->attisdropped)
@@ -180,9 +185,20 @@ store_task(ReturnSetInfo *rsinfo, HeapTuple row, TupleDesc rowdesc)
 			continue;
 		}
 		if (col >= rowdesc->natts)
-			elog(ERROR, "followup.task changed while claiming");
+			elog(ERROR, "the row type of %s changed during the call", format_type_be(desc->tdtypeid));
 		values[i] = SPI_getbinval(row, rowdesc, ++col, &nulls[i]);
 	}
+}
+
+/* Put a claimed row into the result, as a followup.task. */
+static void
+store_task(ReturnSetInfo *rsinfo, HeapTuple row, TupleDesc rowdesc)
+{
+	TupleDesc	desc = rsinfo->setDesc;
+	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
+	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
+
+	row_to_values(desc, row, rowdesc, values, nulls);
 	tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
 	pfree(values);
 	pfree(nulls);
@@ -272,4 +288,160 @@ followup_claim_tasks(PG_FUNCTION_ARGS)
 	SPI_finish();
 	pfree(operator);
 	return (Datum) 0;
+}
+
+/* ---------------------------------------------------------------------
+ * complete_task
+ */
+static SPIPlanPtr complete_lock_plan = NULL;
+static SPIPlanPtr complete_insert_plan = NULL;
+
+static void
+prepare_complete_plans(void)
+{
+	Oid			lock_types[2] = {INT8OID, INT8OID};
+	Oid			insert_types[7] = {INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID,
+	INT8OID, TEXTOID};
+
+	/* lead before task, in the order the interaction trigger locks them */
+	complete_lock_plan = SPI_prepare("SELECT t.lead_id, t.status::text, t.done_at, t.claimed_by, t.channel,"
+									 " l.state::text, l.next_action::text, l.last_event_at"
+									 " FROM followup.task t"
+									 " JOIN followup.lead l ON l.tenant_id = t.tenant_id AND l.lead_id = t.lead_id"
+									 " WHERE t.tenant_id = $1 AND t.task_id = $2"
+									 " FOR NO KEY UPDATE OF l FOR UPDATE OF t", 2, lock_types);
+	complete_insert_plan = SPI_prepare("INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at,"
+									   " kind, channel, operator, task_id, body)"
+									   " VALUES ($1, $2, $3, CASE WHEN $4 = 'call' THEN 'call' ELSE 'message' END,"
+									   " $4, $5, $6, $7) RETURNING *", 7, insert_types);
+	if (complete_lock_plan == NULL || complete_insert_plan == NULL)
+		elog(ERROR, "could not prepare followup.complete_task: %s",
+			 SPI_result_code_string(SPI_result));
+	SPI_keepplan(complete_lock_plan);
+	SPI_keepplan(complete_insert_plan);
+}
+
+/* A timestamptz as the session prints it (DateStyle, TimeZone); "" for NULL. */
+static char *
+timestamptz_text(Datum d, bool isnull)
+{
+	return isnull ? pstrdup("") : DatumGetCString(DirectFunctionCall1(timestamptz_out, d));
+}
+
+static void
+task_not_found(int64 task_id, int64 tenant_id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("task " INT64_FORMAT " does not exist in tenant " INT64_FORMAT, task_id, tenant_id),
+			 errhint("Set followup.tenant_id to the task's tenant.")));
+}
+
+Datum
+followup_complete_task(PG_FUNCTION_ARGS)
+{
+	int64		tenant_id = followup_current_tenant_id();
+	int64		task_id;
+	TimestampTz occurred_at;
+	Datum		args[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	HeapTuple	row;
+	TupleDesc	desc;
+	bool		isnull;
+	char	   *status;
+	Datum		last_event;
+	bool		no_last_event;
+	Datum		claimed_by;
+	bool		claimed_by_null;
+	MemoryContext callercxt = CurrentMemoryContext;
+	TupleDesc	resultdesc;
+	Datum	   *values;
+	bool	   *isnulls;
+	Datum		result;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("task_id and occurred_at must not be null")));
+	task_id = PG_GETARG_INT64(0);
+	occurred_at = PG_GETARG_TIMESTAMPTZ(3);
+
+	SPI_connect();
+	if (complete_lock_plan == NULL)
+		prepare_complete_plans();
+
+	args[0] = Int64GetDatum(tenant_id);
+	args[1] = Int64GetDatum(task_id);
+	if (SPI_execute_plan(complete_lock_plan, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock task " INT64_FORMAT, task_id);
+	if (SPI_processed == 0)
+		task_not_found(task_id, tenant_id);
+	row = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	status = SPI_getvalue(row, desc, 2);
+	claimed_by = SPI_getbinval(row, desc, 4, &claimed_by_null);
+
+	if (strcmp(status, "done") == 0)
+	{
+		Datum		done_at = SPI_getbinval(row, desc, 3, &isnull);
+
+		ereport(ERROR,
+				(errcode(MAKE_SQLSTATE('F', 'U', '0', '0', '1')),
+				 errmsg("task " INT64_FORMAT " is already done", task_id),
+				 errdetail("It was done at %s by %s.",
+						   timestamptz_text(done_at, isnull),
+						   claimed_by_null ? "an operator" : TextDatumGetCString(claimed_by))));
+	}
+	if (strcmp(status, "superseded") == 0)
+	{
+		char	   *next_action = SPI_getvalue(row, desc, 7);
+
+		ereport(ERROR,
+				(errcode(MAKE_SQLSTATE('F', 'U', '0', '0', '2')),
+				 errmsg("task " INT64_FORMAT " was superseded: the lead's plan changed", task_id),
+				 errdetail("Lead %s is now %s, next action %s.", SPI_getvalue(row, desc, 1),
+						   SPI_getvalue(row, desc, 6), next_action ? next_action : "none"),
+				 errhint("Claim the lead's current task instead.")));
+	}
+	last_event = SPI_getbinval(row, desc, 8, &no_last_event);
+	if (!no_last_event && occurred_at < DatumGetTimestampTz(last_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot complete task " INT64_FORMAT " at %s: the lead has a later event at %s",
+						task_id, timestamptz_text(TimestampTzGetDatum(occurred_at), false),
+						timestamptz_text(last_event, false)),
+				 errhint("Complete it with the time the touch was made, after the lead's last event.")));
+
+	args[0] = Int64GetDatum(tenant_id);
+	args[1] = SPI_getbinval(row, desc, 1, &isnull);
+	args[2] = TimestampTzGetDatum(occurred_at);
+	args[3] = SPI_getbinval(row, desc, 5, &isnull);
+	nulls[3] = isnull ? 'n' : ' ';
+	/* the operator who completes it, else the one who claimed it */
+	if (!PG_ARGISNULL(1))
+		args[4] = PG_GETARG_DATUM(1);
+	else
+	{
+		args[4] = claimed_by;
+		nulls[4] = claimed_by_null ? 'n' : ' ';
+	}
+	args[5] = Int64GetDatum(task_id);
+	if (!PG_ARGISNULL(2))
+		args[6] = PG_GETARG_DATUM(2);
+	else
+		nulls[6] = 'n';
+	if (SPI_execute_plan(complete_insert_plan, args, nulls, false, 0) != SPI_OK_INSERT_RETURNING ||
+		SPI_processed != 1)
+		elog(ERROR, "could not record the touch of task " INT64_FORMAT, task_id);
+
+	/* the interaction row as a followup.interaction, in the caller's memory */
+	if (get_call_result_type(fcinfo, NULL, &resultdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "followup.complete_task must return a row type");
+	values = palloc(sizeof(Datum) * resultdesc->natts);
+	isnulls = palloc(sizeof(bool) * resultdesc->natts);
+	row_to_values(resultdesc, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, values, isnulls);
+	MemoryContextSwitchTo(callercxt);
+	result = HeapTupleGetDatum(heap_form_tuple(resultdesc, values, isnulls));
+	SPI_finish();
+	PG_RETURN_DATUM(result);
 }

@@ -115,47 +115,7 @@ COMMENT ON INDEX followup.task_claim_escalated_idx IS 'open escalated tasks by w
 CREATE FUNCTION followup.complete_task(task_id bigint, operator text DEFAULT NULL, body text DEFAULT NULL,
                                        occurred_at timestamptz DEFAULT now())
     RETURNS followup.interaction
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    t followup.task;
-    l followup.lead;
-    result followup.interaction;
-BEGIN
-    IF complete_task.task_id IS NULL OR complete_task.occurred_at IS NULL THEN
-        RAISE EXCEPTION 'task_id and occurred_at must not be null' USING ERRCODE = '22004';
-    END IF;
-    SELECT * INTO t FROM followup.task x
-    WHERE x.tenant_id = followup.current_tenant() AND x.task_id = complete_task.task_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'task % does not exist in tenant %', complete_task.task_id, followup.current_tenant()
-            USING ERRCODE = '42704', HINT = 'Set followup.tenant_id to the task''s tenant.';
-    END IF;
-    -- lock the lead before the task, in the order the interaction trigger
-    -- does, so that a reply racing this completion cannot deadlock with it
-    SELECT * INTO l FROM followup.lead x
-    WHERE x.tenant_id = t.tenant_id AND x.lead_id = t.lead_id FOR NO KEY UPDATE;
-    SELECT * INTO t FROM followup.task x
-    WHERE x.tenant_id = t.tenant_id AND x.task_id = t.task_id FOR UPDATE;
-    IF t.status = 'done' THEN
-        RAISE EXCEPTION 'task % is already done', t.task_id USING ERRCODE = 'FU001',
-            DETAIL = format('It was done at %s by %s.', t.done_at, coalesce(t.claimed_by, 'an operator'));
-    ELSIF t.status = 'superseded' THEN
-        RAISE EXCEPTION 'task % was superseded: the lead''s plan changed', t.task_id USING ERRCODE = 'FU002',
-            DETAIL = format('Lead %s is now %s, next action %s.', l.lead_id, l.state, coalesce(l.next_action::text, 'none')),
-            HINT = 'Claim the lead''s current task instead.';
-    END IF;
-    IF l.last_event_at IS NOT NULL AND complete_task.occurred_at < l.last_event_at THEN
-        RAISE EXCEPTION 'cannot complete task % at %: the lead has a later event at %',
-                        t.task_id, complete_task.occurred_at, l.last_event_at
-            USING ERRCODE = '22023', HINT = 'Complete it with the time the touch was made, after the lead''s last event.';
-    END IF;
-    INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind, channel, operator, task_id, body)
-    VALUES (t.tenant_id, t.lead_id, complete_task.occurred_at,
-            CASE WHEN t.channel = 'call' THEN 'call' ELSE 'message' END,
-            t.channel, coalesce(complete_task.operator, t.claimed_by), t.task_id, complete_task.body)
-    RETURNING * INTO result;
-    RETURN result;
-END $$;
+    AS 'MODULE_PATHNAME', 'followup_complete_task' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION followup.complete_task(bigint, text, text, timestamptz) IS
     'records the outbound touch that does task_id (a message, or a call for a call step) and so marks it done; errors FU001 if done, FU002 if superseded, 42704 if unknown';
 
