@@ -130,6 +130,18 @@ prepared_checks(Relation rel)
 	return check_exprs;
 }
 
+/* Is tup the row of this lead (and not another that took its place)? */
+static bool
+is_lead(HeapTuple tup, TupleDesc desc, int64 tenant_id, int64 lead_id)
+{
+	bool		isnull1;
+	bool		isnull2;
+	Datum		t = heap_getattr(tup, SPI_fnumber(desc, "tenant_id"), desc, &isnull1);
+	Datum		l = heap_getattr(tup, SPI_fnumber(desc, "lead_id"), desc, &isnull2);
+
+	return !isnull1 && !isnull2 && DatumGetInt64(t) == tenant_id && DatumGetInt64(l) == lead_id;
+}
+
 /* Does anything on rel need the UPDATE statement? */
 static bool
 needs_statement(Relation rel)
@@ -164,10 +176,13 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 	HeapTuple	newtup;
 	int			attnums[32];
 	bool		shouldfree;
+	ItemPointerData tid;
 
 	if (tenant_id != locked_tenant_id || lead_id != locked_lead_id ||
 		!ItemPointerIsValid(&locked_tid) || ncols > (int) lengthof(attnums))
 		return false;
+	ItemPointerCopy(&locked_tid, &tid);
+	ItemPointerSetInvalid(&locked_tid);	/* good for one write */
 
 	if (!callbacks_registered)
 	{
@@ -190,14 +205,15 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 
 	/* the version the trigger locked must still be the latest */
 	oldslot = table_slot_create(rel, NULL);
-	if (!table_tuple_fetch_row_version(rel, &locked_tid, SnapshotAny, oldslot))
+	if (!table_tuple_fetch_row_version(rel, &tid, SnapshotAny, oldslot))
 	{
 		ExecDropSingleTupleTableSlot(oldslot);
 		table_close(rel, NoLock);
 		return false;
 	}
 	oldtup = ExecFetchSlotHeapTuple(oldslot, false, &shouldfree);
-	if (!ItemPointerEquals(&oldtup->t_self, &oldtup->t_data->t_ctid))
+	if (!ItemPointerEquals(&oldtup->t_self, &oldtup->t_data->t_ctid) ||
+		!is_lead(oldtup, desc, tenant_id, lead_id))
 	{
 		ExecDropSingleTupleTableSlot(oldslot);
 		table_close(rel, NoLock);
