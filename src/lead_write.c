@@ -56,6 +56,12 @@ static Oid	checked_relid = InvalidOid;
 static Oid	checked_user = InvalidOid;
 static Oid	lead_relid = InvalidOid;
 static bool checks_stale = false;
+
+/* attribute numbers of the written columns, and of the key, in lead_relid */
+static int	write_attnums[32];
+static int	write_ncols = 0;
+static int	key_attnums[2];
+static int	attnums_natts = 0;
 static bool callbacks_registered = false;
 
 static void
@@ -80,6 +86,7 @@ lead_relcache_callback(Datum arg, Oid relid)
 	{
 		checks_stale = true;
 		lead_relid = InvalidOid;
+		write_ncols = 0;
 	}
 }
 
@@ -130,14 +137,35 @@ prepared_checks(Relation rel)
 	return check_exprs;
 }
 
+/* Look the columns up once per relation (and again when it changes). */
+static void
+map_columns(TupleDesc desc, int ncols, const char *const *names)
+{
+	if (write_ncols == ncols && attnums_natts == desc->natts)
+		return;
+	write_ncols = 0;
+	for (int i = 0; i < ncols; i++)
+	{
+		write_attnums[i] = SPI_fnumber(desc, names[i]);
+		if (write_attnums[i] <= 0)
+			elog(ERROR, "column \"%s\" of followup.lead is missing", names[i]);
+	}
+	key_attnums[0] = SPI_fnumber(desc, "tenant_id");
+	key_attnums[1] = SPI_fnumber(desc, "lead_id");
+	if (key_attnums[0] <= 0 || key_attnums[1] <= 0)
+		elog(ERROR, "the key of followup.lead is missing");
+	attnums_natts = desc->natts;
+	write_ncols = ncols;
+}
+
 /* Is tup the row of this lead (and not another that took its place)? */
 static bool
 is_lead(HeapTuple tup, TupleDesc desc, int64 tenant_id, int64 lead_id)
 {
 	bool		isnull1;
 	bool		isnull2;
-	Datum		t = heap_getattr(tup, SPI_fnumber(desc, "tenant_id"), desc, &isnull1);
-	Datum		l = heap_getattr(tup, SPI_fnumber(desc, "lead_id"), desc, &isnull2);
+	Datum		t = heap_getattr(tup, key_attnums[0], desc, &isnull1);
+	Datum		l = heap_getattr(tup, key_attnums[1], desc, &isnull2);
 
 	return !isnull1 && !isnull2 && DatumGetInt64(t) == tenant_id && DatumGetInt64(l) == lead_id;
 }
@@ -174,12 +202,11 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 	TupleTableSlot *newslot;
 	HeapTuple	oldtup;
 	HeapTuple	newtup;
-	int			attnums[32];
 	bool		shouldfree;
 	ItemPointerData tid;
 
 	if (tenant_id != locked_tenant_id || lead_id != locked_lead_id ||
-		!ItemPointerIsValid(&locked_tid) || ncols > (int) lengthof(attnums))
+		!ItemPointerIsValid(&locked_tid) || ncols > (int) lengthof(write_attnums))
 		return false;
 	ItemPointerCopy(&locked_tid, &tid);
 	ItemPointerSetInvalid(&locked_tid);	/* good for one write */
@@ -202,6 +229,7 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 		return false;
 	}
 	desc = RelationGetDescr(rel);
+	map_columns(desc, ncols, names);
 
 	/* the version the trigger locked must still be the latest */
 	oldslot = table_slot_create(rel, NULL);
@@ -227,15 +255,10 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 	rte->relkind = RELKIND_RELATION;
 	rte->rellockmode = RowExclusiveLock;
 	rte->requiredPerms = ACL_UPDATE;
+	/* UPDATE OF triggers fire on the columns written, as for the statement */
 	for (int i = 0; i < ncols; i++)
-	{
-		attnums[i] = SPI_fnumber(desc, names[i]);
-		if (attnums[i] <= 0)
-			elog(ERROR, "column \"%s\" of followup.lead is missing", names[i]);
-		/* UPDATE OF triggers fire on the columns written, as for the statement */
 		rte->updatedCols = bms_add_member(rte->updatedCols,
-										  attnums[i] - FirstLowInvalidHeapAttributeNumber);
-	}
+										  write_attnums[i] - FirstLowInvalidHeapAttributeNumber);
 	ExecInitRangeTable(estate, list_make1(rte));
 	/* registered, so that the AFTER triggers find it and it is closed below */
 	relinfo = makeNode(ResultRelInfo);
@@ -249,7 +272,7 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 	estate->es_snapshot = GetActiveSnapshot();
 	EvalPlanQualInit(&epqstate, estate, NULL, NIL, -1);
 
-	newtup = heap_modify_tuple_by_cols(oldtup, desc, ncols, attnums, (Datum *) values, (bool *) nulls);
+	newtup = heap_modify_tuple_by_cols(oldtup, desc, ncols, write_attnums, (Datum *) values, (bool *) nulls);
 	newslot = table_slot_create(rel, &estate->es_tupleTable);
 	ExecForceStoreHeapTuple(newtup, newslot, true);
 
