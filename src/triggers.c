@@ -18,12 +18,14 @@
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "storage/itemptr.h"
 #include "utils/builtins.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
 #include "core/decay.h"
 #include "followup.h"
+#include "lead_write.h"
 #include "planner.h"
 #include "state_log.h"
 #include "statement_batch.h"
@@ -576,6 +578,7 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 static ColumnMap interaction_map;
 static SPIPlanPtr lock_lead_plan = NULL;
 static SPIPlanPtr update_lead_plan = NULL;
+static const char *lead_write_col_names[LEAD_WRITE_COLS];
 
 /* Lock and read the lead; false if it does not exist. */
 bool
@@ -583,6 +586,7 @@ lock_lead(int64 tenant_id, int64 lead_id, LeadRow *lead)
 {
 	static int	identity[LC_COUNT + 1];
 	Datum		args[2] = {Int64GetDatum(tenant_id), Int64GetDatum(lead_id)};
+	bool		isnull;
 
 	if (lock_lead_plan == NULL)
 	{
@@ -596,15 +600,22 @@ lock_lead(int64 tenant_id, int64 lead_id, LeadRow *lead)
 			appendStringInfo(&sql, "%s%s", i > 0 ? ", " : "", lead_col_names[i]);
 			identity[i] = i + 1;
 		}
-		appendStringInfoString(&sql, " FROM followup.lead"
+		/* the version locked, for lead_write_direct() */
+		appendStringInfoString(&sql, ", ctid FROM followup.lead"
 							   " WHERE tenant_id = $1 AND lead_id = $2 FOR NO KEY UPDATE");
 		lock_lead_plan = keep_plan(sql.data, 2, types);
 	}
 	if (SPI_execute_plan(lock_lead_plan, args, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not lock lead " INT64_FORMAT, lead_id);
 	if (SPI_processed == 0)
+	{
+		lead_write_note_locked(tenant_id, lead_id, NULL);
 		return false;
+	}
 	lead_from_tuple(lead, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, identity);
+	lead_write_note_locked(tenant_id, lead_id,
+						   (ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+															 LC_COUNT + 1, &isnull)));
 	return true;
 }
 
@@ -630,6 +641,8 @@ update_lead(const LeadRow *lead, int64 interaction_id)
 			TIMESTAMPTZOID, TIMESTAMPTZOID, FLOAT4OID, TIMESTAMPTZOID, BOOLOID, TEXTOID
 		};
 
+		for (int i = 0; i < LEAD_WRITE_COLS; i++)
+			lead_write_col_names[i] = lead_col_names[lead_write_cols[i]];
 		initStringInfo(&sql);
 		appendStringInfoString(&sql, "UPDATE followup.lead SET ");
 		for (int i = 0; i < LEAD_WRITE_COLS; i++)
@@ -650,7 +663,11 @@ update_lead(const LeadRow *lead, int64 interaction_id)
 	state_log_set_interaction(interaction_id);
 	PG_TRY();
 	{
-		ret = SPI_execute_plan(update_lead_plan, values, nulls, false, 0);
+		if (lead_write_direct(lead->tenant_id, lead->lead_id, LEAD_WRITE_COLS,
+							  lead_write_col_names, values + 2, isnull + 2))
+			ret = -1;
+		else
+			ret = SPI_execute_plan(update_lead_plan, values, nulls, false, 0);
 	}
 	PG_FINALLY();
 	{
@@ -658,7 +675,7 @@ update_lead(const LeadRow *lead, int64 interaction_id)
 		state_log_set_interaction(0);
 	}
 	PG_END_TRY();
-	if (ret != SPI_OK_UPDATE || SPI_processed != 1)
+	if (ret != -1 && (ret != SPI_OK_UPDATE || SPI_processed != 1))
 		elog(ERROR, "could not update lead " INT64_FORMAT, lead->lead_id);
 }
 

@@ -98,86 +98,25 @@ COMMENT ON FUNCTION followup.run_due(timestamptz) IS
 
 CREATE FUNCTION followup.claim_tasks(operator text, max_tasks int DEFAULT 1)
     RETURNS SETOF followup.task
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF operator IS NULL OR btrim(operator) = '' THEN
-        RAISE EXCEPTION 'operator must be named' USING ERRCODE = '22004',
-            HINT = 'Pass the operator''s name, as in followup.claim_tasks(''ana'').';
-    END IF;
-    IF max_tasks IS NULL OR max_tasks NOT BETWEEN 1 AND 1000 THEN
-        RAISE EXCEPTION 'max_tasks must be between 1 and 1000, not %', max_tasks USING ERRCODE = '22023';
-    END IF;
-    -- owed replies first, then hot leads, then the oldest due (task_claim_idx).
-    -- The lead is locked with its task, in the order every writer locks
-    -- them (lead, then task), so that completing the task in the same
-    -- transaction cannot deadlock with a reply to the lead; a lead being
-    -- written right now is skipped like a task another operator holds.
-    RETURN QUERY
-    WITH pick AS (
-        SELECT t.tenant_id, t.task_id FROM followup.task t
-        JOIN followup.lead l ON l.tenant_id = t.tenant_id AND l.lead_id = t.lead_id
-        WHERE t.tenant_id = followup.current_tenant() AND t.status = 'open'
-          AND (t.assignee IS NULL OR t.assignee = operator OR t.escalated_to = operator)
-        ORDER BY t.kind <> 'reply', t.state <> 'hot', t.due_at, t.task_id
-        LIMIT max_tasks
-        FOR NO KEY UPDATE OF l SKIP LOCKED
-        FOR UPDATE OF t SKIP LOCKED)
-    UPDATE followup.task t
-    SET status = 'claimed', claimed_by = operator, claimed_at = now()
-    FROM pick
-    WHERE t.tenant_id = pick.tenant_id AND t.task_id = pick.task_id
-    RETURNING t.*;
-END $$;
+    AS 'MODULE_PATHNAME', 'followup_claim_tasks' LANGUAGE C VOLATILE ROWS 1;
 COMMENT ON FUNCTION followup.claim_tasks(text, int) IS
     'claims up to max_tasks open tasks of the current tenant for operator (its own, unassigned or escalated to it): owed replies first, then hot leads, then by due time; never the same task twice';
-CREATE INDEX task_claim_idx ON followup.task (tenant_id, (kind <> 'reply'), (state <> 'hot'), due_at, task_id)
-    WHERE status = 'open';
-COMMENT ON INDEX followup.task_claim_idx IS 'open tasks in the order claim_tasks hands them out';
+-- The three sources of claim_tasks (src/operators.c), each in claim order:
+-- owed replies first, then hot leads, then the oldest due.
+CREATE INDEX task_claim_idx ON followup.task (tenant_id, assignee, (kind <> 'reply'), (state <> 'hot'), due_at, task_id)
+    WHERE status = 'open' AND assignee IS NOT NULL;
+COMMENT ON INDEX followup.task_claim_idx IS 'each operator''s open tasks in the order claim_tasks hands them out';
+CREATE INDEX task_claim_unassigned_idx ON followup.task (tenant_id, (kind <> 'reply'), (state <> 'hot'), due_at, task_id)
+    WHERE status = 'open' AND assignee IS NULL;
+COMMENT ON INDEX followup.task_claim_unassigned_idx IS 'open tasks for anyone, in the order claim_tasks hands them out';
+CREATE INDEX task_claim_escalated_idx ON followup.task (tenant_id, escalated_to, (kind <> 'reply'), (state <> 'hot'), due_at, task_id)
+    WHERE status = 'open' AND escalated_to IS NOT NULL;
+COMMENT ON INDEX followup.task_claim_escalated_idx IS 'open escalated tasks by whom they were escalated to, in claim order';
 
 CREATE FUNCTION followup.complete_task(task_id bigint, operator text DEFAULT NULL, body text DEFAULT NULL,
                                        occurred_at timestamptz DEFAULT now())
     RETURNS followup.interaction
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    t followup.task;
-    l followup.lead;
-    result followup.interaction;
-BEGIN
-    IF complete_task.task_id IS NULL OR complete_task.occurred_at IS NULL THEN
-        RAISE EXCEPTION 'task_id and occurred_at must not be null' USING ERRCODE = '22004';
-    END IF;
-    SELECT * INTO t FROM followup.task x
-    WHERE x.tenant_id = followup.current_tenant() AND x.task_id = complete_task.task_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'task % does not exist in tenant %', complete_task.task_id, followup.current_tenant()
-            USING ERRCODE = '42704', HINT = 'Set followup.tenant_id to the task''s tenant.';
-    END IF;
-    -- lock the lead before the task, in the order the interaction trigger
-    -- does, so that a reply racing this completion cannot deadlock with it
-    SELECT * INTO l FROM followup.lead x
-    WHERE x.tenant_id = t.tenant_id AND x.lead_id = t.lead_id FOR NO KEY UPDATE;
-    SELECT * INTO t FROM followup.task x
-    WHERE x.tenant_id = t.tenant_id AND x.task_id = t.task_id FOR UPDATE;
-    IF t.status = 'done' THEN
-        RAISE EXCEPTION 'task % is already done', t.task_id USING ERRCODE = 'FU001',
-            DETAIL = format('It was done at %s by %s.', t.done_at, coalesce(t.claimed_by, 'an operator'));
-    ELSIF t.status = 'superseded' THEN
-        RAISE EXCEPTION 'task % was superseded: the lead''s plan changed', t.task_id USING ERRCODE = 'FU002',
-            DETAIL = format('Lead %s is now %s, next action %s.', l.lead_id, l.state, coalesce(l.next_action::text, 'none')),
-            HINT = 'Claim the lead''s current task instead.';
-    END IF;
-    IF l.last_event_at IS NOT NULL AND complete_task.occurred_at < l.last_event_at THEN
-        RAISE EXCEPTION 'cannot complete task % at %: the lead has a later event at %',
-                        t.task_id, complete_task.occurred_at, l.last_event_at
-            USING ERRCODE = '22023', HINT = 'Complete it with the time the touch was made, after the lead''s last event.';
-    END IF;
-    INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind, channel, operator, task_id, body)
-    VALUES (t.tenant_id, t.lead_id, complete_task.occurred_at,
-            CASE WHEN t.channel = 'call' THEN 'call' ELSE 'message' END,
-            t.channel, coalesce(complete_task.operator, t.claimed_by), t.task_id, complete_task.body)
-    RETURNING * INTO result;
-    RETURN result;
-END $$;
+    AS 'MODULE_PATHNAME', 'followup_complete_task' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION followup.complete_task(bigint, text, text, timestamptz) IS
     'records the outbound touch that does task_id (a message, or a call for a call step) and so marks it done; errors FU001 if done, FU002 if superseded, 42704 if unknown';
 
@@ -216,6 +155,11 @@ SELECT t.tenant_id, t.task_id, t.lead_id, l.external_ref, l.owner, t.kind, t.sta
 FROM followup.task t
 JOIN followup.lead l ON l.tenant_id = t.tenant_id AND l.lead_id = t.lead_id
 WHERE t.tenant_id = followup.current_tenant() AND t.status IN ('open', 'claimed');
+-- one operator's due tasks, urgent first, without sorting the tenant's tasks
+CREATE INDEX task_live_by_assignee_idx ON followup.task
+    (tenant_id, assignee, (kind = 'reply' OR state = 'hot') DESC, due_at)
+    WHERE status IN ('open', 'claimed');
+COMMENT ON INDEX followup.task_live_by_assignee_idx IS 'live tasks per assignee in due_tasks order (urgent, then due time)';
 COMMENT ON VIEW followup.due_tasks IS 'the current tenant''s open and claimed tasks, with their leads';
 COMMENT ON COLUMN followup.due_tasks.tenant_id IS 'tenant';
 COMMENT ON COLUMN followup.due_tasks.task_id IS 'task';

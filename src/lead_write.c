@@ -1,0 +1,294 @@
+/*
+ * lead_write.c - writing a planned lead back without an UPDATE statement.
+ *
+ * The interaction trigger writes the lead it has locked and planned once per
+ * interaction.  As an SPI UPDATE that costs an executor start, and with it
+ * the deserialization and preparation of every CHECK constraint of
+ * followup.lead, for each row: the largest single cost of ingest, COPY and
+ * complete_task in the profiles.  Here the row is updated through the
+ * executor's own single-row path (ExecSimpleRelationUpdate, what logical
+ * replication applies changes with): BEFORE and AFTER row triggers, NOT NULL
+ * and CHECK constraints, index maintenance, HOT; the CHECK expressions are
+ * prepared once per backend and user and dropped when followup.lead or any
+ * function changes.
+ *
+ * The statement path stays for what only it does, and is taken whenever any
+ * of it applies: row level security or a missing table-level UPDATE
+ * privilege (the statement checks and reports them), rules, statement
+ * triggers or transition tables on followup.lead, or a lead that is not the
+ * version the trigger locked.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "utils/acl.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "lead_write.h"
+
+/* the lead the interaction trigger locked last, and the version it saw */
+static int64 locked_tenant_id;
+static int64 locked_lead_id;
+static ItemPointerData locked_tid;
+
+/* CHECK constraints of followup.lead, prepared for checked_user */
+static MemoryContext check_cxt = NULL;
+static ExprState **check_exprs = NULL;
+static int	check_count = 0;
+static Oid	checked_relid = InvalidOid;
+static Oid	checked_user = InvalidOid;
+static Oid	lead_relid = InvalidOid;
+static bool checks_stale = false;
+
+/* attribute numbers of the written columns, and of the key, in lead_relid */
+static int	write_attnums[32];
+static int	write_ncols = 0;
+static int	key_attnums[2];
+static int	attnums_natts = 0;
+static bool callbacks_registered = false;
+
+static void
+forget_checks(void)
+{
+	if (check_cxt != NULL)
+		MemoryContextReset(check_cxt);
+	check_exprs = NULL;
+	check_count = 0;
+	checked_relid = InvalidOid;
+}
+
+/*
+ * Invalidation may arrive while an update is using the prepared checks (a
+ * trigger opening a relation): they are only marked here, and rebuilt by
+ * the next update.
+ */
+static void
+lead_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == checked_relid || relid == lead_relid)
+	{
+		checks_stale = true;
+		lead_relid = InvalidOid;
+		write_ncols = 0;
+	}
+}
+
+/* a function a CHECK calls may have been replaced (and was maybe inlined) */
+static void
+proc_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	checks_stale = true;
+}
+
+void
+lead_write_note_locked(int64 tenant_id, int64 lead_id, ItemPointer tid)
+{
+	locked_tenant_id = tenant_id;
+	locked_lead_id = lead_id;
+	if (tid != NULL)
+		ItemPointerCopy(tid, &locked_tid);
+	else
+		ItemPointerSetInvalid(&locked_tid);
+}
+
+/* The CHECK constraints of rel, prepared once (ExecRelCheck does it per statement). */
+static ExprState **
+prepared_checks(Relation rel)
+{
+	TupleConstr *constr = rel->rd_att->constr;
+	int			ncheck = constr ? constr->num_check : 0;
+	MemoryContext oldcxt;
+
+	if (check_exprs != NULL && !checks_stale && checked_relid == RelationGetRelid(rel) &&
+		checked_user == GetUserId() && check_count == ncheck)
+		return check_exprs;
+	forget_checks();
+	checks_stale = false;
+	if (ncheck == 0)
+		return NULL;
+	if (check_cxt == NULL)
+		check_cxt = AllocSetContextCreate(CacheMemoryContext, "followup lead checks",
+										  ALLOCSET_SMALL_SIZES);
+	oldcxt = MemoryContextSwitchTo(check_cxt);
+	check_exprs = palloc(sizeof(ExprState *) * ncheck);
+	for (int i = 0; i < ncheck; i++)
+		check_exprs[i] = ExecInitExpr(expression_planner(stringToNode(constr->check[i].ccbin)), NULL);
+	MemoryContextSwitchTo(oldcxt);
+	check_count = ncheck;
+	checked_relid = RelationGetRelid(rel);
+	checked_user = GetUserId();
+	return check_exprs;
+}
+
+/* Look the columns up once per relation (and again when it changes). */
+static void
+map_columns(TupleDesc desc, int ncols, const char *const *names)
+{
+	if (write_ncols == ncols && attnums_natts == desc->natts)
+		return;
+	write_ncols = 0;
+	for (int i = 0; i < ncols; i++)
+	{
+		write_attnums[i] = SPI_fnumber(desc, names[i]);
+		if (write_attnums[i] <= 0)
+			elog(ERROR, "column \"%s\" of followup.lead is missing", names[i]);
+	}
+	key_attnums[0] = SPI_fnumber(desc, "tenant_id");
+	key_attnums[1] = SPI_fnumber(desc, "lead_id");
+	if (key_attnums[0] <= 0 || key_attnums[1] <= 0)
+		elog(ERROR, "the key of followup.lead is missing");
+	attnums_natts = desc->natts;
+	write_ncols = ncols;
+}
+
+/* Is tup the row of this lead (and not another that took its place)? */
+static bool
+is_lead(HeapTuple tup, TupleDesc desc, int64 tenant_id, int64 lead_id)
+{
+	bool		isnull1;
+	bool		isnull2;
+	Datum		t = heap_getattr(tup, key_attnums[0], desc, &isnull1);
+	Datum		l = heap_getattr(tup, key_attnums[1], desc, &isnull2);
+
+	return !isnull1 && !isnull2 && DatumGetInt64(t) == tenant_id && DatumGetInt64(l) == lead_id;
+}
+
+/* Does anything on rel need the UPDATE statement? */
+static bool
+needs_statement(Relation rel)
+{
+	TriggerDesc *trig = rel->trigdesc;
+
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rules != NULL ||
+		rel->rd_rel->relispartition)
+		return true;
+	if (trig != NULL && (trig->trig_update_before_statement || trig->trig_update_after_statement ||
+						 trig->trig_update_old_table || trig->trig_update_new_table ||
+						 trig->trig_update_instead_row))
+		return true;
+	if (pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
+		return true;
+	return check_enable_rls(RelationGetRelid(rel), InvalidOid, true) == RLS_ENABLED;
+}
+
+bool
+lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *names,
+				  const Datum *values, const bool *nulls)
+{
+	Relation	rel;
+	TupleDesc	desc;
+	EState	   *estate;
+	RangeTblEntry *rte;
+	ResultRelInfo *relinfo;
+	EPQState	epqstate;
+	TupleTableSlot *oldslot;
+	TupleTableSlot *newslot;
+	HeapTuple	oldtup;
+	HeapTuple	newtup;
+	bool		shouldfree;
+	ItemPointerData tid;
+
+	if (tenant_id != locked_tenant_id || lead_id != locked_lead_id ||
+		!ItemPointerIsValid(&locked_tid) || ncols > (int) lengthof(write_attnums))
+		return false;
+	ItemPointerCopy(&locked_tid, &tid);
+	ItemPointerSetInvalid(&locked_tid);	/* good for one write */
+
+	if (!callbacks_registered)
+	{
+		CacheRegisterRelcacheCallback(lead_relcache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(PROCOID, proc_syscache_callback, (Datum) 0);
+		callbacks_registered = true;
+	}
+	if (!OidIsValid(lead_relid))
+		lead_relid = get_relname_relid("lead", get_namespace_oid("followup", false));
+	if (!OidIsValid(lead_relid))
+		return false;
+
+	rel = table_open(lead_relid, RowExclusiveLock);
+	if (needs_statement(rel))
+	{
+		table_close(rel, NoLock);
+		return false;
+	}
+	desc = RelationGetDescr(rel);
+	map_columns(desc, ncols, names);
+
+	/* the version the trigger locked must still be the latest */
+	oldslot = table_slot_create(rel, NULL);
+	if (!table_tuple_fetch_row_version(rel, &tid, SnapshotAny, oldslot))
+	{
+		ExecDropSingleTupleTableSlot(oldslot);
+		table_close(rel, NoLock);
+		return false;
+	}
+	oldtup = ExecFetchSlotHeapTuple(oldslot, false, &shouldfree);
+	if (!ItemPointerEquals(&oldtup->t_self, &oldtup->t_data->t_ctid) ||
+		!is_lead(oldtup, desc, tenant_id, lead_id))
+	{
+		ExecDropSingleTupleTableSlot(oldslot);
+		table_close(rel, NoLock);
+		return false;
+	}
+
+	estate = CreateExecutorState();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(rel);
+	rte->relkind = RELKIND_RELATION;
+	rte->rellockmode = RowExclusiveLock;
+	rte->requiredPerms = ACL_UPDATE;
+	/* UPDATE OF triggers fire on the columns written, as for the statement */
+	for (int i = 0; i < ncols; i++)
+		rte->updatedCols = bms_add_member(rte->updatedCols,
+										  write_attnums[i] - FirstLowInvalidHeapAttributeNumber);
+	ExecInitRangeTable(estate, list_make1(rte));
+	/* registered, so that the AFTER triggers find it and it is closed below */
+	relinfo = makeNode(ResultRelInfo);
+	ExecInitResultRelation(estate, relinfo, 1);
+	ExecOpenIndices(relinfo, false);
+	relinfo->ri_ConstraintExprs = prepared_checks(rel);
+
+	/* what the trigger did before is visible, as to a new statement */
+	CommandCounterIncrement();
+	estate->es_output_cid = GetCurrentCommandId(true);
+	estate->es_snapshot = GetActiveSnapshot();
+	EvalPlanQualInit(&epqstate, estate, NULL, NIL, -1);
+
+	newtup = heap_modify_tuple_by_cols(oldtup, desc, ncols, write_attnums, (Datum *) values, (bool *) nulls);
+	newslot = table_slot_create(rel, &estate->es_tupleTable);
+	ExecForceStoreHeapTuple(newtup, newslot, true);
+
+	/* row triggers fire now, as they would at the end of an UPDATE */
+	AfterTriggerBeginQuery();
+	ExecSimpleRelationUpdate(relinfo, estate, &epqstate, oldslot, newslot);
+	AfterTriggerEndQuery(estate);
+
+	EvalPlanQualEnd(&epqstate);
+	ExecCloseResultRelations(estate);	/* and its indexes */
+	ExecCloseRangeTableRelations(estate);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	if (shouldfree)
+		heap_freetuple(oldtup);
+	ExecDropSingleTupleTableSlot(oldslot);
+	table_close(rel, NoLock);
+	return true;
+}

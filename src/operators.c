@@ -1,0 +1,447 @@
+/*
+ * operators.c - followup.claim_tasks(operator, max_tasks): an operator takes
+ * the next open tasks of the current tenant, never one another operator
+ * holds.
+ *
+ * The tasks an operator may claim come from three disjoint sources: its own
+ * (assignee = operator), the unassigned ones, and those escalated to it.
+ * Each source is read in claim order (owed replies, then hot leads, then by
+ * due time) from its own partial index (task_claim_idx,
+ * task_claim_unassigned_idx, task_claim_escalated_idx), and the three are
+ * merged here.  One SQL statement with an OR over the sources can use none
+ * of these orders: it reads and sorts every open task of the tenant on each
+ * call, or walks past other operators' tasks.
+ *
+ * The candidates are read without locks; each is then claimed by one
+ * statement that locks its lead and then the task (the order every writer
+ * locks them) with SKIP LOCKED and checks again that it is still open and
+ * still the operator's, so a task claimed or superseded meanwhile, or held
+ * by another transaction, is passed over like in a single SKIP LOCKED query.
+ *
+ * followup.complete_task(task_id, operator, body, occurred_at) locks the
+ * task's lead and then the task in one statement, refuses a task that is
+ * done or superseded or a touch older than the lead's last event, and
+ * inserts the outbound interaction; the interaction trigger does the rest.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "followup.h"
+
+PG_FUNCTION_INFO_V1(followup_claim_tasks);
+PG_FUNCTION_INFO_V1(followup_complete_task);
+
+#define CLAIM_SOURCES 3
+#define CLAIM_FETCH 16			/* candidates read per source at a time */
+#define CLAIM_MAX_TASKS 1000
+
+/* Columns every source returns, in this order; the claim order is 2..5. */
+#define CLAIM_SOURCE_SELECT \
+	"SELECT task_id, kind <> 'reply', state <> 'hot', due_at FROM followup.task"
+#define CLAIM_SOURCE_ORDER \
+	" ORDER BY kind <> 'reply', state <> 'hot', due_at, task_id"
+
+static const char *const claim_source_sql[CLAIM_SOURCES] = {
+	/* the operator's own tasks */
+	CLAIM_SOURCE_SELECT " WHERE tenant_id = $1 AND status = 'open' AND assignee = $2"
+	CLAIM_SOURCE_ORDER,
+	/* anyone's */
+	CLAIM_SOURCE_SELECT " WHERE tenant_id = $1 AND status = 'open' AND assignee IS NULL"
+	CLAIM_SOURCE_ORDER,
+	/* another operator's, escalated to this one */
+	CLAIM_SOURCE_SELECT " WHERE tenant_id = $1 AND status = 'open' AND escalated_to = $2"
+	" AND assignee <> $2" CLAIM_SOURCE_ORDER
+};
+
+static SPIPlanPtr source_plan[CLAIM_SOURCES];
+static SPIPlanPtr claim_plan = NULL;
+
+typedef struct ClaimSource
+{
+	Portal		portal;
+	SPITupleTable *rows;		/* the candidates fetched last */
+	uint64		nrows;
+	uint64		pos;			/* the next candidate in rows */
+	bool		done;			/* nothing more to fetch */
+	/* the key of rows->vals[pos] */
+	int64		task_id;
+	bool		not_reply;
+	bool		not_hot;
+	TimestampTz due_at;
+} ClaimSource;
+
+static void
+prepare_claim_plans(void)
+{
+	Oid			source_types[2] = {INT8OID, TEXTOID};
+	Oid			claim_types[3] = {INT8OID, INT8OID, TEXTOID};
+
+	for (int i = 0; i < CLAIM_SOURCES; i++)
+	{
+		/* read a few rows at a time: plan for a fast start, in index order */
+		SPIPlanPtr	plan = SPI_prepare_cursor(claim_source_sql[i], 2, source_types,
+											  CURSOR_OPT_FAST_PLAN);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare followup.claim_tasks: %s",
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		source_plan[i] = plan;
+	}
+
+	/*
+	 * The lead first, then the task, as every writer locks them, so that
+	 * completing the task in the same transaction cannot deadlock with a
+	 * reply to the lead; a lead being written right now is skipped like a
+	 * task another operator holds.  The conditions are checked again on the
+	 * locked row: the candidate was read without a lock.
+	 */
+	claim_plan = SPI_prepare("WITH pick AS ("
+							 " SELECT t.tenant_id, t.task_id FROM followup.task t"
+							 " JOIN followup.lead l ON l.tenant_id = t.tenant_id AND l.lead_id = t.lead_id"
+							 " WHERE t.tenant_id = $1 AND t.task_id = $2 AND t.status = 'open'"
+							 " AND (t.assignee IS NULL OR t.assignee = $3 OR t.escalated_to = $3)"
+							 " FOR NO KEY UPDATE OF l SKIP LOCKED"
+							 " FOR UPDATE OF t SKIP LOCKED)"
+							 " UPDATE followup.task t"
+							 " SET status = 'claimed', claimed_by = $3, claimed_at = now()"
+							 " FROM pick"
+							 " WHERE t.tenant_id = pick.tenant_id AND t.task_id = pick.task_id"
+							 " RETURNING t.*", 3, claim_types);
+	if (claim_plan == NULL)
+		elog(ERROR, "could not prepare followup.claim_tasks: %s",
+			 SPI_result_code_string(SPI_result));
+	SPI_keepplan(claim_plan);
+}
+
+/* Make src's next candidate current; false when the source is used up. */
+static bool
+source_head(ClaimSource *src)
+{
+	bool		isnull;
+	HeapTuple	row;
+	TupleDesc	desc;
+
+	if (src->done)
+		return false;
+	if (src->rows == NULL || src->pos >= src->nrows)
+	{
+		if (src->rows != NULL)
+			SPI_freetuptable(src->rows);
+		SPI_cursor_fetch(src->portal, true, CLAIM_FETCH);
+		src->rows = SPI_tuptable;
+		src->nrows = SPI_processed;
+		src->pos = 0;
+		if (src->nrows == 0)
+		{
+			src->done = true;
+			return false;
+		}
+	}
+	row = src->rows->vals[src->pos];
+	desc = src->rows->tupdesc;
+	src->task_id = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+	src->not_reply = DatumGetBool(SPI_getbinval(row, desc, 2, &isnull));
+	src->not_hot = DatumGetBool(SPI_getbinval(row, desc, 3, &isnull));
+	src->due_at = DatumGetTimestampTz(SPI_getbinval(row, desc, 4, &isnull));
+	return true;
+}
+
+/* true if a's head comes before b's in claim order */
+static bool
+source_precedes(const ClaimSource *a, const ClaimSource *b)
+{
+	if (a->not_reply != b->not_reply)
+		return !a->not_reply;
+	if (a->not_hot != b->not_hot)
+		return !a->not_hot;
+	if (a->due_at != b->due_at)
+		return a->due_at < b->due_at;
+	return a->task_id < b->task_id;
+}
+
+/*
+ * Deform a row of RETURNING t.* into values for desc, the table's row type:
+ * t.* has every column but the dropped ones, in order.
+ */
+static void
+row_to_values(TupleDesc desc, HeapTuple row, TupleDesc rowdesc, Datum *values, bool *nulls)
+{
+	int			col = 0;
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		if (TupleDescAttr(desc, i)->attisdropped)
+		{
+			values[i] = (Datum) 0;
+			nulls[i] = true;
+			continue;
+		}
+		if (col >= rowdesc->natts)
+			elog(ERROR, "the row type of %s changed during the call", format_type_be(desc->tdtypeid));
+		values[i] = SPI_getbinval(row, rowdesc, ++col, &nulls[i]);
+	}
+}
+
+/* Put a claimed row into the result, as a followup.task. */
+static void
+store_task(ReturnSetInfo *rsinfo, HeapTuple row, TupleDesc rowdesc)
+{
+	TupleDesc	desc = rsinfo->setDesc;
+	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
+	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
+
+	row_to_values(desc, row, rowdesc, values, nulls);
+	tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
+	pfree(values);
+	pfree(nulls);
+}
+
+/* true if s is empty or only spaces, like btrim(s) = '' */
+static bool
+is_blank(const char *s)
+{
+	for (; *s; s++)
+		if (*s != ' ')
+			return false;
+	return true;
+}
+
+Datum
+followup_claim_tasks(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *operator;
+	int32		max_tasks;
+	int64		tenant_id = followup_current_tenant_id();
+	Datum		operator_datum;
+	ClaimSource sources[CLAIM_SOURCES];
+	int			claimed = 0;
+
+	if (PG_ARGISNULL(0) || is_blank(operator = TextDatumGetCString(PG_GETARG_DATUM(0))))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("operator must be named"),
+				 errhint("Pass the operator's name, as in followup.claim_tasks('ana').")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_tasks must be between 1 and %d, not <NULL>", CLAIM_MAX_TASKS)));
+	max_tasks = PG_GETARG_INT32(1);
+	if (max_tasks < 1 || max_tasks > CLAIM_MAX_TASKS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_tasks must be between 1 and %d, not %d", CLAIM_MAX_TASKS, max_tasks)));
+	operator_datum = PG_GETARG_DATUM(0);
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+
+	SPI_connect();
+	if (claim_plan == NULL)
+		prepare_claim_plans();
+
+	for (int i = 0; i < CLAIM_SOURCES; i++)
+	{
+		Datum		args[2] = {Int64GetDatum(tenant_id), operator_datum};
+
+		memset(&sources[i], 0, sizeof(ClaimSource));
+		/* not read-only: the candidates must be as fresh as the claims */
+		sources[i].portal = SPI_cursor_open(NULL, source_plan[i], args, NULL, false);
+		source_head(&sources[i]);
+	}
+
+	while (claimed < max_tasks)
+	{
+		ClaimSource *next = NULL;
+		Datum		args[3];
+
+		for (int i = 0; i < CLAIM_SOURCES; i++)
+			if (!sources[i].done && (next == NULL || source_precedes(&sources[i], next)))
+				next = &sources[i];
+		if (next == NULL)
+			break;				/* no candidate left */
+
+		args[0] = Int64GetDatum(tenant_id);
+		args[1] = Int64GetDatum(next->task_id);
+		args[2] = operator_datum;
+		if (SPI_execute_plan(claim_plan, args, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
+			elog(ERROR, "could not claim task " INT64_FORMAT, next->task_id);
+		if (SPI_processed > 0)
+		{
+			store_task(rsinfo, SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
+			claimed++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+		next->pos++;
+		source_head(next);
+	}
+
+	for (int i = 0; i < CLAIM_SOURCES; i++)
+		SPI_cursor_close(sources[i].portal);
+	SPI_finish();
+	pfree(operator);
+	return (Datum) 0;
+}
+
+/* ---------------------------------------------------------------------
+ * complete_task
+ */
+static SPIPlanPtr complete_lock_plan = NULL;
+static SPIPlanPtr complete_insert_plan = NULL;
+
+static void
+prepare_complete_plans(void)
+{
+	Oid			lock_types[2] = {INT8OID, INT8OID};
+	Oid			insert_types[7] = {INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID,
+	INT8OID, TEXTOID};
+
+	/* lead before task, in the order the interaction trigger locks them */
+	complete_lock_plan = SPI_prepare("SELECT t.lead_id, t.status::text, t.done_at, t.claimed_by, t.channel,"
+									 " l.state::text, l.next_action::text, l.last_event_at"
+									 " FROM followup.task t"
+									 " JOIN followup.lead l ON l.tenant_id = t.tenant_id AND l.lead_id = t.lead_id"
+									 " WHERE t.tenant_id = $1 AND t.task_id = $2"
+									 " FOR NO KEY UPDATE OF l FOR UPDATE OF t", 2, lock_types);
+	complete_insert_plan = SPI_prepare("INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at,"
+									   " kind, channel, operator, task_id, body)"
+									   " VALUES ($1, $2, $3, CASE WHEN $4 = 'call' THEN 'call' ELSE 'message' END,"
+									   " $4, $5, $6, $7) RETURNING *", 7, insert_types);
+	if (complete_lock_plan == NULL || complete_insert_plan == NULL)
+		elog(ERROR, "could not prepare followup.complete_task: %s",
+			 SPI_result_code_string(SPI_result));
+	SPI_keepplan(complete_lock_plan);
+	SPI_keepplan(complete_insert_plan);
+}
+
+/* A timestamptz as the session prints it (DateStyle, TimeZone); "" for NULL. */
+static char *
+timestamptz_text(Datum d, bool isnull)
+{
+	return isnull ? pstrdup("") : DatumGetCString(DirectFunctionCall1(timestamptz_out, d));
+}
+
+static void
+task_not_found(int64 task_id, int64 tenant_id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("task " INT64_FORMAT " does not exist in tenant " INT64_FORMAT, task_id, tenant_id),
+			 errhint("Set followup.tenant_id to the task's tenant.")));
+}
+
+Datum
+followup_complete_task(PG_FUNCTION_ARGS)
+{
+	int64		tenant_id = followup_current_tenant_id();
+	int64		task_id;
+	TimestampTz occurred_at;
+	Datum		args[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	HeapTuple	row;
+	TupleDesc	desc;
+	bool		isnull;
+	char	   *status;
+	Datum		last_event;
+	bool		no_last_event;
+	Datum		claimed_by;
+	bool		claimed_by_null;
+	MemoryContext callercxt = CurrentMemoryContext;
+	TupleDesc	resultdesc;
+	Datum	   *values;
+	bool	   *isnulls;
+	Datum		result;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("task_id and occurred_at must not be null")));
+	task_id = PG_GETARG_INT64(0);
+	occurred_at = PG_GETARG_TIMESTAMPTZ(3);
+
+	SPI_connect();
+	if (complete_lock_plan == NULL)
+		prepare_complete_plans();
+
+	args[0] = Int64GetDatum(tenant_id);
+	args[1] = Int64GetDatum(task_id);
+	if (SPI_execute_plan(complete_lock_plan, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock task " INT64_FORMAT, task_id);
+	if (SPI_processed == 0)
+		task_not_found(task_id, tenant_id);
+	row = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	status = SPI_getvalue(row, desc, 2);
+	claimed_by = SPI_getbinval(row, desc, 4, &claimed_by_null);
+
+	if (strcmp(status, "done") == 0)
+	{
+		Datum		done_at = SPI_getbinval(row, desc, 3, &isnull);
+
+		ereport(ERROR,
+				(errcode(MAKE_SQLSTATE('F', 'U', '0', '0', '1')),
+				 errmsg("task " INT64_FORMAT " is already done", task_id),
+				 errdetail("It was done at %s by %s.",
+						   timestamptz_text(done_at, isnull),
+						   claimed_by_null ? "an operator" : TextDatumGetCString(claimed_by))));
+	}
+	if (strcmp(status, "superseded") == 0)
+	{
+		char	   *next_action = SPI_getvalue(row, desc, 7);
+
+		ereport(ERROR,
+				(errcode(MAKE_SQLSTATE('F', 'U', '0', '0', '2')),
+				 errmsg("task " INT64_FORMAT " was superseded: the lead's plan changed", task_id),
+				 errdetail("Lead %s is now %s, next action %s.", SPI_getvalue(row, desc, 1),
+						   SPI_getvalue(row, desc, 6), next_action ? next_action : "none"),
+				 errhint("Claim the lead's current task instead.")));
+	}
+	last_event = SPI_getbinval(row, desc, 8, &no_last_event);
+	if (!no_last_event && occurred_at < DatumGetTimestampTz(last_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot complete task " INT64_FORMAT " at %s: the lead has a later event at %s",
+						task_id, timestamptz_text(TimestampTzGetDatum(occurred_at), false),
+						timestamptz_text(last_event, false)),
+				 errhint("Complete it with the time the touch was made, after the lead's last event.")));
+
+	args[0] = Int64GetDatum(tenant_id);
+	args[1] = SPI_getbinval(row, desc, 1, &isnull);
+	args[2] = TimestampTzGetDatum(occurred_at);
+	args[3] = SPI_getbinval(row, desc, 5, &isnull);
+	nulls[3] = isnull ? 'n' : ' ';
+	/* the operator who completes it, else the one who claimed it */
+	if (!PG_ARGISNULL(1))
+		args[4] = PG_GETARG_DATUM(1);
+	else
+	{
+		args[4] = claimed_by;
+		nulls[4] = claimed_by_null ? 'n' : ' ';
+	}
+	args[5] = Int64GetDatum(task_id);
+	if (!PG_ARGISNULL(2))
+		args[6] = PG_GETARG_DATUM(2);
+	else
+		nulls[6] = 'n';
+	if (SPI_execute_plan(complete_insert_plan, args, nulls, false, 0) != SPI_OK_INSERT_RETURNING ||
+		SPI_processed != 1)
+		elog(ERROR, "could not record the touch of task " INT64_FORMAT, task_id);
+
+	/* the interaction row as a followup.interaction, in the caller's memory */
+	if (get_call_result_type(fcinfo, NULL, &resultdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "followup.complete_task must return a row type");
+	values = palloc(sizeof(Datum) * resultdesc->natts);
+	isnulls = palloc(sizeof(bool) * resultdesc->natts);
+	row_to_values(resultdesc, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, values, isnulls);
+	MemoryContextSwitchTo(callercxt);
+	result = HeapTupleGetDatum(heap_form_tuple(resultdesc, values, isnulls));
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
