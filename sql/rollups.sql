@@ -130,7 +130,7 @@ WHERE l.state = 'thinking' AND l.last_outbound_at > coalesce(l.last_inbound_at, 
 ORDER BY l.lead_id LIMIT 1 \gset
 SELECT replies FROM followup.step_funnel WHERE state = :'touch_state' AND step_no = :touch_step;
 INSERT INTO followup.interaction (lead_id, kind) VALUES (pg_temp.lead(:'quiet'), 'reply');
-SELECT count(*) AS marks, min(since) = max(until) AS one_instant FROM followup.rollup_mark;
+SELECT count(*) AS marks FROM followup.rollup_mark;
 SELECT replies FROM followup.step_funnel WHERE state = :'touch_state' AND step_no = :touch_step;
 SELECT * FROM pg_temp.differences();
 -- ... an answer today to an October message (response_times) ...
@@ -170,6 +170,16 @@ VALUES (pg_temp.lead('today'), now() + interval '1 minute', 'message', 'dan');
 INSERT INTO followup.interaction (lead_id, occurred_at, kind)
 VALUES (pg_temp.lead('today'), now() + interval '2 minutes', 'reply');
 SELECT count(*) AS marks FROM followup.rollup_mark;
+-- one statement answering many old messages marks their days once, not per row
+SELECT count(*) AS answers, count(DISTINCT l.last_inbound_at::date) AS days FROM followup.lead l
+WHERE l.state NOT IN ('won', 'lost') AND l.last_inbound_at > coalesce(l.last_outbound_at, '-infinity')
+  AND l.last_inbound_at < '2026-10-20';
+INSERT INTO followup.interaction (lead_id, kind, operator)
+SELECT l.lead_id, 'message', 'eva' FROM followup.lead l
+WHERE l.state NOT IN ('won', 'lost') AND l.last_inbound_at > coalesce(l.last_outbound_at, '-infinity')
+  AND l.last_inbound_at < '2026-10-20';
+SELECT count(*) AS marks FROM followup.rollup_mark;
+SELECT * FROM pg_temp.differences();
 
 -- another time zone reads the tables: its days are other days
 SET timezone = 'Asia/Tashkent';

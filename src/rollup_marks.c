@@ -68,12 +68,75 @@ execute_as_owner(SPIPlanPtr plan, Datum *args)
 		elog(ERROR, "could not mark rolled-up days: %s", SPI_result_code_string(ret));
 }
 
+/*
+ * Marks written in this transaction, so that a statement that marks the
+ * same days row after row (a COPY of old leads' messages) writes one.  A
+ * mark is widened to whole UTC days and 14 hours more on each side, which
+ * covers its days in every time zone, so that nearby marks become equal.
+ * Forgotten at the end of the transaction and when a subtransaction aborts
+ * (its marks are gone with it).
+ */
+#define MARKS_REMEMBERED 16
+
+typedef struct RememberedMark
+{
+	int64		tenant_id;
+	TimestampTz since;
+	TimestampTz until;
+} RememberedMark;
+
+static RememberedMark remembered[MARKS_REMEMBERED];
+static int	nremembered = 0;
+static int	next_slot = 0;
+static bool callbacks_registered = false;
+
+static TimestampTz
+utc_day_start(TimestampTz t)
+{
+	int64		into_day = t % USECS_PER_DAY;
+
+	return t - (into_day < 0 ? into_day + USECS_PER_DAY : into_day);
+}
+
+static void
+forget_marks_at_xact_end(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_PREPARE)
+		nremembered = next_slot = 0;
+}
+
+static void
+forget_marks_at_subxact_abort(SubXactEvent event, SubTransactionId mySubid,
+							  SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		nremembered = next_slot = 0;
+}
+
 /* the days between since and until (either order) of the lead's tenant changed */
 static void
 mark(const LeadRow *lead, TimestampTz since, TimestampTz until)
 {
+	const TimestampTz margin = 14 * USECS_PER_HOUR;
+	RememberedMark m;
 	Datum		args[3];
 
+	m.tenant_id = lead->tenant_id;
+	m.since = utc_day_start(Min(since, until)) - margin;
+	m.until = utc_day_start(Max(since, until)) + USECS_PER_DAY - 1 + margin;
+	for (int i = 0; i < nremembered; i++)
+		if (remembered[i].tenant_id == m.tenant_id &&
+			remembered[i].since == m.since && remembered[i].until == m.until)
+			return;
+
+	if (!callbacks_registered)
+	{
+		RegisterXactCallback(forget_marks_at_xact_end, NULL);
+		RegisterSubXactCallback(forget_marks_at_subxact_abort, NULL);
+		callbacks_registered = true;
+	}
 	if (mark_plan == NULL)
 	{
 		Oid			types[3] = {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
@@ -81,10 +144,13 @@ mark(const LeadRow *lead, TimestampTz since, TimestampTz until)
 		mark_plan = prepare_kept("INSERT INTO followup.rollup_mark (tenant_id, since, until) VALUES ($1, $2, $3)",
 								 3, types);
 	}
-	args[0] = Int64GetDatum(lead->tenant_id);
-	args[1] = TimestampTzGetDatum(Min(since, until));
-	args[2] = TimestampTzGetDatum(Max(since, until));
+	args[0] = Int64GetDatum(m.tenant_id);
+	args[1] = TimestampTzGetDatum(m.since);
+	args[2] = TimestampTzGetDatum(m.until);
 	execute_as_owner(mark_plan, args);
+	remembered[next_slot] = m;
+	next_slot = (next_slot + 1) % MARKS_REMEMBERED;
+	nremembered = Min(nremembered + 1, MARKS_REMEMBERED);
 }
 
 /* every old day of the lead's touches may have changed */
