@@ -194,8 +194,25 @@ SELECT followup.rolled_until();
 SELECT * FROM pg_temp.differences();
 SELECT followup.roll_up('2026-10-22 12:00+00') > 0 AS rolled;
 
--- configuration decides what was on time, what a reply is: a change starts
--- the rollups over
+-- configuration decides what was on time, what a reply is: a tenant's own
+-- change marks its rolled days ...
+INSERT INTO followup.policy (state, cadence, escalate_after)
+SELECT state, cadence, '5 minutes' FROM followup.policy WHERE tenant_id = 0 AND state = 'thinking';
+SELECT count(*) AS marks, min(since) < '2026-10-02' AS from_the_first_day,
+       max(until) = (SELECT rolled_until FROM followup.rollup_state) AS to_the_last
+FROM followup.rollup_mark;
+SELECT count(*) > 0 AS still_rolled FROM followup.compliance_day;
+-- ana's tasks done in ten minutes are late now
+SELECT sum(on_time) AS on_time, sum(late) AS late FROM followup.operator_compliance WHERE operator = 'ana';
+SELECT * FROM pg_temp.differences();
+SELECT followup.roll_up('2026-10-22 12:00+00') > 0 AS rerolled;
+SELECT count(*) AS marks FROM followup.rollup_mark;
+SELECT * FROM pg_temp.differences();
+DELETE FROM followup.policy WHERE tenant_id = 150;
+SELECT count(*) AS marks FROM followup.rollup_mark;
+SELECT * FROM pg_temp.differences();
+SELECT followup.roll_up('2026-10-22 12:00+00') > 0 AS rerolled;
+-- ... and a change of the shipped defaults starts every rollup over
 UPDATE followup.policy SET escalate_after = '30 minutes' WHERE tenant_id = 0 AND state = 'thinking';
 SELECT (SELECT count(*) FROM followup.compliance_day) + (SELECT count(*) FROM followup.funnel_day) AS rolled_rows,
        (SELECT rolled_until FROM followup.rollup_state);

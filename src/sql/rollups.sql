@@ -141,29 +141,63 @@ CREATE TRIGGER rollup_mark_delete AFTER DELETE ON followup.state_change
     FOR EACH ROW WHEN (OLD.to_state = 'won')
     EXECUTE FUNCTION followup.rollup_mark_row('changed_at');
 
--- Configuration decides what was on time, what a reply or an offer is; a
--- TRUNCATE fires no row trigger.  Both are rare: start over.
+-- Configuration decides what was on time, what a reply or an offer is: a
+-- change of a tenant's rows marks all of that tenant's rolled days; a change
+-- of tenant 0's (the shipped defaults) or a TRUNCATE (which fires no row
+-- trigger) starts every rollup over.  All are rare.
 CREATE FUNCTION followup.rollup_reset() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    tenants bigint[];
 BEGIN
-    UPDATE followup.rollup_state SET rolled_until = '-infinity';
-    DELETE FROM followup.compliance_day;
-    DELETE FROM followup.response_day;
-    DELETE FROM followup.funnel_day;
-    DELETE FROM followup.plan_b_day;
-    DELETE FROM followup.rollup_mark;
+    IF TG_OP = 'TRUNCATE' THEN
+        tenants := ARRAY[0];
+    ELSE
+        SELECT array_agg(DISTINCT c.tenant_id) INTO tenants FROM changed c;
+        IF TG_OP = 'UPDATE' THEN
+            SELECT tenants || array_agg(DISTINCT c.tenant_id) INTO tenants FROM changed_before c;
+        END IF;
+    END IF;
+    IF 0 = ANY (tenants) THEN
+        UPDATE followup.rollup_state SET rolled_until = '-infinity';
+        DELETE FROM followup.compliance_day;
+        DELETE FROM followup.response_day;
+        DELETE FROM followup.funnel_day;
+        DELETE FROM followup.plan_b_day;
+        DELETE FROM followup.rollup_mark;
+    ELSE
+        -- a day early: the first day's start in any zone
+        INSERT INTO followup.rollup_mark (tenant_id, since, until)
+        SELECT d.tenant_id, min(d.day)::timestamptz - interval '1 day', s.rolled_until
+        FROM (SELECT tenant_id, day FROM followup.compliance_day UNION ALL
+              SELECT tenant_id, day FROM followup.response_day UNION ALL
+              SELECT tenant_id, day FROM followup.funnel_day UNION ALL
+              SELECT tenant_id, day FROM followup.plan_b_day) d
+        CROSS JOIN followup.rollup_state s
+        WHERE d.tenant_id = ANY (tenants) AND isfinite(s.rolled_until)
+        GROUP BY d.tenant_id, s.rolled_until;
+    END IF;
     RETURN NULL;
 END $$;
 COMMENT ON FUNCTION followup.rollup_reset() IS
-    'trigger: empties the rollups after a configuration change or a TRUNCATE; the next roll_up rebuilds them';
-CREATE TRIGGER rollup_reset AFTER INSERT OR UPDATE OR DELETE ON followup.policy
-    FOR EACH STATEMENT EXECUTE FUNCTION followup.rollup_reset();
-CREATE TRIGGER rollup_reset AFTER INSERT OR UPDATE OR DELETE ON followup.step
-    FOR EACH STATEMENT EXECUTE FUNCTION followup.rollup_reset();
-CREATE TRIGGER rollup_reset AFTER INSERT OR UPDATE OR DELETE ON followup.signal
-    FOR EACH STATEMENT EXECUTE FUNCTION followup.rollup_reset();
-CREATE TRIGGER rollup_reset AFTER INSERT OR UPDATE OR DELETE ON followup.rule
-    FOR EACH STATEMENT EXECUTE FUNCTION followup.rollup_reset();
+    'trigger: after a configuration change marks the tenant''s rolled days, or (tenant 0''s, or a TRUNCATE) empties the rollups; the next roll_up rebuilds them';
+DO $$
+DECLARE
+    t text;
+BEGIN
+    -- transition tables need one trigger per event
+    FOREACH t IN ARRAY ARRAY['policy', 'step', 'signal', 'rule'] LOOP
+        EXECUTE format('CREATE TRIGGER rollup_reset_insert AFTER INSERT ON followup.%I'
+                       ' REFERENCING NEW TABLE AS changed'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION followup.rollup_reset()', t);
+        EXECUTE format('CREATE TRIGGER rollup_reset_update AFTER UPDATE ON followup.%I'
+                       ' REFERENCING NEW TABLE AS changed OLD TABLE AS changed_before'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION followup.rollup_reset()', t);
+        EXECUTE format('CREATE TRIGGER rollup_reset_delete AFTER DELETE ON followup.%I'
+                       ' REFERENCING OLD TABLE AS changed'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION followup.rollup_reset()', t);
+    END LOOP;
+END $$;
 CREATE TRIGGER rollup_reset AFTER TRUNCATE ON followup.task
     FOR EACH STATEMENT EXECUTE FUNCTION followup.rollup_reset();
 CREATE TRIGGER rollup_reset AFTER TRUNCATE ON followup.interaction
