@@ -132,8 +132,11 @@ CREATE TABLE followup.interaction (
     FOREIGN KEY (tenant_id, task_id) REFERENCES followup.task ON DELETE SET NULL (task_id),
     CONSTRAINT interaction_payload_check CHECK (jsonb_typeof(payload) = 'object')
 );
--- in the order the reports walk a lead's history (first touch after, next touch)
-CREATE INDEX interaction_lead_idx ON followup.interaction (tenant_id, lead_id, occurred_at, interaction_id);
+-- in the order the reports walk a lead's history (first touch after, next
+-- touch); with by_rule, stall_diagnostic finds a lead's first touch from the
+-- index alone
+CREATE INDEX interaction_lead_idx ON followup.interaction (tenant_id, lead_id, occurred_at, interaction_id)
+    INCLUDE (by_rule);
 COMMENT ON TABLE followup.interaction IS 'Every signal about a lead (a message, a view, a bank''s answer, a touch); inserting one applies its rule and re-plans the lead';
 COMMENT ON COLUMN followup.interaction.tenant_id IS 'tenant';
 COMMENT ON COLUMN followup.interaction.interaction_id IS 'interaction identifier';
