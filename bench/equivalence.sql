@@ -172,35 +172,32 @@ BEGIN
 END
 $$;
 
+-- the columns where two rows differ (a row missing on one side: all of
+-- them); momentum, a real, may differ in its last digits
+CREATE FUNCTION pg_temp.row_diff(f jsonb, p jsonb) RETURNS TABLE (key text, fv jsonb, pv jsonb) AS $$
+    SELECT coalesce(fj.key, pj.key), fj.value, pj.value
+    FROM jsonb_each(coalesce(f, '{}')) fj
+    FULL JOIN jsonb_each(coalesce(p, '{}')) pj USING (key)
+    WHERE fj.value IS DISTINCT FROM pj.value
+      AND NOT (coalesce(fj.key, pj.key) = 'momentum'
+               AND abs(fj.value::text::float8 - pj.value::text::float8)
+                   <= 1e-6 * greatest(1, abs(fj.value::text::float8)))
+$$ LANGUAGE sql;
+
 -- every difference, column by column
 CREATE TEMP TABLE eq_diff (what text, id bigint, col text, followup text, plbase text);
 INSERT INTO eq_diff
 SELECT 'lead', coalesce(f.lead_id, p.lead_id), d.key, d.fv::text, d.pv::text
 FROM followup.lead f FULL JOIN plbase.lead p USING (tenant_id, lead_id)
-CROSS JOIN LATERAL (
-    SELECT coalesce(fj.key, pj.key) AS key, fj.value AS fv, pj.value AS pv
-    FROM jsonb_each(coalesce(to_jsonb(f), '{}')) fj
-    FULL JOIN jsonb_each(coalesce(to_jsonb(p), '{}')) pj USING (key)
-    WHERE fj.value IS DISTINCT FROM pj.value
-      AND NOT (coalesce(fj.key, pj.key) = 'momentum'
-               AND abs(fj.value::text::float8 - pj.value::text::float8)
-                   <= 1e-6 * greatest(1, abs(fj.value::text::float8)))) d;
+CROSS JOIN LATERAL pg_temp.row_diff(to_jsonb(f), to_jsonb(p)) d;
 INSERT INTO eq_diff
 SELECT 'interaction', coalesce(f.interaction_id, p.interaction_id), d.key, d.fv::text, d.pv::text
 FROM followup.interaction f FULL JOIN plbase.interaction p USING (tenant_id, interaction_id)
-CROSS JOIN LATERAL (
-    SELECT coalesce(fj.key, pj.key) AS key, fj.value AS fv, pj.value AS pv
-    FROM jsonb_each(coalesce(to_jsonb(f), '{}')) fj
-    FULL JOIN jsonb_each(coalesce(to_jsonb(p), '{}')) pj USING (key)
-    WHERE fj.value IS DISTINCT FROM pj.value) d;
+CROSS JOIN LATERAL pg_temp.row_diff(to_jsonb(f), to_jsonb(p)) d;
 INSERT INTO eq_diff
 SELECT 'task', coalesce(f.task_id, p.task_id), d.key, d.fv::text, d.pv::text
 FROM followup.task f FULL JOIN plbase.task p USING (tenant_id, task_id)
-CROSS JOIN LATERAL (
-    SELECT coalesce(fj.key, pj.key) AS key, fj.value AS fv, pj.value AS pv
-    FROM jsonb_each(coalesce(to_jsonb(f), '{}')) fj
-    FULL JOIN jsonb_each(coalesce(to_jsonb(p), '{}')) pj USING (key)
-    WHERE fj.value IS DISTINCT FROM pj.value) d;
+CROSS JOIN LATERAL pg_temp.row_diff(to_jsonb(f), to_jsonb(p)) d;
 INSERT INTO eq_diff
 SELECT 'state_change', lead_id, 'only in ' || side, format('%s -> %s at %s', from_state, to_state, changed_at),
        interaction_id::text

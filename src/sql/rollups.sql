@@ -160,10 +160,7 @@ BEGIN
     END IF;
     IF 0 = ANY (tenants) THEN
         UPDATE followup.rollup_state SET rolled_until = '-infinity';
-        DELETE FROM followup.compliance_day;
-        DELETE FROM followup.response_day;
-        DELETE FROM followup.funnel_day;
-        DELETE FROM followup.plan_b_day;
+        PERFORM followup.rollup_drop('-infinity');
         DELETE FROM followup.rollup_mark;
     ELSE
         -- a day early: the first day's start in any zone
@@ -278,6 +275,17 @@ BEGIN
     END LOOP;
 END $$;
 
+-- drops the rolled days from since on (all of them: -infinity)
+CREATE FUNCTION followup.rollup_drop(since timestamptz) RETURNS void
+LANGUAGE sql VOLATILE STRICT AS $$
+    DELETE FROM followup.compliance_day WHERE day::timestamptz >= since;
+    DELETE FROM followup.response_day WHERE day::timestamptz >= since;
+    DELETE FROM followup.funnel_day WHERE day::timestamptz >= since;
+    DELETE FROM followup.plan_b_day WHERE day::timestamptz >= since;
+$$;
+COMMENT ON FUNCTION followup.rollup_drop(timestamptz) IS
+    'deletes the rolled days from since on, in every rollup table';
+
 CREATE FUNCTION followup.roll_up(as_of timestamptz DEFAULT now(), min_interval interval DEFAULT '0')
     RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
@@ -292,24 +300,21 @@ BEGIN
         RETURN 0;
     END IF;
 
-    -- a day is final once it ended two days and every escalate_after ago:
-    -- its open tasks are all overdue, and a write for it is at least a day
-    -- late, so it leaves a mark (unless its transaction ran for a day)
-    target := date_trunc('day', least(as_of, now())
-                         - greatest(interval '2 days', (SELECT max(p.escalate_after) FROM followup.policy p)));
     -- the reports are right meanwhile (they compute what is not rolled),
     -- so the periodic job does this only every min_interval
     IF st.rolled_at > now() - min_interval AND st.zone = current_setting('TimeZone') THEN
         RETURN 0;
     END IF;
+    -- a day is final once it ended two days and every escalate_after ago:
+    -- its open tasks are all overdue, and a write for it is at least a day
+    -- late, so it leaves a mark (unless its transaction ran for a day)
+    target := date_trunc('day', least(as_of, now())
+                         - greatest(interval '2 days', (SELECT max(p.escalate_after) FROM followup.policy p)));
     -- another zone, or an escalate_after grew: drop what is no longer right
     IF st.zone IS DISTINCT FROM current_setting('TimeZone') OR target < st.rolled_until THEN
         st.rolled_until := CASE WHEN st.zone IS DISTINCT FROM current_setting('TimeZone')
                                 THEN '-infinity' ELSE target END;
-        DELETE FROM followup.compliance_day WHERE day::timestamptz >= st.rolled_until;
-        DELETE FROM followup.response_day WHERE day::timestamptz >= st.rolled_until;
-        DELETE FROM followup.funnel_day WHERE day::timestamptz >= st.rolled_until;
-        DELETE FROM followup.plan_b_day WHERE day::timestamptz >= st.rolled_until;
+        PERFORM followup.rollup_drop(st.rolled_until);
         UPDATE followup.rollup_state SET zone = current_setting('TimeZone'), rolled_until = st.rolled_until;
     END IF;
 
