@@ -7,7 +7,7 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" followup.contro
 MODULE_big = followup
 CORE_OBJS = src/core/cadence.o src/core/decay.o src/core/render.o
 OBJS = src/followup.o src/cadence.o src/config_cache.o src/planner.o \
-       src/triggers.o src/lead_write.o src/statement_batch.o src/state_log.o src/jobs.o \
+       src/triggers.o src/lead_write.o src/live_task.o src/statement_batch.o src/state_log.o src/jobs.o \
        src/operators.o src/render.o src/lead_functions.o src/rollup_marks.o $(CORE_OBJS)
 
 # The install script is assembled from one file per concern, in this order.

@@ -1,8 +1,13 @@
 /*
- * lead_write.c - writing a planned lead back without an UPDATE statement.
+ * lead_write.c - locking a lead and writing it back without statements.
  *
- * The interaction trigger writes the lead it has locked and planned once per
- * interaction.  As an SPI UPDATE that costs an executor start, and with it
+ * The interaction trigger locks and reads a lead, and writes it back
+ * planned, once per interaction.  As SPI statements these cost an executor
+ * start each for one row.  The lock is taken here as SELECT ... FOR NO KEY
+ * UPDATE takes it, without the executor: the row visible to a new snapshot,
+ * found through the primary key, then its latest version locked.
+ *
+ * The write  As an SPI UPDATE that costs an executor start, and with it
  * the deserialization and preparation of every CHECK constraint of
  * followup.lead, for each row: the largest single cost of ingest, COPY and
  * complete_task in the profiles.  Here the row is updated through the
@@ -20,12 +25,14 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_opfamily.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -33,6 +40,7 @@
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "utils/acl.h"
+#include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -86,7 +94,7 @@ lead_relcache_callback(Datum arg, Oid relid)
 	{
 		checks_stale = true;
 		lead_relid = InvalidOid;
-		write_ncols = 0;
+		attnums_natts = 0;
 	}
 }
 
@@ -137,24 +145,30 @@ prepared_checks(Relation rel)
 	return check_exprs;
 }
 
-/* Look the columns up once per relation (and again when it changes). */
+/*
+ * Look the key up, and the ncols columns to write, once per relation (and
+ * again when it changes).
+ */
 static void
 map_columns(TupleDesc desc, int ncols, const char *const *names)
 {
-	if (write_ncols == ncols && attnums_natts == desc->natts)
+	if (attnums_natts != desc->natts)
+	{
+		key_attnums[0] = SPI_fnumber(desc, "tenant_id");
+		key_attnums[1] = SPI_fnumber(desc, "lead_id");
+		if (key_attnums[0] <= 0 || key_attnums[1] <= 0)
+			elog(ERROR, "the key of followup.lead is missing");
+		attnums_natts = desc->natts;
+		write_ncols = 0;
+	}
+	if (ncols == 0 || write_ncols == ncols)
 		return;
-	write_ncols = 0;
 	for (int i = 0; i < ncols; i++)
 	{
 		write_attnums[i] = SPI_fnumber(desc, names[i]);
 		if (write_attnums[i] <= 0)
 			elog(ERROR, "column \"%s\" of followup.lead is missing", names[i]);
 	}
-	key_attnums[0] = SPI_fnumber(desc, "tenant_id");
-	key_attnums[1] = SPI_fnumber(desc, "lead_id");
-	if (key_attnums[0] <= 0 || key_attnums[1] <= 0)
-		elog(ERROR, "the key of followup.lead is missing");
-	attnums_natts = desc->natts;
 	write_ncols = ncols;
 }
 
@@ -183,9 +197,147 @@ needs_statement(Relation rel)
 						 trig->trig_update_old_table || trig->trig_update_new_table ||
 						 trig->trig_update_instead_row))
 		return true;
-	if (pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
+	/* the statements read the key and lock or write the row */
+	if (pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
+		pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
 		return true;
 	return check_enable_rls(RelationGetRelid(rel), InvalidOid, true) == RLS_ENABLED;
+}
+
+/* followup.lead, opened with lockmode; NULL if the statements must be used */
+static Relation
+open_lead(LOCKMODE lockmode)
+{
+	Relation	rel;
+
+	if (!callbacks_registered)
+	{
+		CacheRegisterRelcacheCallback(lead_relcache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(PROCOID, proc_syscache_callback, (Datum) 0);
+		callbacks_registered = true;
+	}
+	if (!OidIsValid(lead_relid))
+		lead_relid = get_relname_relid("lead", get_namespace_oid("followup", false));
+	if (!OidIsValid(lead_relid))
+		return NULL;
+	rel = table_open(lead_relid, lockmode);
+	if (needs_statement(rel))
+	{
+		table_close(rel, NoLock);
+		return NULL;
+	}
+	return rel;
+}
+
+/* Is index the primary key (tenant_id, lead_id) of rel? */
+static bool
+is_lead_key(Relation rel, Relation index)
+{
+	Form_pg_index form = index->rd_index;
+
+	return form->indisprimary && form->indnkeyatts == 2 &&
+		form->indkey.values[0] == key_attnums[0] && form->indkey.values[1] == key_attnums[1] &&
+		index->rd_opfamily[0] == INTEGER_BTREE_FAM_OID &&
+		index->rd_opfamily[1] == INTEGER_BTREE_FAM_OID &&
+		TupleDescAttr(RelationGetDescr(rel), key_attnums[0] - 1)->atttypid == INT8OID &&
+		TupleDescAttr(RelationGetDescr(rel), key_attnums[1] - 1)->atttypid == INT8OID;
+}
+
+LeadLock
+lead_lock_direct(int64 tenant_id, int64 lead_id, LeadReader read, void *arg)
+{
+	Relation	rel;
+	Relation	index;
+	Oid			pkey;
+	ScanKeyData keys[2];
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	Snapshot	snapshot;
+	TM_FailureData tmfd;
+	bool		found;
+
+	rel = open_lead(RowShareLock);
+	if (rel == NULL)
+		return LEAD_LOCK_STATEMENT;
+	map_columns(RelationGetDescr(rel), 0, NULL);
+	pkey = RelationGetPrimaryKeyIndex(rel);
+	if (!OidIsValid(pkey))
+	{
+		table_close(rel, NoLock);
+		return LEAD_LOCK_STATEMENT;
+	}
+	index = index_open(pkey, AccessShareLock);
+	if (!is_lead_key(rel, index))
+	{
+		index_close(index, NoLock);
+		table_close(rel, NoLock);
+		return LEAD_LOCK_STATEMENT;
+	}
+
+	/* what the trigger wrote before is visible, as to a new statement */
+	CommandCounterIncrement();
+	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(tenant_id));
+	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(lead_id));
+	slot = table_slot_create(rel, NULL);
+	scan = index_beginscan(rel, index, snapshot, 2, 0);
+	index_rescan(scan, keys, 2, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	index_endscan(scan);
+
+	if (found)
+	{
+		/*
+		 * Wait for a writer of the row, as SELECT ... FOR NO KEY UPDATE does
+		 * (ExecLockRows): under READ COMMITTED lock its latest version; under
+		 * REPEATABLE READ a version newer than the snapshot cannot be seen,
+		 * and is a serialization failure.
+		 */
+		bool		xact_snapshot = IsolationUsesXactSnapshot();
+
+		switch (table_tuple_lock(rel, &slot->tts_tid, snapshot, slot, GetCurrentCommandId(false),
+								 LockTupleNoKeyExclusive, LockWaitBlock,
+								 xact_snapshot ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd))
+		{
+			case TM_Ok:
+				break;
+			case TM_Updated:
+				if (xact_snapshot)
+					ereport(ERROR,
+							(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+							 errmsg("could not serialize access due to concurrent update")));
+				elog(ERROR, "unexpected lock result for lead " INT64_FORMAT, lead_id);
+				break;
+			case TM_Deleted:
+				if (xact_snapshot)
+					ereport(ERROR,
+							(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+							 errmsg("could not serialize access due to concurrent delete")));
+				found = false;
+				break;
+			default:
+				elog(ERROR, "unexpected lock result for lead " INT64_FORMAT, lead_id);
+		}
+	}
+	if (found)
+	{
+		bool		shouldfree;
+		HeapTuple	row = ExecFetchSlotHeapTuple(slot, false, &shouldfree);
+
+		/* a newer version must still be this lead, as the statement rechecks */
+		found = is_lead(row, RelationGetDescr(rel), tenant_id, lead_id);
+		if (found)
+			read(rel, row, arg);
+		if (shouldfree)
+			heap_freetuple(row);
+	}
+	lead_write_note_locked(tenant_id, lead_id, found ? &slot->tts_tid : NULL);
+
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snapshot);
+	index_close(index, NoLock);
+	table_close(rel, NoLock);
+	return found ? LEAD_LOCK_FOUND : LEAD_LOCK_MISSING;
 }
 
 bool
@@ -211,23 +363,9 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 	ItemPointerCopy(&locked_tid, &tid);
 	ItemPointerSetInvalid(&locked_tid);	/* good for one write */
 
-	if (!callbacks_registered)
-	{
-		CacheRegisterRelcacheCallback(lead_relcache_callback, (Datum) 0);
-		CacheRegisterSyscacheCallback(PROCOID, proc_syscache_callback, (Datum) 0);
-		callbacks_registered = true;
-	}
-	if (!OidIsValid(lead_relid))
-		lead_relid = get_relname_relid("lead", get_namespace_oid("followup", false));
-	if (!OidIsValid(lead_relid))
+	rel = open_lead(RowExclusiveLock);
+	if (rel == NULL)
 		return false;
-
-	rel = table_open(lead_relid, RowExclusiveLock);
-	if (needs_statement(rel))
-	{
-		table_close(rel, NoLock);
-		return false;
-	}
 	desc = RelationGetDescr(rel);
 	map_columns(desc, ncols, names);
 

@@ -1,11 +1,25 @@
 /*
- * lead_write.h - writing a planned lead back without an UPDATE statement.
+ * lead_write.h - locking a lead and writing it back without statements.
  */
 #ifndef FOLLOWUP_LEAD_WRITE_H
 #define FOLLOWUP_LEAD_WRITE_H
 
 #include "postgres.h"
 #include "storage/itemptr.h"
+#include "utils/relcache.h"
+
+typedef enum LeadLock
+{
+	LEAD_LOCK_FOUND,			/* locked and read */
+	LEAD_LOCK_MISSING,			/* there is no such lead */
+	LEAD_LOCK_STATEMENT			/* nothing done: use the SELECT statement */
+} LeadLock;
+
+/* reads the locked row of followup.lead (rel) */
+typedef void (*LeadReader) (Relation rel, HeapTuple row, void *arg);
+
+/* Lock the lead as SELECT ... FOR NO KEY UPDATE would; read its row. */
+extern LeadLock lead_lock_direct(int64 tenant_id, int64 lead_id, LeadReader read, void *arg);
 
 /* the lead the trigger has just locked, at the version tid (NULL: unknown) */
 extern void lead_write_note_locked(int64 tenant_id, int64 lead_id, ItemPointer tid);

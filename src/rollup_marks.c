@@ -20,6 +20,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -115,15 +116,15 @@ forget_marks_at_subxact_abort(SubXactEvent event, SubTransactionId mySubid,
 		nremembered = next_slot = 0;
 }
 
-/* the days between since and until (either order) of the lead's tenant changed */
+/* the days between since and until (either order) of the tenant changed */
 static void
-mark(const LeadRow *lead, TimestampTz since, TimestampTz until)
+mark(int64 tenant_id, TimestampTz since, TimestampTz until)
 {
 	const TimestampTz margin = 14 * USECS_PER_HOUR;
 	RememberedMark m;
 	Datum		args[3];
 
-	m.tenant_id = lead->tenant_id;
+	m.tenant_id = tenant_id;
 	m.since = utc_day_start(Min(since, until)) - margin;
 	m.until = utc_day_start(Max(since, until)) + USECS_PER_DAY - 1 + margin;
 	for (int i = 0; i < nremembered; i++)
@@ -155,7 +156,7 @@ mark(const LeadRow *lead, TimestampTz since, TimestampTz until)
 
 /* every old day of the lead's touches may have changed */
 static void
-mark_lead(const LeadRow *lead)
+mark_lead(int64 tenant_id, int64 lead_id)
 {
 	Datum		args[2];
 
@@ -165,8 +166,8 @@ mark_lead(const LeadRow *lead)
 
 		mark_lead_plan = prepare_kept("SELECT followup.rollup_mark_lead($1, $2)", 2, types);
 	}
-	args[0] = Int64GetDatum(lead->tenant_id);
-	args[1] = Int64GetDatum(lead->lead_id);
+	args[0] = Int64GetDatum(tenant_id);
+	args[1] = Int64GetDatum(lead_id);
 	execute_as_owner(mark_lead_plan, args);
 }
 
@@ -183,18 +184,18 @@ rollup_note_interaction(const LeadRow *before, int direction, TimestampTz at, co
 	if (!res->applied)
 	{
 		/* out of order: it may answer or be answered by anything before it */
-		mark(before, before->created_at, at);
+		mark(before->tenant_id, before->created_at, at);
 	}
 	else if (res->rule != NULL && res->rule->effect == EFFECT_NEXT_PLAN_B)
 	{
 		/* it declines the offer made last, perhaps in an earlier refusal */
-		mark_lead(before);
+		mark_lead(before->tenant_id, before->lead_id);
 	}
 	else if (direction == DIR_INBOUND)
 	{
 		/* it answers the last touch */
 		if (!TS_IS_NULL(last_out) && last_out < old)
-			mark(before, last_out, last_out);
+			mark(before->tenant_id, last_out, last_out);
 	}
 	else if (res->is_touch && !TS_IS_NULL(last_in) && (TS_IS_NULL(last_out) || last_in > last_out))
 	{
@@ -202,6 +203,74 @@ rollup_note_interaction(const LeadRow *before, int direction, TimestampTz at, co
 		TimestampTz since = TS_IS_NULL(last_out) ? before->created_at : last_out;
 
 		if (since < old)
-			mark(before, since, last_in);
+			mark(before->tenant_id, since, last_in);
 	}
+}
+
+/* the value of row's column name */
+static Datum
+row_column(HeapTuple row, TupleDesc desc, const char *name, bool *isnull)
+{
+	int			attnum = SPI_fnumber(desc, name);
+
+	if (attnum <= 0)
+		elog(ERROR, "followup.rollup_mark_row: the table has no column \"%s\"", name);
+	return SPI_getbinval(row, desc, attnum, isnull);
+}
+
+/*
+ * followup.rollup_mark_row(time_column): the AFTER ROW trigger of task,
+ * interaction and state_change (src/sql/rollups.sql); its WHEN clause lets
+ * only late writes and wins through.  A task or interaction marks the days
+ * of its time before and after the write; a win, or its removal, marks the
+ * days of the lead's touches (what they achieved changed).
+ */
+PG_FUNCTION_INFO_V1(followup_rollup_mark_row);
+
+Datum
+followup_rollup_mark_row(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	rows[2];
+	int			nrows = 0;
+	const char *column;
+	bool		isnull;
+	int64		tenant_id;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || trigdata->tg_trigger->tgnargs != 1)
+		elog(ERROR, "followup.rollup_mark_row must be an AFTER ROW trigger with a time column as argument");
+	desc = RelationGetDescr(trigdata->tg_relation);
+	column = trigdata->tg_trigger->tgargs[0];
+	/* the row before the write, if any, then the row after it, if any */
+	rows[nrows++] = trigdata->tg_trigtuple;
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		rows[nrows++] = trigdata->tg_newtuple;
+
+	/* the tenant of the row as it is now (an update may move it) */
+	tenant_id = DatumGetInt64(row_column(rows[nrows - 1], desc, "tenant_id", &isnull));
+
+	SPI_connect();
+	if (strcmp(RelationGetRelationName(trigdata->tg_relation), "state_change") == 0)
+		mark_lead(tenant_id, DatumGetInt64(row_column(rows[nrows - 1], desc, "lead_id", &isnull)));
+	else
+	{
+		TimestampTz since = DT_NOEND;
+		TimestampTz until = DT_NOBEGIN;
+
+		for (int i = 0; i < nrows; i++)
+		{
+			TimestampTz at = DatumGetTimestampTz(row_column(rows[i], desc, column, &isnull));
+
+			if (isnull)
+				continue;
+			since = Min(since, at);
+			until = Max(until, at);
+		}
+		if (since <= until)
+			mark(tenant_id, since, until);
+	}
+	SPI_finish();
+	return PointerGetDatum(NULL);
 }

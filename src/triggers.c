@@ -26,6 +26,7 @@
 #include "core/decay.h"
 #include "followup.h"
 #include "lead_write.h"
+#include "live_task.h"
 #include "planner.h"
 #include "state_log.h"
 #include "statement_batch.h"
@@ -375,6 +376,8 @@ supersede_open_task(int64 tenant_id, int64 lead_id)
 {
 	Datum		args[2] = {Int64GetDatum(tenant_id), Int64GetDatum(lead_id)};
 
+	if (!live_task_maybe(tenant_id, lead_id))
+		return false;
 	if (supersede_plan == NULL)
 	{
 		Oid			types[2] = {INT8OID, INT8OID};
@@ -397,6 +400,8 @@ fulfil_open_task(int64 tenant_id, int64 lead_id, TimestampTz at, const char *ope
 	char		nulls[4] = {' ', ' ', ' ', operator ? ' ' : 'n'};
 	bool		isnull;
 
+	if (!live_task_maybe(tenant_id, lead_id))
+		return 0;
 	if (fulfil_plan == NULL)
 	{
 		Oid			types[4] = {INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID};
@@ -580,6 +585,13 @@ static SPIPlanPtr lock_lead_plan = NULL;
 static SPIPlanPtr update_lead_plan = NULL;
 static const char *lead_write_col_names[LEAD_WRITE_COLS];
 
+static void
+read_locked_lead(Relation rel, HeapTuple row, void *arg)
+{
+	lead_from_tuple((LeadRow *) arg, row, RelationGetDescr(rel),
+					column_map(&lead_map, rel, lead_col_names, LC_COUNT));
+}
+
 /* Lock and read the lead; false if it does not exist. */
 bool
 lock_lead(int64 tenant_id, int64 lead_id, LeadRow *lead)
@@ -588,6 +600,15 @@ lock_lead(int64 tenant_id, int64 lead_id, LeadRow *lead)
 	Datum		args[2] = {Int64GetDatum(tenant_id), Int64GetDatum(lead_id)};
 	bool		isnull;
 
+	switch (lead_lock_direct(tenant_id, lead_id, read_locked_lead, lead))
+	{
+		case LEAD_LOCK_FOUND:
+			return true;
+		case LEAD_LOCK_MISSING:
+			return false;
+		case LEAD_LOCK_STATEMENT:
+			break;				/* row level security, privileges: the statement */
+	}
 	if (lock_lead_plan == NULL)
 	{
 		StringInfoData sql;

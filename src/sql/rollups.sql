@@ -72,8 +72,8 @@ COMMENT ON COLUMN followup.rollup_marked_day.day IS 'the day';
 COMMENT ON COLUMN followup.rollup_marked_day.day_start IS 'its first instant';
 COMMENT ON COLUMN followup.rollup_marked_day.day_end IS 'the first instant of the next day';
 
--- Marks.  Writers need no privilege on the rollups: marks are written as
--- the owner (SECURITY DEFINER here, src/rollup_marks.c from the trigger).
+-- Marks.  Writers need no privilege on the rollups: src/rollup_marks.c
+-- writes marks as the owner.
 -- the days of a lead's touches older than a day: what a win or a refusal
 -- changes (what the touches before it achieved)
 CREATE FUNCTION followup.rollup_mark_lead(tenant_id bigint, lead_id bigint) RETURNS void
@@ -89,23 +89,9 @@ COMMENT ON FUNCTION followup.rollup_mark_lead(bigint, bigint) IS
 -- The WHEN clauses keep these triggers off the hot path: a write for a time
 -- less than a day old cannot reach a rolled day (see roll_up).
 CREATE FUNCTION followup.rollup_mark_row() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    -- TG_ARGV[0] names the time the row counts at: due_at, occurred_at, changed_at
-    old_at timestamptz := (to_jsonb(OLD) ->> TG_ARGV[0])::timestamptz;
-    new_at timestamptz := (to_jsonb(NEW) ->> TG_ARGV[0])::timestamptz;
-BEGIN
-    IF TG_TABLE_NAME = 'state_change' THEN
-        -- a win (or its removal) changes the lead's earlier touches and offers
-        PERFORM followup.rollup_mark_lead(coalesce(NEW.tenant_id, OLD.tenant_id), coalesce(NEW.lead_id, OLD.lead_id));
-    ELSE
-        INSERT INTO followup.rollup_mark (tenant_id, since, until)
-        VALUES (coalesce(NEW.tenant_id, OLD.tenant_id), least(old_at, new_at), greatest(old_at, new_at));
-    END IF;
-    RETURN NULL;
-END $$;
+    AS 'MODULE_PATHNAME', 'followup_rollup_mark_row' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION followup.rollup_mark_row() IS
-    'trigger: marks the days a late write changes (the argument names the row''s time column)';
+    'trigger: marks the days a late write changes (the argument names the row''s time column), or a win''s touches; as the owner, once per transaction';
 
 CREATE TRIGGER rollup_mark_insert AFTER INSERT ON followup.task
     FOR EACH ROW WHEN (NEW.due_at < now() - interval '1 day')

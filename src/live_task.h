@@ -1,0 +1,10 @@
+/*
+ * live_task.h - may a lead have an open or claimed task?
+ */
+#ifndef FOLLOWUP_LIVE_TASK_H
+#define FOLLOWUP_LIVE_TASK_H
+
+/* false only if no version of a live task of the lead exists */
+extern bool live_task_maybe(int64 tenant_id, int64 lead_id);
+
+#endif							/* FOLLOWUP_LIVE_TASK_H */
