@@ -105,3 +105,18 @@ DELETE FROM followup.lead WHERE tenant_id = 103 AND external_ref = 'a';
 SELECT (SELECT count(*) FROM followup.interaction WHERE tenant_id = 103) AS interactions,
        (SELECT count(*) FROM followup.task WHERE tenant_id = 103) AS tasks,
        (SELECT count(*) FROM followup.state_change WHERE tenant_id = 103 AND lead_id = 103001) AS log;
+
+-- a CRM's own UPDATE OF trigger on the lead fires when an interaction
+-- changes that column, and only then
+CREATE FUNCTION pg_temp.touches_changed() RETURNS trigger AS $$
+BEGIN
+    RAISE NOTICE 'lead %: touches % -> %', NEW.external_ref, OLD.touches, NEW.touches;
+    RETURN NULL;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER crm_touches AFTER UPDATE OF touches ON followup.lead
+    FOR EACH ROW EXECUTE FUNCTION pg_temp.touches_changed();
+INSERT INTO followup.lead (external_ref, created_at, state) VALUES ('u', '2026-11-23 10:00+00', 'warm');
+SELECT * FROM pg_temp.ev('u', '2026-11-23 11:00+00', 'message', 'ana');
+SELECT * FROM pg_temp.ev('u', '2026-11-23 12:00+00', 'proposal_viewed');
+SELECT * FROM pg_temp.ev('u', '2026-11-24 11:00+00', 'message', 'ana');
+DROP TRIGGER crm_touches ON followup.lead;

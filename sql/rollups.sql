@@ -121,6 +121,16 @@ SELECT * FROM pg_temp.differences();
 SELECT followup.roll_up('2026-10-22 12:00+00') > 0 AS rerolled;
 SELECT still_overdue, late FROM followup.compliance_day WHERE operator = 'dora' AND day = :'old_day';
 
+-- an old task's update marks its day only if it changes what the reports
+-- read: a reworded message does not, a new assignee does
+SELECT count(*) AS marks FROM followup.rollup_mark;
+UPDATE followup.task SET message = message || ' (reworded)' WHERE task_id = :old_task;
+SELECT count(*) AS marks FROM followup.rollup_mark;
+UPDATE followup.task SET assignee = 'dan' WHERE task_id = :old_task;
+SELECT count(*) AS marks FROM followup.rollup_mark;
+SELECT * FROM pg_temp.differences();
+SELECT followup.roll_up('2026-10-22 12:00+00') > 0 AS rerolled;
+
 -- written today, not late, but changing old rows: a reply to an October
 -- touch (step_funnel: that touch got an answer) ...
 SELECT l.external_ref AS quiet, i.state_at AS touch_state, i.touches_at + 1 AS touch_step

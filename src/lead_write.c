@@ -40,6 +40,7 @@
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "utils/acl.h"
+#include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -393,10 +394,23 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 	rte->relkind = RELKIND_RELATION;
 	rte->rellockmode = RowExclusiveLock;
 	rte->requiredPerms = ACL_UPDATE;
-	/* UPDATE OF triggers fire on the columns written, as for the statement */
+	/*
+	 * The columns whose value changes count as updated: UPDATE OF triggers
+	 * fire on them (followup's own state log only when the state changes,
+	 * without preparing its WHEN clause for every interaction), and an
+	 * index on the others is known to be unchanged.
+	 */
 	for (int i = 0; i < ncols; i++)
-		rte->updatedCols = bms_add_member(rte->updatedCols,
-										  write_attnums[i] - FirstLowInvalidHeapAttributeNumber);
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, write_attnums[i] - 1);
+		bool		old_null;
+		Datum		old = heap_getattr(oldtup, write_attnums[i], desc, &old_null);
+
+		if (old_null != nulls[i] ||
+			(!old_null && !datum_image_eq(old, values[i], att->attbyval, att->attlen)))
+			rte->updatedCols = bms_add_member(rte->updatedCols,
+											  write_attnums[i] - FirstLowInvalidHeapAttributeNumber);
+	}
 	ExecInitRangeTable(estate, list_make1(rte));
 	/* registered, so that the AFTER triggers find it and it is closed below */
 	relinfo = makeNode(ResultRelInfo);

@@ -43,12 +43,12 @@ forget_relids(Datum arg, Oid relid)
 
 /* Is index the one live task per lead: btree (tenant_id, lead_id), both int8? */
 static bool
-is_live_task_index(Relation index)
+is_live_task_index(Relation task, Relation index)
 {
 	Form_pg_index form = index->rd_index;
 
 	return form->indisvalid && form->indisready && form->indisunique &&
-		form->indrelid == task_relid && form->indnkeyatts == 2 &&
+		form->indrelid == RelationGetRelid(task) && form->indnkeyatts == 2 &&
 		index->rd_opfamily[0] == INTEGER_BTREE_FAM_OID &&
 		index->rd_opfamily[1] == INTEGER_BTREE_FAM_OID &&
 		index->rd_opcintype[0] == INT8OID && index->rd_opcintype[1] == INT8OID;
@@ -59,6 +59,8 @@ live_task_maybe(int64 tenant_id, int64 lead_id)
 {
 	Relation	task;
 	Relation	index;
+	Oid			task_oid;
+	Oid			index_oid;
 	ScanKeyData keys[2];
 	IndexScanDesc scan;
 	bool		found = true;
@@ -80,10 +82,15 @@ live_task_maybe(int64 tenant_id, int64 lead_id)
 			return true;
 	}
 
-	/* the lock the statement would take */
-	task = table_open(task_relid, RowExclusiveLock);
-	index = index_open(index_relid, AccessShareLock);
-	if (is_live_task_index(index))
+	/*
+	 * The lock the statement would take.  Opening may process invalidations
+	 * that forget the relids: use copies.
+	 */
+	task_oid = task_relid;
+	index_oid = index_relid;
+	task = table_open(task_oid, RowExclusiveLock);
+	index = index_open(index_oid, AccessShareLock);
+	if (is_live_task_index(task, index))
 	{
 		ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(tenant_id));
 		ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(lead_id));

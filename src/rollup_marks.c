@@ -16,6 +16,7 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -24,6 +25,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "utils/datum.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -218,12 +220,39 @@ row_column(HeapTuple row, TupleDesc desc, const char *name, bool *isnull)
 	return SPI_getbinval(row, desc, attnum, isnull);
 }
 
+/* Do old and new differ in any of the named columns? */
+static bool
+columns_differ(HeapTuple old, HeapTuple new, TupleDesc desc, char **names, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		int			attnum = SPI_fnumber(desc, names[i]);
+		Form_pg_attribute att;
+		bool		old_null;
+		bool		new_null;
+		Datum		a;
+		Datum		b;
+
+		if (attnum <= 0)
+			elog(ERROR, "followup.rollup_mark_row: the table has no column \"%s\"", names[i]);
+		att = TupleDescAttr(desc, attnum - 1);
+		a = heap_getattr(old, attnum, desc, &old_null);
+		b = heap_getattr(new, attnum, desc, &new_null);
+		if (old_null != new_null ||
+			(!old_null && !datum_image_eq(a, b, att->attbyval, att->attlen)))
+			return true;
+	}
+	return false;
+}
+
 /*
- * followup.rollup_mark_row(time_column): the AFTER ROW trigger of task,
- * interaction and state_change (src/sql/rollups.sql); its WHEN clause lets
- * only late writes and wins through.  A task or interaction marks the days
- * of its time before and after the write; a win, or its removal, marks the
- * days of the lead's touches (what they achieved changed).
+ * followup.rollup_mark_row(time_column [, column ...]): the AFTER ROW
+ * trigger of task, interaction and state_change (src/sql/rollups.sql); its
+ * WHEN clause lets only late writes and wins through, and an update counts
+ * only if it changes one of the columns named after the time column.  A
+ * task or interaction marks the days of its time before and after the
+ * write; a win, or its removal, marks the days of the lead's touches (what
+ * they achieved changed).
  */
 PG_FUNCTION_INFO_V1(followup_rollup_mark_row);
 
@@ -239,10 +268,14 @@ followup_rollup_mark_row(PG_FUNCTION_ARGS)
 	int64		tenant_id;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || trigdata->tg_trigger->tgnargs != 1)
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || trigdata->tg_trigger->tgnargs < 1)
 		elog(ERROR, "followup.rollup_mark_row must be an AFTER ROW trigger with a time column as argument");
 	desc = RelationGetDescr(trigdata->tg_relation);
 	column = trigdata->tg_trigger->tgargs[0];
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) && trigdata->tg_trigger->tgnargs > 1 &&
+		!columns_differ(trigdata->tg_trigtuple, trigdata->tg_newtuple, desc,
+						trigdata->tg_trigger->tgargs + 1, trigdata->tg_trigger->tgnargs - 1))
+		return PointerGetDatum(NULL);
 	/* the row before the write, if any, then the row after it, if any */
 	rows[nrows++] = trigdata->tg_trigtuple;
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))

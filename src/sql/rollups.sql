@@ -87,7 +87,10 @@ COMMENT ON FUNCTION followup.rollup_mark_lead(bigint, bigint) IS
     'marks the days of a lead''s touches older than a day as changed since they were rolled up';
 
 -- The WHEN clauses keep these triggers off the hot path: a write for a time
--- less than a day old cannot reach a rolled day (see roll_up).
+-- less than a day old cannot reach a rolled day (see roll_up).  They are
+-- kept small, since they are prepared again for every statement; an
+-- update's further arguments name the columns the reports read, and the
+-- function ignores an update that changes none of them.
 CREATE FUNCTION followup.rollup_mark_row() RETURNS trigger
     AS 'MODULE_PATHNAME', 'followup_rollup_mark_row' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION followup.rollup_mark_row() IS
@@ -97,12 +100,9 @@ CREATE TRIGGER rollup_mark_insert AFTER INSERT ON followup.task
     FOR EACH ROW WHEN (NEW.due_at < now() - interval '1 day')
     EXECUTE FUNCTION followup.rollup_mark_row('due_at');
 CREATE TRIGGER rollup_mark_update AFTER UPDATE ON followup.task
-    FOR EACH ROW WHEN ((OLD.due_at < now() - interval '1 day' OR NEW.due_at < now() - interval '1 day')
-                       AND (OLD.status, OLD.claimed_by, OLD.assignee, OLD.done_at, OLD.due_at, OLD.state,
-                            OLD.tenant_id)
-                           IS DISTINCT FROM (NEW.status, NEW.claimed_by, NEW.assignee, NEW.done_at,
-                                             NEW.due_at, NEW.state, NEW.tenant_id))
-    EXECUTE FUNCTION followup.rollup_mark_row('due_at');
+    FOR EACH ROW WHEN (OLD.due_at < now() - interval '1 day' OR NEW.due_at < now() - interval '1 day')
+    EXECUTE FUNCTION followup.rollup_mark_row('due_at', 'status', 'claimed_by', 'assignee', 'done_at', 'due_at',
+                                              'state', 'tenant_id');
 CREATE TRIGGER rollup_mark_delete AFTER DELETE ON followup.task
     FOR EACH ROW WHEN (OLD.due_at < now() - interval '1 day')
     EXECUTE FUNCTION followup.rollup_mark_row('due_at');
@@ -110,13 +110,10 @@ CREATE TRIGGER rollup_mark_insert AFTER INSERT ON followup.interaction
     FOR EACH ROW WHEN (NEW.occurred_at < now() - interval '1 day')
     EXECUTE FUNCTION followup.rollup_mark_row('occurred_at');
 CREATE TRIGGER rollup_mark_update AFTER UPDATE ON followup.interaction
-    FOR EACH ROW WHEN ((OLD.occurred_at < now() - interval '1 day' OR NEW.occurred_at < now() - interval '1 day')
-                       AND (OLD.occurred_at, OLD.kind, OLD.operator, OLD.by_rule, OLD.applied, OLD.rule_id,
-                            OLD.state_at, OLD.touches_at, OLD.plan_b_step_at, OLD.lead_id, OLD.tenant_id)
-                           IS DISTINCT FROM (NEW.occurred_at, NEW.kind, NEW.operator, NEW.by_rule, NEW.applied,
-                                             NEW.rule_id, NEW.state_at, NEW.touches_at, NEW.plan_b_step_at,
-                                             NEW.lead_id, NEW.tenant_id))
-    EXECUTE FUNCTION followup.rollup_mark_row('occurred_at');
+    FOR EACH ROW WHEN (OLD.occurred_at < now() - interval '1 day' OR NEW.occurred_at < now() - interval '1 day')
+    EXECUTE FUNCTION followup.rollup_mark_row('occurred_at', 'occurred_at', 'kind', 'operator', 'by_rule', 'applied',
+                                              'rule_id', 'state_at', 'touches_at', 'plan_b_step_at', 'lead_id',
+                                              'tenant_id');
 CREATE TRIGGER rollup_mark_delete AFTER DELETE ON followup.interaction
     FOR EACH ROW WHEN (OLD.occurred_at < now() - interval '1 day')
     EXECUTE FUNCTION followup.rollup_mark_row('occurred_at');
