@@ -1,5 +1,5 @@
 -- bench/setup.sql - the schema of a benchmark database: followup; the
--- "floor": the same lead and interaction tables without triggers, which an
+-- "floor": the same lead, interaction and task tables without triggers, which an
 -- application that planned follow-ups itself would write (one INSERT and
 -- one UPDATE of the lead per interaction); and plbase, the same planner and
 -- rules in PL/pgSQL (baseline_plpgsql.sql).
@@ -8,4 +8,8 @@ CREATE SCHEMA floor;
 CREATE TABLE floor.lead (LIKE followup.lead INCLUDING ALL);
 CREATE TABLE floor.interaction (LIKE followup.interaction INCLUDING ALL);
 ALTER TABLE floor.interaction ADD FOREIGN KEY (tenant_id, lead_id) REFERENCES floor.lead;
+-- tasks, for the floor of claim+complete: the same indexes and keys
+CREATE TABLE floor.task (LIKE followup.task INCLUDING ALL);
+ALTER TABLE floor.task ADD FOREIGN KEY (tenant_id, lead_id) REFERENCES floor.lead ON DELETE CASCADE;
+ALTER TABLE floor.interaction ADD FOREIGN KEY (tenant_id, task_id) REFERENCES floor.task ON DELETE SET NULL (task_id);
 \ir baseline_plpgsql.sql

@@ -3,23 +3,22 @@
  *
  * The interaction trigger locks and reads a lead, and writes it back
  * planned, once per interaction.  As SPI statements these cost an executor
- * start each for one row.  The lock is taken here as SELECT ... FOR NO KEY
- * UPDATE takes it, without the executor: the row visible to a new snapshot,
- * found through the primary key, then its latest version locked.
+ * start each for one row, and the UPDATE the deserialization and
+ * preparation of every CHECK constraint of followup.lead: the largest costs
+ * of ingest, COPY and complete_task in the profiles.
  *
- * The write  As an SPI UPDATE that costs an executor start, and with it
- * the deserialization and preparation of every CHECK constraint of
- * followup.lead, for each row: the largest single cost of ingest, COPY and
- * complete_task in the profiles.  Here the row is updated through the
- * executor's own single-row path (ExecSimpleRelationUpdate, what logical
- * replication applies changes with): BEFORE and AFTER row triggers, NOT NULL
- * and CHECK constraints, index maintenance, HOT; the CHECK expressions are
- * prepared once per backend and user and dropped when followup.lead or any
- * function changes.
+ * The lock is taken here as SELECT ... FOR NO KEY UPDATE takes it, without
+ * the executor: the row visible to a new snapshot, found through the
+ * primary key, then its latest version locked (ExecLockRows' rules).  The
+ * row is written through the executor's own single-row path
+ * (ExecSimpleRelationUpdate, what logical replication applies changes
+ * with): BEFORE and AFTER row triggers, NOT NULL and CHECK constraints,
+ * index maintenance, HOT; the CHECK expressions are prepared once per
+ * backend and user and dropped when followup.lead or any function changes.
  *
  * The statement path stays for what only it does, and is taken whenever any
- * of it applies: row level security or a missing table-level UPDATE
- * privilege (the statement checks and reports them), rules, statement
+ * of it applies: row level security or a missing table-level SELECT or
+ * UPDATE privilege (the statement checks and reports them), rules, statement
  * triggers or transition tables on followup.lead, or a lead that is not the
  * version the trigger locked.
  */

@@ -1,9 +1,11 @@
 /*
  * rollup_marks.c - marks the rolled-up report days (src/sql/rollups.sql)
- * that an interaction changes although it is not late itself.
+ * that a write changes: a late write, a win, and an interaction that
+ * changes older rows although it is not late itself.
  *
- * A write for a time more than a day old is marked by SQL triggers.  What
- * they cannot see is an interaction of today that changes an older row's
+ * A write for a time more than a day old, and a win, are marked by the
+ * trigger function at the end, fired by triggers whose WHEN clauses let
+ * only those through.  What they cannot see is an interaction of today that changes an older row's
  * answer: a customer's message after an old touch (the touch was answered:
  * step_funnel), a touch after old unanswered messages (their wait ends:
  * response_times), a Plan B refusal (the offer it refuses may be old:
@@ -12,7 +14,7 @@
  * comparisons; a mark is one INSERT (a refusal: one per old touch of the
  * lead), made as the owner of the rollups, the way foreign key checks run
  * as the table's owner: writers need no privilege on them, and cannot mark
- * anything themselves.  Must run under SPI.
+ * anything themselves.  A transaction writes each mark once.
  */
 #include "postgres.h"
 
@@ -209,15 +211,21 @@ rollup_note_interaction(const LeadRow *before, int direction, TimestampTz at, co
 	}
 }
 
-/* the value of row's column name */
-static Datum
-row_column(HeapTuple row, TupleDesc desc, const char *name, bool *isnull)
+static int
+column_attnum(TupleDesc desc, const char *name)
 {
 	int			attnum = SPI_fnumber(desc, name);
 
 	if (attnum <= 0)
 		elog(ERROR, "followup.rollup_mark_row: the table has no column \"%s\"", name);
-	return SPI_getbinval(row, desc, attnum, isnull);
+	return attnum;
+}
+
+/* the value of row's column name */
+static Datum
+row_column(HeapTuple row, TupleDesc desc, const char *name, bool *isnull)
+{
+	return SPI_getbinval(row, desc, column_attnum(desc, name), isnull);
 }
 
 /* Do old and new differ in any of the named columns? */
@@ -226,18 +234,13 @@ columns_differ(HeapTuple old, HeapTuple new, TupleDesc desc, char **names, int n
 {
 	for (int i = 0; i < n; i++)
 	{
-		int			attnum = SPI_fnumber(desc, names[i]);
-		Form_pg_attribute att;
+		int			attnum = column_attnum(desc, names[i]);
+		Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
 		bool		old_null;
 		bool		new_null;
-		Datum		a;
-		Datum		b;
+		Datum		a = heap_getattr(old, attnum, desc, &old_null);
+		Datum		b = heap_getattr(new, attnum, desc, &new_null);
 
-		if (attnum <= 0)
-			elog(ERROR, "followup.rollup_mark_row: the table has no column \"%s\"", names[i]);
-		att = TupleDescAttr(desc, attnum - 1);
-		a = heap_getattr(old, attnum, desc, &old_null);
-		b = heap_getattr(new, attnum, desc, &new_null);
 		if (old_null != new_null ||
 			(!old_null && !datum_image_eq(a, b, att->attbyval, att->attlen)))
 			return true;

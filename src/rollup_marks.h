@@ -6,6 +6,7 @@
 
 #include "triggers.h"
 
+/* marks what an interaction changes of older rows; call under SPI */
 extern void rollup_note_interaction(const LeadRow *before, int direction, TimestampTz at,
 									const ApplyResult *res);
 
