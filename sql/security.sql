@@ -120,6 +120,19 @@ SELECT count(*) FILTER (WHERE p ~ 'InitPlan') AS tenant_computed_once,
 FROM pg_temp.plan_of('SELECT * FROM followup.lead WHERE lead_id = 150001') p;
 RESET ROLE;
 
+-- a role that may not update tasks cannot record an interaction, whether
+-- or not the lead has a task (the trigger's shortcut for leads without one
+-- keeps the statement's privilege check)
+CREATE ROLE regress_fu_no_tasks LOGIN;
+SELECT followup.grant_operator('regress_fu_no_tasks');
+REVOKE UPDATE ON followup.task FROM regress_fu_no_tasks;
+INSERT INTO followup.lead (tenant_id, lead_id, external_ref, created_at) VALUES (150, 150900, 'no-task', now());
+SET ROLE regress_fu_no_tasks;
+SET followup.tenant_id = 150;
+INSERT INTO followup.interaction (lead_id, kind) VALUES (150900, 'reply');
+RESET ROLE;
+SELECT count(*) AS recorded FROM followup.interaction WHERE tenant_id = 150 AND lead_id = 150900;
+
 DELETE FROM followup.lead WHERE tenant_id IN (150, 151);
-DROP OWNED BY regress_fu_operator, regress_fu_reader, regress_fu_admin, regress_fu_nobody;
-DROP ROLE regress_fu_operator, regress_fu_reader, regress_fu_admin, regress_fu_nobody;
+DROP OWNED BY regress_fu_operator, regress_fu_reader, regress_fu_admin, regress_fu_nobody, regress_fu_no_tasks;
+DROP ROLE regress_fu_operator, regress_fu_reader, regress_fu_admin, regress_fu_nobody, regress_fu_no_tasks;

@@ -12,7 +12,8 @@
  * certain: no version of a live task of the lead exists, committed or not,
  * that the statement could find.  Anything else is "maybe" and the caller
  * runs the statement, as it does under SERIALIZABLE, where the statement's
- * read must be recorded for the conflict checks.
+ * read must be recorded for the conflict checks, and for a role without
+ * the privileges the statement needs, which it then reports.
  */
 #include "postgres.h"
 
@@ -22,6 +23,8 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_opfamily.h"
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -90,7 +93,10 @@ live_task_maybe(int64 tenant_id, int64 lead_id)
 	index_oid = index_relid;
 	task = table_open(task_oid, RowExclusiveLock);
 	index = index_open(index_oid, AccessShareLock);
-	if (is_live_task_index(task, index))
+	/* without the privileges the statement needs, let it report them */
+	if (is_live_task_index(task, index) &&
+		pg_class_aclcheck(task_oid, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
+		pg_class_aclcheck(task_oid, GetUserId(), ACL_UPDATE) == ACLCHECK_OK)
 	{
 		ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(tenant_id));
 		ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(lead_id));
