@@ -5,6 +5,7 @@
 #define FOLLOWUP_LEAD_WRITE_H
 
 #include "postgres.h"
+#include "access/htup.h"
 #include "storage/itemptr.h"
 #include "utils/relcache.h"
 

@@ -52,6 +52,8 @@ is_live_task_index(Relation task, Relation index)
 
 	return form->indisvalid && form->indisready && form->indisunique &&
 		form->indrelid == RelationGetRelid(task) && form->indnkeyatts == 2 &&
+		form->indkey.values[0] == get_attnum(RelationGetRelid(task), "tenant_id") &&
+		form->indkey.values[1] == get_attnum(RelationGetRelid(task), "lead_id") &&
 		index->rd_opfamily[0] == INTEGER_BTREE_FAM_OID &&
 		index->rd_opfamily[1] == INTEGER_BTREE_FAM_OID &&
 		index->rd_opcintype[0] == INT8OID && index->rd_opcintype[1] == INT8OID;

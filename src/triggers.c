@@ -395,13 +395,16 @@ supersede_open_task(int64 tenant_id, int64 lead_id)
 static int64
 fulfil_open_task(int64 tenant_id, int64 lead_id, TimestampTz at, const char *operator)
 {
-	Datum		args[4] = {Int64GetDatum(tenant_id), Int64GetDatum(lead_id),
-	TimestampTzGetDatum(at), operator ? CStringGetTextDatum(operator) : (Datum) 0};
+	Datum		args[4];
 	char		nulls[4] = {' ', ' ', ' ', operator ? ' ' : 'n'};
 	bool		isnull;
 
 	if (!live_task_maybe(tenant_id, lead_id))
 		return 0;
+	args[0] = Int64GetDatum(tenant_id);
+	args[1] = Int64GetDatum(lead_id);
+	args[2] = TimestampTzGetDatum(at);
+	args[3] = operator ? CStringGetTextDatum(operator) : (Datum) 0;
 	if (fulfil_plan == NULL)
 	{
 		Oid			types[4] = {INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID};
