@@ -409,7 +409,10 @@ COMMENT ON COLUMN followup.plan_b_recovery.won_after IS 'offers after which the 
 
 CREATE FUNCTION followup.stall_diagnostic(since interval DEFAULT '30 days', as_of timestamptz DEFAULT now())
     RETURNS TABLE (stalled bigint, followed_up bigint, by_rule bigint, by_chance bigint, never bigint, won bigint)
-LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+-- an index probe per stalled lead is costed high enough to be JIT-compiled,
+-- which takes longer than the probes (docs/performance.md)
+SET jit = off AS $$
 #variable_conflict use_column
 BEGIN
     IF since IS NULL OR as_of IS NULL THEN
@@ -427,7 +430,9 @@ BEGIN
         WHERE c.tenant_id = (SELECT followup.current_tenant()) AND c.to_state = 'thinking'
           AND c.changed_at > stall_diagnostic.as_of - stall_diagnostic.since
           AND c.changed_at <= stall_diagnostic.as_of
-        GROUP BY c.tenant_id, c.lead_id),
+        GROUP BY c.tenant_id, c.lead_id
+        -- probing in lead order walks interaction_lead_idx's leaves in order
+        ORDER BY c.lead_id),
     -- wins in the window, read once rather than probed per lead: a win
     -- after a lead stalled in the window is in the window too
     last_win AS (
