@@ -133,6 +133,36 @@ INSERT INTO followup.interaction (lead_id, kind) VALUES (150900, 'reply');
 RESET ROLE;
 SELECT count(*) AS recorded FROM followup.interaction WHERE tenant_id = 150 AND lead_id = 150900;
 
+-- under followup's own tenant_rows policy alone, the trigger writes the lead
+-- as it does for the owner, and a CRM's UPDATE OF trigger fires only when
+-- its column changed; once the CRM adds a policy of its own, the statements
+-- write the lead (the trigger fires on every write) and see only what the
+-- policies let them: not a lead without an owner
+CREATE FUNCTION pg_temp.touches_written() RETURNS trigger AS $$
+BEGIN
+    RAISE NOTICE 'lead %: touches % -> %', NEW.external_ref, OLD.touches, NEW.touches;
+    RETURN NULL;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER crm_touches AFTER UPDATE OF touches ON followup.lead
+    FOR EACH ROW EXECUTE FUNCTION pg_temp.touches_written();
+INSERT INTO followup.lead (tenant_id, lead_id, external_ref, created_at) VALUES (150, 150002, 'unowned', now());
+SET ROLE regress_fu_operator;
+SET followup.tenant_id = 150;
+INSERT INTO followup.interaction (lead_id, occurred_at, kind) VALUES (150001, '2026-11-24 10:00+00', 'proposal_viewed');
+RESET ROLE;
+CREATE POLICY crm_owned_leads ON followup.lead AS RESTRICTIVE USING (owner IS NOT NULL);
+SET ROLE regress_fu_operator;
+INSERT INTO followup.interaction (lead_id, occurred_at, kind) VALUES (150001, '2026-11-24 11:00+00', 'proposal_viewed');
+INSERT INTO followup.interaction (lead_id, occurred_at, kind) VALUES (150002, '2026-11-24 11:00+00', 'reply');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+RESET ROLE;
+DROP POLICY crm_owned_leads ON followup.lead;
+SET ROLE regress_fu_operator;
+INSERT INTO followup.interaction (lead_id, occurred_at, kind) VALUES (150002, '2026-11-24 11:00+00', 'reply');
+RESET ROLE;
+DROP TRIGGER crm_touches ON followup.lead;
+SELECT external_ref, state, last_event_at FROM followup.lead WHERE tenant_id = 150 AND lead_id IN (150001, 150002) ORDER BY 1;
+
 DELETE FROM followup.lead WHERE tenant_id IN (150, 151);
 DROP OWNED BY regress_fu_operator, regress_fu_reader, regress_fu_admin, regress_fu_nobody, regress_fu_no_tasks;
 DROP ROLE regress_fu_operator, regress_fu_reader, regress_fu_admin, regress_fu_nobody, regress_fu_no_tasks;

@@ -17,10 +17,13 @@
  * backend and user and dropped when followup.lead or any function changes.
  *
  * The statement path stays for what only it does, and is taken whenever any
- * of it applies: row level security or a missing table-level SELECT or
- * UPDATE privilege (the statement checks and reports them), rules, statement
- * triggers or transition tables on followup.lead, or a lead that is not the
- * version the trigger locked.
+ * of it applies: row level security other than followup's own tenant_rows
+ * policy, row_security off for a role it applies to, a missing table-level
+ * SELECT or UPDATE privilege (the statement checks and reports them), rules,
+ * statement triggers or transition tables on followup.lead, or a lead that
+ * is not the version the trigger locked.  Under tenant_rows alone, the rows
+ * the statements would see are the current tenant's, and the lead's tenant
+ * is compared here instead.
  */
 #include "postgres.h"
 
@@ -38,7 +41,13 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
+#include "parser/parse_clause.h"
+#include "parser/parse_collate.h"
+#include "parser/parse_relation.h"
+#include "parser/parser.h"
+#include "rewrite/rowsecurity.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -49,6 +58,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "followup.h"
 #include "lead_write.h"
 
 /* the lead the interaction trigger locked last, and the version it saw */
@@ -71,6 +81,15 @@ static int	write_ncols = 0;
 static int	key_attnums[2];
 static int	attnums_natts = 0;
 static bool callbacks_registered = false;
+
+/* Is followup.lead's row security followup's tenant_rows policy alone? */
+typedef enum
+{
+	TENANT_POLICY_UNKNOWN,
+	TENANT_POLICY_ALONE,
+	TENANT_POLICY_NOT
+} TenantPolicy;
+static TenantPolicy tenant_policy = TENANT_POLICY_UNKNOWN;
 
 static void
 forget_checks(void)
@@ -95,6 +114,7 @@ lead_relcache_callback(Datum arg, Oid relid)
 		checks_stale = true;
 		lead_relid = InvalidOid;
 		attnums_natts = 0;
+		tenant_policy = TENANT_POLICY_UNKNOWN;
 	}
 }
 
@@ -184,9 +204,54 @@ is_lead(HeapTuple tup, TupleDesc desc, int64 tenant_id, int64 lead_id)
 	return !isnull1 && !isnull2 && DatumGetInt64(t) == tenant_id && DatumGetInt64(l) == lead_id;
 }
 
-/* Does anything on rel need the UPDATE statement? */
+/*
+ * Is the row security of rel exactly the tenant_rows policy followup
+ * installs: one permissive policy for every command and role, whose USING
+ * clause is what CREATE POLICY makes of the shipped text, and no WITH CHECK?
+ * A policy altered, added or replaced makes it the statements' business.
+ */
 static bool
-needs_statement(Relation rel)
+policy_is_tenant_rows(Relation rel)
+{
+	RowSecurityDesc *rsdesc = rel->rd_rsdesc;
+	RowSecurityPolicy *policy;
+	RawStmt    *raw;
+	ParseState *pstate;
+	ParseNamespaceItem *nsitem;
+	Node	   *expected;
+	Datum	   *roles;
+	int			nroles;
+	bool		same;
+
+	if (rsdesc == NULL || list_length(rsdesc->policies) != 1)
+		return false;
+	policy = linitial(rsdesc->policies);
+	if (!policy->permissive || policy->polcmd != '*' || policy->with_check_qual != NULL)
+		return false;
+	deconstruct_array(policy->roles, OIDOID, sizeof(Oid), true, TYPALIGN_INT, &roles, NULL, &nroles);
+	if (nroles != 1 || DatumGetObjectId(roles[0]) != ACL_ID_PUBLIC)
+		return false;
+
+	raw = linitial_node(RawStmt, raw_parser("SELECT tenant_id = (SELECT followup.current_tenant())",
+											 RAW_PARSE_DEFAULT));
+	pstate = make_parsestate(NULL);
+	nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, NULL, false, false);
+	addNSItemToQuery(pstate, nsitem, false, true, true);
+	expected = transformWhereClause(pstate,
+									linitial_node(ResTarget, castNode(SelectStmt, raw->stmt)->targetList)->val,
+									EXPR_KIND_POLICY, "POLICY");
+	assign_expr_collations(pstate, expected);
+	same = equal(expected, policy->qual);
+	free_parsestate(pstate);
+	return same;
+}
+
+/*
+ * Does anything on rel need the UPDATE statement?  *tenant_only: only the
+ * current tenant's rows are to be seen, as the statements would.
+ */
+static bool
+needs_statement(Relation rel, bool *tenant_only)
 {
 	TriggerDesc *trig = rel->trigdesc;
 
@@ -201,13 +266,27 @@ needs_statement(Relation rel)
 	if (pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
 		pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
 		return true;
-	return check_enable_rls(RelationGetRelid(rel), InvalidOid, true) == RLS_ENABLED;
+	*tenant_only = check_enable_rls(RelationGetRelid(rel), InvalidOid, true) == RLS_ENABLED;
+	if (!*tenant_only)
+		return false;
+	/* with row_security off, the statement refuses to run */
+	if (!row_security)
+		return true;
+	if (tenant_policy == TENANT_POLICY_UNKNOWN)
+		tenant_policy = policy_is_tenant_rows(rel) ? TENANT_POLICY_ALONE : TENANT_POLICY_NOT;
+	return tenant_policy != TENANT_POLICY_ALONE;
 }
 
-/* followup.lead, opened with lockmode; NULL if the statements must be used */
+/*
+ * followup.lead, opened with lockmode, if the statements need not be used
+ * for this tenant's lead (NULL otherwise); *missing: the statements would
+ * not see it.
+ */
 static Relation
-open_lead(LOCKMODE lockmode)
+open_lead(LOCKMODE lockmode, int64 tenant_id, bool *missing)
 {
+	bool		tenant_only = false;
+
 	Relation	rel;
 
 	if (!callbacks_registered)
@@ -221,11 +300,12 @@ open_lead(LOCKMODE lockmode)
 	if (!OidIsValid(lead_relid))
 		return NULL;
 	rel = table_open(lead_relid, lockmode);
-	if (needs_statement(rel))
+	if (needs_statement(rel, &tenant_only))
 	{
 		table_close(rel, NoLock);
 		return NULL;
 	}
+	*missing = tenant_only && tenant_id != followup_current_tenant_id();
 	return rel;
 }
 
@@ -255,10 +335,18 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, LeadReader read, void *arg)
 	Snapshot	snapshot;
 	TM_FailureData tmfd;
 	bool		found;
+	bool		missing;
 
-	rel = open_lead(RowShareLock);
+	rel = open_lead(RowShareLock, tenant_id, &missing);
 	if (rel == NULL)
 		return LEAD_LOCK_STATEMENT;
+	if (missing)
+	{
+		/* another tenant's lead, which the statement would not see */
+		lead_write_note_locked(tenant_id, lead_id, NULL);
+		table_close(rel, NoLock);
+		return LEAD_LOCK_MISSING;
+	}
 	map_columns(RelationGetDescr(rel), 0, NULL);
 	pkey = RelationGetPrimaryKeyIndex(rel);
 	if (!OidIsValid(pkey))
@@ -355,6 +443,7 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 	HeapTuple	oldtup;
 	HeapTuple	newtup;
 	bool		shouldfree;
+	bool		missing;
 	ItemPointerData tid;
 
 	if (tenant_id != locked_tenant_id || lead_id != locked_lead_id ||
@@ -363,9 +452,14 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 	ItemPointerCopy(&locked_tid, &tid);
 	ItemPointerSetInvalid(&locked_tid);	/* good for one write */
 
-	rel = open_lead(RowExclusiveLock);
+	rel = open_lead(RowExclusiveLock, tenant_id, &missing);
 	if (rel == NULL)
 		return false;
+	if (missing)
+	{
+		table_close(rel, NoLock);
+		return false;
+	}
 	desc = RelationGetDescr(rel);
 	map_columns(desc, ncols, names);
 
