@@ -136,8 +136,8 @@ SELECT count(*) AS recorded FROM followup.interaction WHERE tenant_id = 150 AND 
 -- under followup's own tenant_rows policy alone, the trigger writes the lead
 -- as it does for the owner, and a CRM's UPDATE OF trigger fires only when
 -- its column changed; once the CRM adds a policy of its own, the statements
--- write the lead (the trigger fires on every write) and see only what the
--- policies let them: not a lead without an owner
+-- write the lead (the trigger fires on every write), and they and the claims
+-- see only what the policies let them: not a lead without an owner
 CREATE FUNCTION pg_temp.touches_written() RETURNS trigger AS $$
 BEGIN
     RAISE NOTICE 'lead %: touches % -> %', NEW.external_ref, OLD.touches, NEW.touches;
@@ -145,7 +145,11 @@ BEGIN
 END $$ LANGUAGE plpgsql;
 CREATE TRIGGER crm_touches AFTER UPDATE OF touches ON followup.lead
     FOR EACH ROW EXECUTE FUNCTION pg_temp.touches_written();
-INSERT INTO followup.lead (tenant_id, lead_id, external_ref, created_at) VALUES (150, 150002, 'unowned', now());
+INSERT INTO followup.lead (tenant_id, lead_id, external_ref, created_at, owner) VALUES
+    (150, 150002, 'unowned', now(), NULL), (150, 150003, 'owned', now(), 'ana');
+INSERT INTO followup.task (tenant_id, task_id, lead_id, kind, state, due_at) VALUES
+    (150, 150902, 150002, 'followup', 'new', '2026-11-24 10:00+00'),
+    (150, 150903, 150003, 'followup', 'new', '2026-11-24 10:00+00');
 SET ROLE regress_fu_operator;
 SET followup.tenant_id = 150;
 INSERT INTO followup.interaction (lead_id, occurred_at, kind) VALUES (150001, '2026-11-24 10:00+00', 'proposal_viewed');
@@ -155,9 +159,15 @@ SET ROLE regress_fu_operator;
 INSERT INTO followup.interaction (lead_id, occurred_at, kind) VALUES (150001, '2026-11-24 11:00+00', 'proposal_viewed');
 INSERT INTO followup.interaction (lead_id, occurred_at, kind) VALUES (150002, '2026-11-24 11:00+00', 'reply');
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+BEGIN;
+SELECT task_id, lead_id, claimed_by FROM followup.claim_tasks('ana', 10);
+ROLLBACK;
 RESET ROLE;
 DROP POLICY crm_owned_leads ON followup.lead;
 SET ROLE regress_fu_operator;
+BEGIN;
+SELECT task_id, lead_id, claimed_by FROM followup.claim_tasks('ana', 10);
+ROLLBACK;
 INSERT INTO followup.interaction (lead_id, occurred_at, kind) VALUES (150002, '2026-11-24 11:00+00', 'reply');
 RESET ROLE;
 DROP TRIGGER crm_touches ON followup.lead;

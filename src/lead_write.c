@@ -10,20 +10,11 @@
  * The lock is taken here as SELECT ... FOR NO KEY UPDATE takes it, without
  * the executor: the row visible to a new snapshot, found through the
  * primary key, then its latest version locked (ExecLockRows' rules).  The
- * row is written through the executor's own single-row path
- * (ExecSimpleRelationUpdate, what logical replication applies changes
- * with): BEFORE and AFTER row triggers, NOT NULL and CHECK constraints,
- * index maintenance, HOT; the CHECK expressions are prepared once per
- * backend and user and dropped when followup.lead or any function changes.
- *
- * The statement path stays for what only it does, and is taken whenever any
- * of it applies: row level security other than followup's own tenant_rows
- * policy, row_security off for a role it applies to, a missing table-level
- * SELECT or UPDATE privilege (the statement checks and reports them), rules,
- * statement triggers or transition tables on followup.lead, or a lead that
- * is not the version the trigger locked.  Under tenant_rows alone, the rows
- * the statements would see are the current tenant's, and the lead's tenant
- * is compared here instead.
+ * row is written through direct_update() (direct_write.c, which also says
+ * when the statements must be used instead); the CHECK expressions of
+ * followup.lead are prepared once per backend and user and dropped when
+ * followup.lead or any function changes.  A lead that is not the version
+ * the trigger locked is written by the statement too.
  */
 #include "postgres.h"
 
@@ -41,13 +32,7 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
-#include "parser/parse_clause.h"
-#include "parser/parse_collate.h"
-#include "parser/parse_relation.h"
-#include "parser/parser.h"
-#include "rewrite/rowsecurity.h"
 #include "utils/acl.h"
-#include "utils/array.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -58,6 +43,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "direct_write.h"
 #include "followup.h"
 #include "lead_write.h"
 
@@ -82,15 +68,6 @@ static int	key_attnums[2];
 static int	attnums_natts = 0;
 static bool callbacks_registered = false;
 
-/* Is followup.lead's row security followup's tenant_rows policy alone? */
-typedef enum
-{
-	TENANT_POLICY_UNKNOWN,
-	TENANT_POLICY_ALONE,
-	TENANT_POLICY_NOT
-} TenantPolicy;
-static TenantPolicy tenant_policy = TENANT_POLICY_UNKNOWN;
-
 static void
 forget_checks(void)
 {
@@ -114,7 +91,6 @@ lead_relcache_callback(Datum arg, Oid relid)
 		checks_stale = true;
 		lead_relid = InvalidOid;
 		attnums_natts = 0;
-		tenant_policy = TENANT_POLICY_UNKNOWN;
 	}
 }
 
@@ -205,79 +181,6 @@ is_lead(HeapTuple tup, TupleDesc desc, int64 tenant_id, int64 lead_id)
 }
 
 /*
- * Is the row security of rel exactly the tenant_rows policy followup
- * installs: one permissive policy for every command and role, whose USING
- * clause is what CREATE POLICY makes of the shipped text, and no WITH CHECK?
- * A policy altered, added or replaced makes it the statements' business.
- */
-static bool
-policy_is_tenant_rows(Relation rel)
-{
-	RowSecurityDesc *rsdesc = rel->rd_rsdesc;
-	RowSecurityPolicy *policy;
-	RawStmt    *raw;
-	ParseState *pstate;
-	ParseNamespaceItem *nsitem;
-	Node	   *expected;
-	Datum	   *roles;
-	int			nroles;
-	bool		same;
-
-	if (rsdesc == NULL || list_length(rsdesc->policies) != 1)
-		return false;
-	policy = linitial(rsdesc->policies);
-	if (!policy->permissive || policy->polcmd != '*' || policy->with_check_qual != NULL)
-		return false;
-	deconstruct_array(policy->roles, OIDOID, sizeof(Oid), true, TYPALIGN_INT, &roles, NULL, &nroles);
-	if (nroles != 1 || DatumGetObjectId(roles[0]) != ACL_ID_PUBLIC)
-		return false;
-
-	raw = linitial_node(RawStmt, raw_parser("SELECT tenant_id = (SELECT followup.current_tenant())",
-											 RAW_PARSE_DEFAULT));
-	pstate = make_parsestate(NULL);
-	nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, NULL, false, false);
-	addNSItemToQuery(pstate, nsitem, false, true, true);
-	expected = transformWhereClause(pstate,
-									linitial_node(ResTarget, castNode(SelectStmt, raw->stmt)->targetList)->val,
-									EXPR_KIND_POLICY, "POLICY");
-	assign_expr_collations(pstate, expected);
-	same = equal(expected, policy->qual);
-	free_parsestate(pstate);
-	return same;
-}
-
-/*
- * Does anything on rel need the UPDATE statement?  *tenant_only: only the
- * current tenant's rows are to be seen, as the statements would.
- */
-static bool
-needs_statement(Relation rel, bool *tenant_only)
-{
-	TriggerDesc *trig = rel->trigdesc;
-
-	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rules != NULL ||
-		rel->rd_rel->relispartition)
-		return true;
-	if (trig != NULL && (trig->trig_update_before_statement || trig->trig_update_after_statement ||
-						 trig->trig_update_old_table || trig->trig_update_new_table ||
-						 trig->trig_update_instead_row))
-		return true;
-	/* the statements read the key and lock or write the row */
-	if (pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
-		pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
-		return true;
-	*tenant_only = check_enable_rls(RelationGetRelid(rel), InvalidOid, true) == RLS_ENABLED;
-	if (!*tenant_only)
-		return false;
-	/* with row_security off, the statement refuses to run */
-	if (!row_security)
-		return true;
-	if (tenant_policy == TENANT_POLICY_UNKNOWN)
-		tenant_policy = policy_is_tenant_rows(rel) ? TENANT_POLICY_ALONE : TENANT_POLICY_NOT;
-	return tenant_policy != TENANT_POLICY_ALONE;
-}
-
-/*
  * followup.lead, opened with lockmode, if the statements need not be used
  * for this tenant's lead (NULL otherwise); *missing: the statements would
  * not see it.
@@ -285,9 +188,8 @@ needs_statement(Relation rel, bool *tenant_only)
 static Relation
 open_lead(LOCKMODE lockmode, int64 tenant_id, bool *missing)
 {
-	bool		tenant_only = false;
-
 	Relation	rel;
+	bool		tenant_only = false;
 
 	if (!callbacks_registered)
 	{
@@ -300,7 +202,7 @@ open_lead(LOCKMODE lockmode, int64 tenant_id, bool *missing)
 	if (!OidIsValid(lead_relid))
 		return NULL;
 	rel = table_open(lead_relid, lockmode);
-	if (needs_statement(rel, &tenant_only))
+	if (!direct_write_allowed(rel, &tenant_only))
 	{
 		table_close(rel, NoLock);
 		return NULL;
@@ -309,22 +211,8 @@ open_lead(LOCKMODE lockmode, int64 tenant_id, bool *missing)
 	return rel;
 }
 
-/* Is index the primary key (tenant_id, lead_id) of rel? */
-static bool
-is_lead_key(Relation rel, Relation index)
-{
-	Form_pg_index form = index->rd_index;
-
-	return form->indisprimary && form->indnkeyatts == 2 &&
-		form->indkey.values[0] == key_attnums[0] && form->indkey.values[1] == key_attnums[1] &&
-		index->rd_opfamily[0] == INTEGER_BTREE_FAM_OID &&
-		index->rd_opfamily[1] == INTEGER_BTREE_FAM_OID &&
-		TupleDescAttr(RelationGetDescr(rel), key_attnums[0] - 1)->atttypid == INT8OID &&
-		TupleDescAttr(RelationGetDescr(rel), key_attnums[1] - 1)->atttypid == INT8OID;
-}
-
 LeadLock
-lead_lock_direct(int64 tenant_id, int64 lead_id, LeadReader read, void *arg)
+lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader read, void *arg)
 {
 	Relation	rel;
 	Relation	index;
@@ -333,7 +221,7 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, LeadReader read, void *arg)
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
 	Snapshot	snapshot;
-	TM_FailureData tmfd;
+	RowLock		lock = ROW_GONE;
 	bool		found;
 	bool		missing;
 
@@ -355,7 +243,7 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, LeadReader read, void *arg)
 		return LEAD_LOCK_STATEMENT;
 	}
 	index = index_open(pkey, AccessShareLock);
-	if (!is_lead_key(rel, index))
+	if (!direct_is_int8_key(rel, index, key_attnums[0], key_attnums[1]))
 	{
 		index_close(index, NoLock);
 		table_close(rel, NoLock);
@@ -375,37 +263,10 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, LeadReader read, void *arg)
 
 	if (found)
 	{
-		/*
-		 * Wait for a writer of the row, as SELECT ... FOR NO KEY UPDATE does
-		 * (ExecLockRows): under READ COMMITTED lock its latest version; under
-		 * REPEATABLE READ a version newer than the snapshot cannot be seen,
-		 * and is a serialization failure.
-		 */
-		bool		xact_snapshot = IsolationUsesXactSnapshot();
+		bool		newer;
 
-		switch (table_tuple_lock(rel, &slot->tts_tid, snapshot, slot, GetCurrentCommandId(false),
-								 LockTupleNoKeyExclusive, LockWaitBlock,
-								 xact_snapshot ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd))
-		{
-			case TM_Ok:
-				break;
-			case TM_Updated:
-				if (xact_snapshot)
-					ereport(ERROR,
-							(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-							 errmsg("could not serialize access due to concurrent update")));
-				elog(ERROR, "unexpected lock result for lead " INT64_FORMAT, lead_id);
-				break;
-			case TM_Deleted:
-				if (xact_snapshot)
-					ereport(ERROR,
-							(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-							 errmsg("could not serialize access due to concurrent delete")));
-				found = false;
-				break;
-			default:
-				elog(ERROR, "unexpected lock result for lead " INT64_FORMAT, lead_id);
-		}
+		lock = direct_lock_row(rel, slot, snapshot, LockTupleNoKeyExclusive, skip_locked, &newer);
+		found = lock == ROW_LOCKED;
 	}
 	if (found)
 	{
@@ -414,7 +275,7 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, LeadReader read, void *arg)
 
 		/* a newer version must still be this lead, as the statement rechecks */
 		found = is_lead(row, RelationGetDescr(rel), tenant_id, lead_id);
-		if (found)
+		if (found && read != NULL)
 			read(rel, row, arg);
 		if (shouldfree)
 			heap_freetuple(row);
@@ -425,7 +286,7 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, LeadReader read, void *arg)
 	UnregisterSnapshot(snapshot);
 	index_close(index, NoLock);
 	table_close(rel, NoLock);
-	return found ? LEAD_LOCK_FOUND : LEAD_LOCK_MISSING;
+	return found ? LEAD_LOCK_FOUND : lock == ROW_BUSY ? LEAD_LOCK_BUSY : LEAD_LOCK_MISSING;
 }
 
 bool
@@ -434,14 +295,9 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 {
 	Relation	rel;
 	TupleDesc	desc;
-	EState	   *estate;
-	RangeTblEntry *rte;
-	ResultRelInfo *relinfo;
-	EPQState	epqstate;
 	TupleTableSlot *oldslot;
-	TupleTableSlot *newslot;
 	HeapTuple	oldtup;
-	HeapTuple	newtup;
+	Bitmapset  *updated = NULL;
 	bool		shouldfree;
 	bool		missing;
 	ItemPointerData tid;
@@ -480,13 +336,6 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 		return false;
 	}
 
-	estate = CreateExecutorState();
-	rte = makeNode(RangeTblEntry);
-	rte->rtekind = RTE_RELATION;
-	rte->relid = RelationGetRelid(rel);
-	rte->relkind = RELKIND_RELATION;
-	rte->rellockmode = RowExclusiveLock;
-	rte->requiredPerms = ACL_UPDATE;
 	/*
 	 * The columns whose value changes count as updated: UPDATE OF triggers
 	 * fire on them (followup's own state log only when the state changes,
@@ -501,36 +350,11 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 
 		if (old_null != nulls[i] ||
 			(!old_null && !datum_image_eq(old, values[i], att->attbyval, att->attlen)))
-			rte->updatedCols = bms_add_member(rte->updatedCols,
-											  write_attnums[i] - FirstLowInvalidHeapAttributeNumber);
+			updated = bms_add_member(updated, write_attnums[i] - FirstLowInvalidHeapAttributeNumber);
 	}
-	ExecInitRangeTable(estate, list_make1(rte));
-	/* registered, so that the AFTER triggers find it and it is closed below */
-	relinfo = makeNode(ResultRelInfo);
-	ExecInitResultRelation(estate, relinfo, 1);
-	ExecOpenIndices(relinfo, false);
-	relinfo->ri_ConstraintExprs = prepared_checks(rel);
-
-	/* what the trigger did before is visible, as to a new statement */
-	CommandCounterIncrement();
-	estate->es_output_cid = GetCurrentCommandId(true);
-	estate->es_snapshot = GetActiveSnapshot();
-	EvalPlanQualInit(&epqstate, estate, NULL, NIL, -1);
-
-	newtup = heap_modify_tuple_by_cols(oldtup, desc, ncols, write_attnums, (Datum *) values, (bool *) nulls);
-	newslot = table_slot_create(rel, &estate->es_tupleTable);
-	ExecForceStoreHeapTuple(newtup, newslot, true);
-
-	/* row triggers fire now, as they would at the end of an UPDATE */
-	AfterTriggerBeginQuery();
-	ExecSimpleRelationUpdate(relinfo, estate, &epqstate, oldslot, newslot);
-	AfterTriggerEndQuery(estate);
-
-	EvalPlanQualEnd(&epqstate);
-	ExecCloseResultRelations(estate);	/* and its indexes */
-	ExecCloseRangeTableRelations(estate);
-	ExecResetTupleTable(estate->es_tupleTable, false);
-	FreeExecutorState(estate);
+	direct_update(rel, oldslot,
+				  heap_modify_tuple_by_cols(oldtup, desc, ncols, write_attnums, (Datum *) values, (bool *) nulls),
+				  updated, prepared_checks(rel), NULL);
 	if (shouldfree)
 		heap_freetuple(oldtup);
 	ExecDropSingleTupleTableSlot(oldslot);

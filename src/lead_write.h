@@ -13,14 +13,19 @@ typedef enum LeadLock
 {
 	LEAD_LOCK_FOUND,			/* locked and read */
 	LEAD_LOCK_MISSING,			/* there is no such lead */
+	LEAD_LOCK_BUSY,				/* another transaction holds it (skip_locked) */
 	LEAD_LOCK_STATEMENT			/* nothing done: use the SELECT statement */
 } LeadLock;
 
 /* reads the locked row of followup.lead (rel) */
 typedef void (*LeadReader) (Relation rel, HeapTuple row, void *arg);
 
-/* Lock the lead as SELECT ... FOR NO KEY UPDATE would; read its row. */
-extern LeadLock lead_lock_direct(int64 tenant_id, int64 lead_id, LeadReader read, void *arg);
+/*
+ * Lock the lead as SELECT ... FOR NO KEY UPDATE [SKIP LOCKED] would; read
+ * its row (read may be NULL).
+ */
+extern LeadLock lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked,
+								 LeadReader read, void *arg);
 
 /* the lead the trigger has just locked, at the version tid (NULL: unknown) */
 extern void lead_write_note_locked(int64 tenant_id, int64 lead_id, ItemPointer tid);

@@ -12,11 +12,13 @@
  * of these orders: it reads and sorts every open task of the tenant on each
  * call, or walks past other operators' tasks.
  *
- * The candidates are read without locks; each is then claimed by one
- * statement that locks its lead and then the task (the order every writer
- * locks them) with SKIP LOCKED and checks again that it is still open and
- * still the operator's, so a task claimed or superseded meanwhile, or held
- * by another transaction, is passed over like in a single SKIP LOCKED query.
+ * The candidates are read without locks, a few at a time; each is then
+ * claimed as by one statement that locks its lead and then the task (the
+ * order every writer locks them) with SKIP LOCKED and checks again that it
+ * is still open and still the operator's, so a task claimed or superseded
+ * meanwhile, or held by another transaction, is passed over like in a
+ * single SKIP LOCKED query.  task_claim.c does that without the statement
+ * whenever it may.
  *
  * followup.complete_task(task_id, operator, body, occurred_at) locks the
  * task's lead and then the task in one statement, refuses a task that is
@@ -34,6 +36,7 @@
 #include "utils/tuplestore.h"
 
 #include "followup.h"
+#include "task_claim.h"
 
 PG_FUNCTION_INFO_V1(followup_claim_tasks);
 PG_FUNCTION_INFO_V1(followup_complete_task);
@@ -44,7 +47,7 @@ PG_FUNCTION_INFO_V1(followup_complete_task);
 
 /* Columns every source returns, in this order; the claim order is 2..5. */
 #define CLAIM_SOURCE_SELECT \
-	"SELECT task_id, kind <> 'reply', state <> 'hot', due_at FROM followup.task"
+	"SELECT task_id, kind <> 'reply', state <> 'hot', due_at, lead_id FROM followup.task"
 #define CLAIM_SOURCE_ORDER \
 	" ORDER BY kind <> 'reply', state <> 'hot', due_at, task_id"
 
@@ -69,12 +72,14 @@ typedef struct ClaimSource
 	SPITupleTable *rows;		/* the candidates fetched last */
 	uint64		nrows;
 	uint64		pos;			/* the next candidate in rows */
+	long		fetch;			/* how many to fetch next */
 	bool		done;			/* nothing more to fetch */
 	/* the key of rows->vals[pos] */
 	int64		task_id;
 	bool		not_reply;
 	bool		not_hot;
 	TimestampTz due_at;
+	int64		lead_id;
 } ClaimSource;
 
 static void
@@ -135,7 +140,8 @@ source_head(ClaimSource *src)
 	{
 		if (src->rows != NULL)
 			SPI_freetuptable(src->rows);
-		SPI_cursor_fetch(src->portal, true, CLAIM_FETCH);
+		SPI_cursor_fetch(src->portal, true, src->fetch);
+		src->fetch = Min(src->fetch * 2, CLAIM_FETCH);
 		src->rows = SPI_tuptable;
 		src->nrows = SPI_processed;
 		src->pos = 0;
@@ -151,6 +157,7 @@ source_head(ClaimSource *src)
 	src->not_reply = DatumGetBool(SPI_getbinval(row, desc, 2, &isnull));
 	src->not_hot = DatumGetBool(SPI_getbinval(row, desc, 3, &isnull));
 	src->due_at = DatumGetTimestampTz(SPI_getbinval(row, desc, 4, &isnull));
+	src->lead_id = DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull));
 	return true;
 }
 
@@ -204,6 +211,23 @@ store_task(ReturnSetInfo *rsinfo, HeapTuple row, TupleDesc rowdesc)
 	pfree(nulls);
 }
 
+/* Put a row of followup.task claimed by task_claim_direct() into the result. */
+static void
+store_claimed(HeapTuple row, TupleDesc rowdesc, void *arg)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	TupleDesc	desc = rsinfo->setDesc;
+	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
+	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
+
+	if (rowdesc->natts != desc->natts)
+		elog(ERROR, "the row type of %s changed during the call", format_type_be(desc->tdtypeid));
+	heap_deform_tuple(row, rowdesc, values, nulls);
+	tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
+	pfree(values);
+	pfree(nulls);
+}
+
 /* true if s is empty or only spaces, like btrim(s) = '' */
 static bool
 is_blank(const char *s)
@@ -239,7 +263,8 @@ followup_claim_tasks(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_tasks must be between 1 and %d, not %d", CLAIM_MAX_TASKS, max_tasks)));
-	operator_datum = PG_GETARG_DATUM(0);
+	/* stored as claimed_by: not a pointer to a value kept elsewhere */
+	operator_datum = PointerGetDatum(PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0)));
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
@@ -252,6 +277,8 @@ followup_claim_tasks(PG_FUNCTION_ARGS)
 		Datum		args[2] = {Int64GetDatum(tenant_id), operator_datum};
 
 		memset(&sources[i], 0, sizeof(ClaimSource));
+		/* as many as are wanted first, in case the first ones are claimed */
+		sources[i].fetch = Min(max_tasks, CLAIM_FETCH);
 		/* not read-only: the candidates must be as fresh as the claims */
 		sources[i].portal = SPI_cursor_open(NULL, source_plan[i], args, NULL, false);
 		source_head(&sources[i]);
@@ -268,17 +295,28 @@ followup_claim_tasks(PG_FUNCTION_ARGS)
 		if (next == NULL)
 			break;				/* no candidate left */
 
-		args[0] = Int64GetDatum(tenant_id);
-		args[1] = Int64GetDatum(next->task_id);
-		args[2] = operator_datum;
-		if (SPI_execute_plan(claim_plan, args, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
-			elog(ERROR, "could not claim task " INT64_FORMAT, next->task_id);
-		if (SPI_processed > 0)
+		switch (task_claim_direct(tenant_id, next->task_id, next->lead_id, operator_datum,
+								  store_claimed, rsinfo))
 		{
-			store_task(rsinfo, SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
-			claimed++;
+			case TASK_CLAIMED:
+				claimed++;
+				break;
+			case TASK_PASSED:
+				break;
+			case TASK_CLAIM_STATEMENT:
+				args[0] = Int64GetDatum(tenant_id);
+				args[1] = Int64GetDatum(next->task_id);
+				args[2] = operator_datum;
+				if (SPI_execute_plan(claim_plan, args, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
+					elog(ERROR, "could not claim task " INT64_FORMAT, next->task_id);
+				if (SPI_processed > 0)
+				{
+					store_task(rsinfo, SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
+					claimed++;
+				}
+				SPI_freetuptable(SPI_tuptable);
+				break;
 		}
-		SPI_freetuptable(SPI_tuptable);
 		next->pos++;
 		source_head(next);
 	}

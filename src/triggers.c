@@ -603,11 +603,12 @@ lock_lead(int64 tenant_id, int64 lead_id, LeadRow *lead)
 	Datum		args[2] = {Int64GetDatum(tenant_id), Int64GetDatum(lead_id)};
 	bool		isnull;
 
-	switch (lead_lock_direct(tenant_id, lead_id, read_locked_lead, lead))
+	switch (lead_lock_direct(tenant_id, lead_id, false, read_locked_lead, lead))
 	{
 		case LEAD_LOCK_FOUND:
 			return true;
 		case LEAD_LOCK_MISSING:
+		case LEAD_LOCK_BUSY:	/* only when skipping */
 			return false;
 		case LEAD_LOCK_STATEMENT:
 			break;				/* row level security, privileges: the statement */

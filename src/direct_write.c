@@ -1,0 +1,256 @@
+/*
+ * direct_write.c - updating a row of followup's tables without a statement.
+ *
+ * The interaction trigger writes a lead, and claim_tasks a task, one row at
+ * a time; as SPI statements each costs an executor start for one row.  The
+ * callers lock the row themselves, as SELECT ... FOR UPDATE would, and write
+ * it here through the executor's single-row path (ExecSimpleRelationUpdate,
+ * what logical replication applies changes with): BEFORE and AFTER row
+ * triggers, NOT NULL and CHECK constraints, index maintenance, HOT.
+ *
+ * The statements stay for what only they do, and are used whenever any of
+ * it applies: rules, statement triggers or transition tables, a missing
+ * table-level SELECT or UPDATE privilege (the statement checks and reports
+ * it), row level security other than followup's own tenant_rows policy, and
+ * row_security off for a role it applies to (the statement refuses to run).
+ * Under tenant_rows alone, the rows a statement would see are the current
+ * tenant's, and the callers compare the row's tenant instead.
+ */
+#include "postgres.h"
+
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_opfamily.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "parser/parse_clause.h"
+#include "parser/parse_collate.h"
+#include "parser/parse_relation.h"
+#include "parser/parser.h"
+#include "rewrite/rowsecurity.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/inval.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
+
+#include "direct_write.h"
+
+/* which tables' row security is tenant_rows alone, until they change */
+typedef struct PolicyVerdict
+{
+	Oid			relid;
+	bool		tenant_rows_alone;
+} PolicyVerdict;
+
+static PolicyVerdict verdicts[4];
+static int	nverdicts = 0;
+static bool callback_registered = false;
+
+static void
+forget_verdicts(Datum arg, Oid relid)
+{
+	for (int i = 0; i < nverdicts; i++)
+		if (relid == InvalidOid || verdicts[i].relid == relid)
+		{
+			nverdicts = 0;
+			return;
+		}
+}
+
+/*
+ * Is the row security of rel exactly the tenant_rows policy followup
+ * installs: one permissive policy for every command and role, whose USING
+ * clause is what CREATE POLICY makes of the shipped text, and no WITH CHECK?
+ * A policy altered, added or replaced makes it the statements' business.
+ */
+static bool
+policy_is_tenant_rows(Relation rel)
+{
+	RowSecurityDesc *rsdesc = rel->rd_rsdesc;
+	RowSecurityPolicy *policy;
+	RawStmt    *raw;
+	ParseState *pstate;
+	ParseNamespaceItem *nsitem;
+	Node	   *expected;
+	Datum	   *roles;
+	int			nroles;
+	bool		same;
+
+	if (rsdesc == NULL || list_length(rsdesc->policies) != 1)
+		return false;
+	policy = linitial(rsdesc->policies);
+	if (!policy->permissive || policy->polcmd != '*' || policy->with_check_qual != NULL)
+		return false;
+	deconstruct_array(policy->roles, OIDOID, sizeof(Oid), true, TYPALIGN_INT, &roles, NULL, &nroles);
+	if (nroles != 1 || DatumGetObjectId(roles[0]) != ACL_ID_PUBLIC)
+		return false;
+
+	raw = linitial_node(RawStmt, raw_parser("SELECT tenant_id = (SELECT followup.current_tenant())",
+											 RAW_PARSE_DEFAULT));
+	pstate = make_parsestate(NULL);
+	nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, NULL, false, false);
+	addNSItemToQuery(pstate, nsitem, false, true, true);
+	expected = transformWhereClause(pstate,
+									linitial_node(ResTarget, castNode(SelectStmt, raw->stmt)->targetList)->val,
+									EXPR_KIND_POLICY, "POLICY");
+	assign_expr_collations(pstate, expected);
+	same = equal(expected, policy->qual);
+	free_parsestate(pstate);
+	return same;
+}
+
+static bool
+tenant_rows_alone(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	bool		alone;
+
+	for (int i = 0; i < nverdicts; i++)
+		if (verdicts[i].relid == relid)
+			return verdicts[i].tenant_rows_alone;
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(forget_verdicts, (Datum) 0);
+		callback_registered = true;
+	}
+	alone = policy_is_tenant_rows(rel);
+	if (nverdicts < (int) lengthof(verdicts))
+	{
+		verdicts[nverdicts].relid = relid;
+		verdicts[nverdicts].tenant_rows_alone = alone;
+		nverdicts++;
+	}
+	return alone;
+}
+
+bool
+direct_write_allowed(Relation rel, bool *tenant_only)
+{
+	TriggerDesc *trig = rel->trigdesc;
+	Oid			relid = RelationGetRelid(rel);
+
+	*tenant_only = false;
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rules != NULL ||
+		rel->rd_rel->relispartition)
+		return false;
+	if (trig != NULL && (trig->trig_update_before_statement || trig->trig_update_after_statement ||
+						 trig->trig_update_old_table || trig->trig_update_new_table ||
+						 trig->trig_update_instead_row))
+		return false;
+	/* the statements read the key and lock or write the row */
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
+		pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
+		return false;
+	if (check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED)
+		return true;
+	*tenant_only = true;
+	return row_security && tenant_rows_alone(rel);
+}
+
+RowLock
+direct_lock_row(Relation rel, TupleTableSlot *slot, Snapshot snapshot, LockTupleMode mode,
+				bool skip_locked, bool *newer)
+{
+	/*
+	 * ExecLockRows' rules: under READ COMMITTED wait for a writer of the row
+	 * (or skip it) and lock its latest version; under REPEATABLE READ a
+	 * version newer than the snapshot cannot be seen, and is a serialization
+	 * failure.
+	 */
+	bool		xact_snapshot = IsolationUsesXactSnapshot();
+	TM_FailureData tmfd;
+
+	*newer = false;
+	switch (table_tuple_lock(rel, &slot->tts_tid, snapshot, slot, GetCurrentCommandId(false), mode,
+							 skip_locked ? LockWaitSkip : LockWaitBlock,
+							 xact_snapshot ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd))
+	{
+		case TM_Ok:
+			*newer = tmfd.traversed;
+			return ROW_LOCKED;
+		case TM_WouldBlock:
+			return ROW_BUSY;
+		case TM_SelfModified:
+			return ROW_GONE;
+		case TM_Updated:
+			if (xact_snapshot)
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent update")));
+			break;
+		case TM_Deleted:
+			if (xact_snapshot)
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent delete")));
+			return ROW_GONE;
+		default:
+			break;
+	}
+	elog(ERROR, "unexpected result locking a row of \"%s\"", RelationGetRelationName(rel));
+	return ROW_GONE;			/* keep compiler quiet */
+}
+
+bool
+direct_is_int8_key(Relation rel, Relation index, AttrNumber key1, AttrNumber key2)
+{
+	Form_pg_index form = index->rd_index;
+
+	return form->indisprimary && form->indnkeyatts == 2 &&
+		form->indkey.values[0] == key1 && form->indkey.values[1] == key2 &&
+		index->rd_opfamily[0] == INTEGER_BTREE_FAM_OID &&
+		index->rd_opfamily[1] == INTEGER_BTREE_FAM_OID &&
+		TupleDescAttr(RelationGetDescr(rel), key1 - 1)->atttypid == INT8OID &&
+		TupleDescAttr(RelationGetDescr(rel), key2 - 1)->atttypid == INT8OID;
+}
+
+void
+direct_update(Relation rel, TupleTableSlot *oldslot, HeapTuple newtup, Bitmapset *updated_cols,
+			  ExprState **checks, TupleTableSlot *result)
+{
+	EState	   *estate = CreateExecutorState();
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	ResultRelInfo *relinfo;
+	EPQState	epqstate;
+	TupleTableSlot *newslot;
+
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(rel);
+	rte->relkind = RELKIND_RELATION;
+	rte->rellockmode = RowExclusiveLock;
+	rte->requiredPerms = ACL_UPDATE;
+	rte->updatedCols = updated_cols;
+	ExecInitRangeTable(estate, list_make1(rte));
+	/* registered, so that the AFTER triggers find it and it is closed below */
+	relinfo = makeNode(ResultRelInfo);
+	ExecInitResultRelation(estate, relinfo, 1);
+	ExecOpenIndices(relinfo, false);
+	relinfo->ri_ConstraintExprs = checks;
+
+	/* what the caller did before is visible, as to a new statement */
+	CommandCounterIncrement();
+	estate->es_output_cid = GetCurrentCommandId(true);
+	estate->es_snapshot = GetActiveSnapshot();
+	EvalPlanQualInit(&epqstate, estate, NULL, NIL, -1);
+
+	newslot = table_slot_create(rel, &estate->es_tupleTable);
+	ExecForceStoreHeapTuple(newtup, newslot, true);
+
+	/* row triggers fire now, as they would at the end of an UPDATE */
+	AfterTriggerBeginQuery();
+	ExecSimpleRelationUpdate(relinfo, estate, &epqstate, oldslot, newslot);
+	AfterTriggerEndQuery(estate);
+	if (result != NULL)
+		ExecCopySlot(result, newslot);
+
+	EvalPlanQualEnd(&epqstate);
+	ExecCloseResultRelations(estate);	/* and its indexes */
+	ExecCloseRangeTableRelations(estate);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+}

@@ -1,0 +1,48 @@
+/*
+ * direct_write.h - updating a row of followup's tables without a statement.
+ */
+#ifndef FOLLOWUP_DIRECT_WRITE_H
+#define FOLLOWUP_DIRECT_WRITE_H
+
+#include "postgres.h"
+#include "access/htup.h"
+#include "executor/tuptable.h"
+#include "nodes/bitmapset.h"
+#include "nodes/execnodes.h"
+#include "nodes/lockoptions.h"
+#include "utils/snapshot.h"
+#include "utils/relcache.h"
+
+/*
+ * May a row of rel be locked and updated here rather than by statements?
+ * *tenant_only: only the current tenant's rows are the statements' to see.
+ */
+extern bool direct_write_allowed(Relation rel, bool *tenant_only);
+
+typedef enum RowLock
+{
+	ROW_LOCKED,					/* locked; the version locked is in the slot */
+	ROW_GONE,					/* deleted, or changed by this very command */
+	ROW_BUSY					/* held by another transaction, and skip_locked */
+} RowLock;
+
+/*
+ * Lock the version of a row of rel in slot, found with snapshot, as SELECT
+ * ... FOR UPDATE (mode) would; *newer: a newer version was locked instead.
+ */
+extern RowLock direct_lock_row(Relation rel, TupleTableSlot *slot, Snapshot snapshot,
+							   LockTupleMode mode, bool skip_locked, bool *newer);
+
+/* Is index rel's primary key on the two int8 columns key1, key2? */
+extern bool direct_is_int8_key(Relation rel, Relation index, AttrNumber key1, AttrNumber key2);
+
+/*
+ * Replace the locked, latest version in oldslot by newtup as an UPDATE of
+ * updated_cols would: row triggers, constraints (checks: prepared CHECKs, or
+ * NULL), indexes.  result, if not NULL, receives the row written.
+ */
+extern void direct_update(Relation rel, TupleTableSlot *oldslot, HeapTuple newtup,
+						  Bitmapset *updated_cols, ExprState **checks,
+						  TupleTableSlot *result);
+
+#endif							/* FOLLOWUP_DIRECT_WRITE_H */
