@@ -66,8 +66,13 @@ SELECT * FROM followup.stall_diagnostic('30 days', '2026-11-01 00:00+00');
 SET followup.tenant_id = 141;
 SELECT * FROM followup.stall_diagnostic('30 days', '2026-11-07 00:00+00');
 SET followup.tenant_id = 140;
--- JIT would compile its probes for longer than they take: off in the function
-SELECT proconfig FROM pg_proc WHERE oid = 'followup.stall_diagnostic(interval, timestamptz)'::regprocedure;
+-- JIT would compile their statements for longer than they take: off in the
+-- functions (run_due's covers the jobs it calls)
+SELECT oid::regprocedure AS function, proconfig FROM pg_proc
+WHERE oid IN ('followup.stall_diagnostic(interval, timestamptz)'::regprocedure,
+              'followup.roll_up(timestamptz, interval)'::regprocedure,
+              'followup.run_due(timestamptz)'::regprocedure)
+ORDER BY 1::text;
 
 SELECT state, leads, awaiting_reply FROM followup.pipeline WHERE tenant_id = 140 ORDER BY state;
 

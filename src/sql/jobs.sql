@@ -83,7 +83,10 @@ COMMENT ON FUNCTION followup.escalate_overdue(timestamptz, int) IS
 
 CREATE FUNCTION followup.run_due(as_of timestamptz DEFAULT now(),
                                  OUT materialized bigint, OUT closed bigint, OUT escalated bigint)
-LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+-- the jobs' statements are short; JIT would compile them for longer than
+-- they run (roll_up's, once its estimates grow with the tables)
+SET jit = off AS $$
 BEGIN
     -- close first, so that a lead whose cadence is spent gets no new task
     closed := followup.close_exhausted(as_of);

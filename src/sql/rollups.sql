@@ -271,7 +271,10 @@ COMMENT ON FUNCTION followup.rollup_drop(timestamptz) IS
 
 CREATE FUNCTION followup.roll_up(as_of timestamptz DEFAULT now(), min_interval interval DEFAULT '0')
     RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+-- its statement reads a few days through indexes, but is costed high enough
+-- to be JIT-compiled, which took longer than the rest of run_due
+SET jit = off AS $$
 DECLARE
     st followup.rollup_state;
     target timestamptz;
