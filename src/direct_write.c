@@ -18,6 +18,7 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_class.h"
@@ -33,6 +34,7 @@
 #include "rewrite/rowsecurity.h"
 #include "utils/acl.h"
 #include "utils/array.h"
+#include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
@@ -207,6 +209,23 @@ direct_is_int8_key(Relation rel, Relation index, AttrNumber key1, AttrNumber key
 		index->rd_opfamily[1] == INTEGER_BTREE_FAM_OID &&
 		TupleDescAttr(RelationGetDescr(rel), key1 - 1)->atttypid == INT8OID &&
 		TupleDescAttr(RelationGetDescr(rel), key2 - 1)->atttypid == INT8OID;
+}
+
+bool
+direct_fetch_by_key(Relation rel, Relation index, int64 key1, int64 key2, Snapshot snapshot,
+					TupleTableSlot *slot)
+{
+	ScanKeyData keys[2];
+	IndexScanDesc scan;
+	bool		found;
+
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(key1));
+	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(key2));
+	scan = index_beginscan(rel, index, snapshot, 2, 0);
+	index_rescan(scan, keys, 2, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	index_endscan(scan);
+	return found;
 }
 
 void

@@ -33,6 +33,10 @@ typedef enum RowLock
 extern RowLock direct_lock_row(Relation rel, TupleTableSlot *slot, Snapshot snapshot,
 							   LockTupleMode mode, bool skip_locked, bool *newer);
 
+/* Fetch into slot the row of rel whose key in index is (key1, key2), as snapshot sees it. */
+extern bool direct_fetch_by_key(Relation rel, Relation index, int64 key1, int64 key2,
+								Snapshot snapshot, TupleTableSlot *slot);
+
 /* Is index rel's primary key on the two int8 columns key1, key2? */
 extern bool direct_is_int8_key(Relation rel, Relation index, AttrNumber key1, AttrNumber key2);
 

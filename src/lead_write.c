@@ -24,22 +24,15 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_class.h"
-#include "catalog/pg_opfamily.h"
-#include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
-#include "utils/acl.h"
 #include "utils/datum.h"
-#include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/rls.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -217,8 +210,6 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader re
 	Relation	rel;
 	Relation	index;
 	Oid			pkey;
-	ScanKeyData keys[2];
-	IndexScanDesc scan;
 	TupleTableSlot *slot;
 	Snapshot	snapshot;
 	RowLock		lock = ROW_GONE;
@@ -253,13 +244,8 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader re
 	/* what the trigger wrote before is visible, as to a new statement */
 	CommandCounterIncrement();
 	snapshot = RegisterSnapshot(GetTransactionSnapshot());
-	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(tenant_id));
-	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(lead_id));
 	slot = table_slot_create(rel, NULL);
-	scan = index_beginscan(rel, index, snapshot, 2, 0);
-	index_rescan(scan, keys, 2, NULL, 0);
-	found = index_getnext_slot(scan, ForwardScanDirection, slot);
-	index_endscan(scan);
+	found = direct_fetch_by_key(rel, index, tenant_id, lead_id, snapshot, slot);
 
 	if (found)
 	{

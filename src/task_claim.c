@@ -23,10 +23,8 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
-#include "commands/trigger.h"
 #include "executor/tuptable.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -161,8 +159,6 @@ task_claim_direct(int64 tenant_id, int64 task_id, int64 lead_id, Datum operator,
 	Relation	index;
 	Oid			pkey;
 	bool		tenant_only;
-	ScanKeyData keys[2];
-	IndexScanDesc scan;
 	TupleTableSlot *slot;
 	Snapshot	snapshot;
 	TaskClaim	result;
@@ -191,14 +187,9 @@ task_claim_direct(int64 tenant_id, int64 task_id, int64 lead_id, Datum operator,
 	/* what the caller did before is visible, as to a new statement */
 	CommandCounterIncrement();
 	snapshot = RegisterSnapshot(GetTransactionSnapshot());
-	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(tenant_id));
-	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(task_id));
 	slot = table_slot_create(rel, NULL);
-	scan = index_beginscan(rel, index, snapshot, 2, 0);
-	index_rescan(scan, keys, 2, NULL, 0);
-	result = index_getnext_slot(scan, ForwardScanDirection, slot) && claimable(slot, lead_id, operator) ?
-		TASK_CLAIMED : TASK_PASSED;
-	index_endscan(scan);
+	result = direct_fetch_by_key(rel, index, tenant_id, task_id, snapshot, slot) &&
+		claimable(slot, lead_id, operator) ? TASK_CLAIMED : TASK_PASSED;
 
 	/* then the lead, then the task, as every writer locks them */
 	if (result == TASK_CLAIMED)
