@@ -167,13 +167,13 @@ direct_lock_row(Relation rel, TupleTableSlot *slot, Snapshot snapshot, LockTuple
 	bool		xact_snapshot = IsolationUsesXactSnapshot();
 	TM_FailureData tmfd;
 
-	*newer = false;
 	switch (table_tuple_lock(rel, &slot->tts_tid, snapshot, slot, GetCurrentCommandId(false), mode,
 							 skip_locked ? LockWaitSkip : LockWaitBlock,
 							 xact_snapshot ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd))
 	{
 		case TM_Ok:
-			*newer = tmfd.traversed;
+			if (newer != NULL)
+				*newer = tmfd.traversed;
 			return ROW_LOCKED;
 		case TM_WouldBlock:
 			return ROW_BUSY;

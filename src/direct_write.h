@@ -28,7 +28,8 @@ typedef enum RowLock
 
 /*
  * Lock the version of a row of rel in slot, found with snapshot, as SELECT
- * ... FOR UPDATE (mode) would; *newer: a newer version was locked instead.
+ * ... FOR UPDATE (mode) would; *newer (unless NULL): a newer version was
+ * locked instead.
  */
 extern RowLock direct_lock_row(Relation rel, TupleTableSlot *slot, Snapshot snapshot,
 							   LockTupleMode mode, bool skip_locked, bool *newer);

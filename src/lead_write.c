@@ -249,9 +249,8 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader re
 
 	if (found)
 	{
-		bool		newer;
-
-		lock = direct_lock_row(rel, slot, snapshot, LockTupleNoKeyExclusive, skip_locked, &newer);
+		/* a newer version locked is checked below to be this lead still */
+		lock = direct_lock_row(rel, slot, snapshot, LockTupleNoKeyExclusive, skip_locked, NULL);
 		found = lock == ROW_LOCKED;
 	}
 	if (found)

@@ -211,21 +211,19 @@ store_task(ReturnSetInfo *rsinfo, HeapTuple row, TupleDesc rowdesc)
 	pfree(nulls);
 }
 
-/* Put a row of followup.task claimed by task_claim_direct() into the result. */
+/*
+ * Put a row of followup.task claimed by task_claim_direct() into the result:
+ * the table's row as it is, since the result is the table's row type.
+ */
 static void
 store_claimed(HeapTuple row, TupleDesc rowdesc, void *arg)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
-	TupleDesc	desc = rsinfo->setDesc;
-	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
-	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
 
-	if (rowdesc->natts != desc->natts)
-		elog(ERROR, "the row type of %s changed during the call", format_type_be(desc->tdtypeid));
-	heap_deform_tuple(row, rowdesc, values, nulls);
-	tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
-	pfree(values);
-	pfree(nulls);
+	if (rowdesc->natts != rsinfo->setDesc->natts)
+		elog(ERROR, "the row type of %s changed during the call",
+			 format_type_be(rsinfo->setDesc->tdtypeid));
+	tuplestore_puttuple(rsinfo->setResult, row);
 }
 
 /* true if s is empty or only spaces, like btrim(s) = '' */
