@@ -26,6 +26,8 @@ SELECT jobname, schedule FROM cron.job WHERE jobname LIKE 'followup-%' ORDER BY 
 -- the scheduled command works as pg_cron will run it
 SELECT command FROM cron.job WHERE jobname = 'followup-run-due:followup_cron' \gset
 :command;
+SELECT command FROM cron.job WHERE jobname = 'followup-purge-run-log:followup_cron' \gset
+:command;
 SELECT followup.unschedule_jobs();
 SELECT count(*) FROM cron.job WHERE jobname LIKE 'followup-%';
 SELECT followup.unschedule_jobs();

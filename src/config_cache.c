@@ -119,13 +119,15 @@ static void
 load_enum_oids(void)
 {
 	static const char *const sql =
-		"SELECT CASE e.enumtypid WHEN 'followup.lead_state'::regtype THEN 1"
-		" WHEN 'followup.next_action'::regtype THEN 2 ELSE 3 END, e.oid,"
-		" (rank() OVER (PARTITION BY e.enumtypid ORDER BY e.enumsortorder))::int4 - 1,"
+		"SELECT CASE WHEN e.enumtypid OPERATOR(pg_catalog.=) 'followup.lead_state'::pg_catalog.regtype THEN 1"
+		" WHEN e.enumtypid OPERATOR(pg_catalog.=) 'followup.next_action'::pg_catalog.regtype THEN 2"
+		" ELSE 3 END, e.oid,"
+		" (pg_catalog.rank() OVER (PARTITION BY e.enumtypid ORDER BY e.enumsortorder))::pg_catalog.int4"
+		" OPERATOR(pg_catalog.-) 1,"
 		" e.enumtypid"
 		" FROM pg_catalog.pg_enum e"
-		" WHERE e.enumtypid IN ('followup.lead_state'::regtype,"
-		" 'followup.next_action'::regtype, 'followup.task_status'::regtype)";
+		" WHERE e.enumtypid OPERATOR(pg_catalog.=) ANY (ARRAY['followup.lead_state'::pg_catalog.regtype,"
+		" 'followup.next_action'::pg_catalog.regtype, 'followup.task_status'::pg_catalog.regtype])";
 
 	if (SPI_execute(sql, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read followup's enum labels");
@@ -241,7 +243,7 @@ load_policies(TenantConfig *cfg)
 	run_tenant_query("SELECT DISTINCT ON (state) state, cadence, reply_within, close_after,"
 					 " on_exhausted, escalate_after, escalate_to, work_days, work_start,"
 					 " work_end, timezone"
-					 " FROM followup.policy WHERE tenant_id IN ($1, 0)"
+					 " FROM followup.policy WHERE tenant_id OPERATOR(pg_catalog.=) ANY (ARRAY[$1, 0])"
 					 " ORDER BY state, tenant_id DESC", cfg->tenant_id);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -283,8 +285,10 @@ load_steps(TenantConfig *cfg)
 {
 	run_tenant_query("SELECT s.state, s.step_no, s.channel, s.purpose, s.action_code, s.template"
 					 " FROM followup.step s"
-					 " WHERE s.tenant_id = $1 OR (s.tenant_id = 0 AND NOT EXISTS"
-					 "  (SELECT 1 FROM followup.step o WHERE o.tenant_id = $1 AND o.state = s.state))"
+					 " WHERE s.tenant_id OPERATOR(pg_catalog.=) $1"
+					 " OR (s.tenant_id OPERATOR(pg_catalog.=) 0 AND NOT EXISTS"
+					 "  (SELECT 1 FROM followup.step o WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
+					 "   AND o.state OPERATOR(pg_catalog.=) s.state))"
 					 " ORDER BY s.state, s.step_no", cfg->tenant_id);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -319,7 +323,8 @@ load_kinds(TenantConfig *cfg)
 	cfg->kinds = hash_create("followup kinds", 32, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 
 	run_tenant_query("SELECT DISTINCT ON (kind) kind, direction, weight FROM followup.signal"
-					 " WHERE tenant_id IN ($1, 0) ORDER BY kind, tenant_id DESC", cfg->tenant_id);
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) ANY (ARRAY[$1, 0])"
+					 " ORDER BY kind, tenant_id DESC", cfg->tenant_id);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -337,10 +342,12 @@ load_kinds(TenantConfig *cfg)
 	}
 
 	run_tenant_query("SELECT r.kind, r.rule_id, r.from_state, r.to_state, r.effect, r.due_in,"
-					 " r.min_momentum, r.close_reason, count(*) OVER (PARTITION BY r.kind)"
+					 " r.min_momentum, r.close_reason, pg_catalog.count(*) OVER (PARTITION BY r.kind)"
 					 " FROM followup.rule r"
-					 " WHERE r.tenant_id = $1 OR (r.tenant_id = 0 AND NOT EXISTS"
-					 "  (SELECT 1 FROM followup.rule o WHERE o.tenant_id = $1 AND o.kind = r.kind))"
+					 " WHERE r.tenant_id OPERATOR(pg_catalog.=) $1"
+					 " OR (r.tenant_id OPERATOR(pg_catalog.=) 0 AND NOT EXISTS"
+					 "  (SELECT 1 FROM followup.rule o WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
+					 "   AND o.kind OPERATOR(pg_catalog.=) r.kind))"
 					 " ORDER BY r.kind, r.priority, r.rule_id", cfg->tenant_id);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{

@@ -92,7 +92,7 @@ policy_is_tenant_rows(Relation rel)
 	if (nroles != 1 || DatumGetObjectId(roles[0]) != ACL_ID_PUBLIC)
 		return false;
 
-	raw = linitial_node(RawStmt, raw_parser("SELECT tenant_id = (SELECT followup.current_tenant())",
+	raw = linitial_node(RawStmt, raw_parser("SELECT tenant_id OPERATOR(pg_catalog.=) (SELECT followup.current_tenant())",
 											 RAW_PARSE_DEFAULT));
 	pstate = make_parsestate(NULL);
 	nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, NULL, false, false);

@@ -51,23 +51,30 @@ prepare_plans(void)
 		TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID
 	};
 
+	/*
+	 * Every name is qualified, operators too: the text is analyzed again
+	 * under whatever search_path the caller has when it changes, and a
+	 * caller's schema must never supply what followup runs.
+	 */
 	due_plan = SPI_prepare("SELECT l.tenant_id, l.lead_id, l.state, l.next_action, l.next_followup_at,"
 						   " l.touches, l.plan_b_step, l.owner,"
-						   " jsonb_build_object('lead_id', l.lead_id, 'external_ref', l.external_ref,"
-						   "   'owner', l.owner, 'state', l.state) || l.attrs"
+						   " pg_catalog.jsonb_build_object('lead_id', l.lead_id, 'external_ref', l.external_ref,"
+						   "   'owner', l.owner, 'state', l.state) OPERATOR(pg_catalog.||) l.attrs"
 						   " FROM followup.lead l"
-						   " WHERE l.next_action IS NOT NULL AND l.next_followup_at <= $1"
-						   " AND l.next_action <> 'close' AND NOT l.do_not_contact"
+						   " WHERE l.next_action IS NOT NULL AND l.next_followup_at OPERATOR(pg_catalog.<=) $1"
+						   " AND l.next_action OPERATOR(pg_catalog.<>) 'close' AND NOT l.do_not_contact"
 						   " AND NOT EXISTS (SELECT 1 FROM followup.task t"
-						   "  WHERE t.tenant_id = l.tenant_id AND t.lead_id = l.lead_id"
-						   "  AND t.status IN ('open', 'claimed'))"
+						   "  WHERE t.tenant_id OPERATOR(pg_catalog.=) l.tenant_id"
+						   "  AND t.lead_id OPERATOR(pg_catalog.=) l.lead_id"
+						   "  AND t.status OPERATOR(pg_catalog.=) ANY ('{open,claimed}'::followup.task_status[]))"
 						   " ORDER BY l.next_followup_at LIMIT $2"
 						   " FOR UPDATE OF l SKIP LOCKED", 2, due_types);
 	insert_plan = SPI_prepare("INSERT INTO followup.task (tenant_id, lead_id, kind, state, step_no,"
 							  " plan_b_step, due_at, channel, purpose, action_code, message,"
 							  " render_error, assignee, created_at)"
 							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-							  " ON CONFLICT (tenant_id, lead_id) WHERE status IN ('open', 'claimed')"
+							  " ON CONFLICT (tenant_id, lead_id)"
+							  " WHERE status OPERATOR(pg_catalog.=) ANY ('{open,claimed}'::followup.task_status[])"
 							  " DO NOTHING", 14, insert_types);
 	if (due_plan == NULL || insert_plan == NULL)
 		elog(ERROR, "could not prepare followup.materialize_due: %s",

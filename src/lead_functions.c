@@ -43,7 +43,8 @@ followup_momentum(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT momentum, momentum_at FROM followup.lead"
-							  " WHERE tenant_id = $1 AND lead_id = $2",
+							  " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+							  " AND lead_id OPERATOR(pg_catalog.=) $2",
 							  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read lead " INT64_FORMAT, lead_id);
 	if (SPI_processed == 0)
@@ -87,9 +88,10 @@ followup_preview(PG_FUNCTION_ARGS)
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT state, anchor_at, touches, plan_b_step, next_action,"
 							  " next_followup_at, timezone, last_outbound_at,"
-							  " jsonb_build_object('lead_id', lead_id, 'external_ref', external_ref,"
-							  "   'owner', owner, 'state', state) || attrs"
-							  " FROM followup.lead WHERE tenant_id = $1 AND lead_id = $2",
+							  " pg_catalog.jsonb_build_object('lead_id', lead_id, 'external_ref', external_ref,"
+							  "   'owner', owner, 'state', state) OPERATOR(pg_catalog.||) attrs"
+							  " FROM followup.lead WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+							  " AND lead_id OPERATOR(pg_catalog.=) $2",
 							  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read lead " INT64_FORMAT, lead_id);
 	if (SPI_processed == 0)

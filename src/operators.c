@@ -47,20 +47,23 @@ PG_FUNCTION_INFO_V1(followup_complete_task);
 
 /* Columns every source returns, in this order; the claim order is 2..5. */
 #define CLAIM_SOURCE_SELECT \
-	"SELECT task_id, kind <> 'reply', state <> 'hot', due_at, lead_id FROM followup.task"
+	"SELECT task_id, kind OPERATOR(pg_catalog.<>) 'reply', state OPERATOR(pg_catalog.<>) 'hot', due_at, lead_id" \
+	" FROM followup.task"
+#define CLAIM_SOURCE_OPEN \
+	" WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.=) 'open'"
 #define CLAIM_SOURCE_ORDER \
-	" ORDER BY kind <> 'reply', state <> 'hot', due_at, task_id"
+	" ORDER BY kind OPERATOR(pg_catalog.<>) 'reply', state OPERATOR(pg_catalog.<>) 'hot', due_at, task_id"
 
 static const char *const claim_source_sql[CLAIM_SOURCES] = {
 	/* the operator's own tasks */
-	CLAIM_SOURCE_SELECT " WHERE tenant_id = $1 AND status = 'open' AND assignee = $2"
+	CLAIM_SOURCE_SELECT CLAIM_SOURCE_OPEN " AND assignee OPERATOR(pg_catalog.=) $2"
 	CLAIM_SOURCE_ORDER,
 	/* anyone's */
-	CLAIM_SOURCE_SELECT " WHERE tenant_id = $1 AND status = 'open' AND assignee IS NULL"
+	CLAIM_SOURCE_SELECT CLAIM_SOURCE_OPEN " AND assignee IS NULL"
 	CLAIM_SOURCE_ORDER,
 	/* another operator's, escalated to this one */
-	CLAIM_SOURCE_SELECT " WHERE tenant_id = $1 AND status = 'open' AND escalated_to = $2"
-	" AND assignee <> $2" CLAIM_SOURCE_ORDER
+	CLAIM_SOURCE_SELECT CLAIM_SOURCE_OPEN " AND escalated_to OPERATOR(pg_catalog.=) $2"
+	" AND assignee OPERATOR(pg_catalog.<>) $2" CLAIM_SOURCE_ORDER
 };
 
 static SPIPlanPtr source_plan[CLAIM_SOURCES];
@@ -110,15 +113,19 @@ prepare_claim_plans(void)
 	 */
 	claim_plan = SPI_prepare("WITH pick AS ("
 							 " SELECT t.tenant_id, t.task_id FROM followup.task t"
-							 " JOIN followup.lead l ON l.tenant_id = t.tenant_id AND l.lead_id = t.lead_id"
-							 " WHERE t.tenant_id = $1 AND t.task_id = $2 AND t.status = 'open'"
-							 " AND (t.assignee IS NULL OR t.assignee = $3 OR t.escalated_to = $3)"
+							 " JOIN followup.lead l ON l.tenant_id OPERATOR(pg_catalog.=) t.tenant_id"
+							 "  AND l.lead_id OPERATOR(pg_catalog.=) t.lead_id"
+							 " WHERE t.tenant_id OPERATOR(pg_catalog.=) $1 AND t.task_id OPERATOR(pg_catalog.=) $2"
+							 " AND t.status OPERATOR(pg_catalog.=) 'open'"
+							 " AND (t.assignee IS NULL OR t.assignee OPERATOR(pg_catalog.=) $3"
+							 "  OR t.escalated_to OPERATOR(pg_catalog.=) $3)"
 							 " FOR NO KEY UPDATE OF l SKIP LOCKED"
 							 " FOR UPDATE OF t SKIP LOCKED)"
 							 " UPDATE followup.task t"
-							 " SET status = 'claimed', claimed_by = $3, claimed_at = now()"
+							 " SET status = 'claimed', claimed_by = $3, claimed_at = pg_catalog.now()"
 							 " FROM pick"
-							 " WHERE t.tenant_id = pick.tenant_id AND t.task_id = pick.task_id"
+							 " WHERE t.tenant_id OPERATOR(pg_catalog.=) pick.tenant_id"
+							 " AND t.task_id OPERATOR(pg_catalog.=) pick.task_id"
 							 " RETURNING t.*", 3, claim_types);
 	if (claim_plan == NULL)
 		elog(ERROR, "could not prepare followup.claim_tasks: %s",
@@ -340,15 +347,19 @@ prepare_complete_plans(void)
 	INT8OID, TEXTOID};
 
 	/* lead before task, in the order the interaction trigger locks them */
-	complete_lock_plan = SPI_prepare("SELECT t.lead_id, t.status::text, t.done_at, t.claimed_by, t.channel,"
-									 " l.state::text, l.next_action::text, l.last_event_at"
+	complete_lock_plan = SPI_prepare("SELECT t.lead_id, t.status::pg_catalog.text, t.done_at, t.claimed_by,"
+									 " t.channel, l.state::pg_catalog.text, l.next_action::pg_catalog.text,"
+									 " l.last_event_at"
 									 " FROM followup.task t"
-									 " JOIN followup.lead l ON l.tenant_id = t.tenant_id AND l.lead_id = t.lead_id"
-									 " WHERE t.tenant_id = $1 AND t.task_id = $2"
+									 " JOIN followup.lead l ON l.tenant_id OPERATOR(pg_catalog.=) t.tenant_id"
+									 "  AND l.lead_id OPERATOR(pg_catalog.=) t.lead_id"
+									 " WHERE t.tenant_id OPERATOR(pg_catalog.=) $1"
+									 " AND t.task_id OPERATOR(pg_catalog.=) $2"
 									 " FOR NO KEY UPDATE OF l FOR UPDATE OF t", 2, lock_types);
 	complete_insert_plan = SPI_prepare("INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at,"
 									   " kind, channel, operator, task_id, body)"
-									   " VALUES ($1, $2, $3, CASE WHEN $4 = 'call' THEN 'call' ELSE 'message' END,"
+									   " VALUES ($1, $2, $3, CASE WHEN $4 OPERATOR(pg_catalog.=) 'call'"
+									   " THEN 'call' ELSE 'message' END,"
 									   " $4, $5, $6, $7) RETURNING *", 7, insert_types);
 	if (complete_lock_plan == NULL || complete_insert_plan == NULL)
 		elog(ERROR, "could not prepare followup.complete_task: %s",

@@ -28,6 +28,7 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "utils/datum.h"
+#include "utils/guc.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -57,6 +58,7 @@ execute_as_owner(SPIPlanPtr plan, Datum *args)
 	Oid			owner;
 	Oid			save_userid;
 	int			save_sec_context;
+	int			save_nestlevel;
 	int			ret;
 
 	if (!HeapTupleIsValid(tup))
@@ -64,10 +66,20 @@ execute_as_owner(SPIPlanPtr plan, Datum *args)
 	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
 	ReleaseSysCache(tup);
 
-	/* an error resets the user at (sub)transaction abort */
+	/*
+	 * As PostgreSQL runs its own deferred checks as another role: restricted
+	 * (no SET ROLE, no temporary objects, no session state the caller could
+	 * leave behind) and with the caller's search_path out of the way.  An
+	 * error resets both at (sub)transaction abort.
+	 */
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	ret = SPI_execute_plan(plan, args, NULL, false, 0);
+	AtEOXact_GUC(false, save_nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 	if (ret < 0)
 		elog(ERROR, "could not mark rolled-up days: %s", SPI_result_code_string(ret));

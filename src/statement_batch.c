@@ -190,13 +190,16 @@ replay_lead(BatchLead *entry)
 		INT4OID, BOOLOID, INT8OID};
 
 		rows_plan = SPI_prepare("SELECT interaction_id, occurred_at, kind FROM followup.interaction"
-								" WHERE tenant_id = $1 AND interaction_id = ANY ($2)"
+								" WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+								" AND interaction_id OPERATOR(pg_catalog.=) ANY ($2)"
 								" ORDER BY occurred_at, interaction_id", 2, types);
 		stamp_plan = SPI_prepare("UPDATE followup.interaction SET state_at = $3, touches_at = $4,"
 								 " plan_b_step_at = $5, applied = $6, rule_id = $7"
-								 " WHERE tenant_id = $1 AND interaction_id = $2", 7, stamp_types);
+								 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+								 " AND interaction_id OPERATOR(pg_catalog.=) $2", 7, stamp_types);
 		unlog_plan = SPI_prepare("DELETE FROM followup.state_change"
-								 " WHERE tenant_id = $1 AND interaction_id = ANY ($2)", 2, types);
+								 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+								 " AND interaction_id OPERATOR(pg_catalog.=) ANY ($2)", 2, types);
 		if (rows_plan == NULL || stamp_plan == NULL || unlog_plan == NULL)
 			elog(ERROR, "could not prepare the statement replay");
 		SPI_keepplan(rows_plan);

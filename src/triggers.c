@@ -357,6 +357,15 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
  * Tasks
  */
 static SPIPlanPtr supersede_plan = NULL;
+
+/*
+ * SQL text here names everything with its schema, operators too: a kept
+ * plan is analyzed again under the caller's search_path when that changes,
+ * and the caller's own schema must never supply what followup runs.
+ */
+#define LIVE_TASK_OF_LEAD \
+	" WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND lead_id OPERATOR(pg_catalog.=) $2" \
+	" AND status OPERATOR(pg_catalog.=) ANY ('{open,claimed}'::followup.task_status[])"
 static SPIPlanPtr fulfil_plan = NULL;
 
 static SPIPlanPtr
@@ -383,8 +392,7 @@ supersede_open_task(int64 tenant_id, int64 lead_id)
 		Oid			types[2] = {INT8OID, INT8OID};
 
 		supersede_plan = keep_plan("UPDATE followup.task SET status = 'superseded'"
-								   " WHERE tenant_id = $1 AND lead_id = $2"
-								   " AND status IN ('open', 'claimed')", 2, types);
+								   LIVE_TASK_OF_LEAD, 2, types);
 	}
 	if (SPI_execute_plan(supersede_plan, args, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not supersede the task of lead " INT64_FORMAT, lead_id);
@@ -411,8 +419,7 @@ fulfil_open_task(int64 tenant_id, int64 lead_id, TimestampTz at, const char *ope
 
 		fulfil_plan = keep_plan("UPDATE followup.task SET status = 'done', done_at = $3,"
 								" claimed_by = coalesce(claimed_by, $4)"
-								" WHERE tenant_id = $1 AND lead_id = $2"
-								" AND status IN ('open', 'claimed') RETURNING task_id", 4, types);
+								LIVE_TASK_OF_LEAD " RETURNING task_id", 4, types);
 	}
 	if (SPI_execute_plan(fulfil_plan, args, nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "could not fulfil the task of lead " INT64_FORMAT, lead_id);
@@ -627,7 +634,8 @@ lock_lead(int64 tenant_id, int64 lead_id, LeadRow *lead)
 		}
 		/* the version locked, for lead_write_direct() */
 		appendStringInfoString(&sql, ", ctid FROM followup.lead"
-							   " WHERE tenant_id = $1 AND lead_id = $2 FOR NO KEY UPDATE");
+							   " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+							   " AND lead_id OPERATOR(pg_catalog.=) $2 FOR NO KEY UPDATE");
 		lock_lead_plan = keep_plan(sql.data, 2, types);
 	}
 	if (SPI_execute_plan(lock_lead_plan, args, NULL, false, 1) != SPI_OK_SELECT)
@@ -673,7 +681,8 @@ update_lead(const LeadRow *lead, int64 interaction_id)
 		for (int i = 0; i < LEAD_WRITE_COLS; i++)
 			appendStringInfo(&sql, "%s%s = $%d", i > 0 ? ", " : "",
 							 lead_col_names[lead_write_cols[i]], i + 3);
-		appendStringInfoString(&sql, " WHERE tenant_id = $1 AND lead_id = $2");
+		appendStringInfoString(&sql, " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+							   " AND lead_id OPERATOR(pg_catalog.=) $2");
 		update_lead_plan = keep_plan(sql.data, LEAD_WRITE_COLS + 2, types);
 	}
 

@@ -221,9 +221,13 @@ DECLARE
     run_job text := 'followup-run-due:' || current_database();
     purge_job text := 'followup-purge-run-log:' || current_database();
     run_cmd text := 'SELECT followup.run_due()';
-    -- pg_cron keeps a row per run in cron.job_run_details; keep a week of ours
-    purge_cmd text := 'DELETE FROM cron.job_run_details WHERE end_time < now() - interval ''7 days'''
-        || ' AND jobid IN (SELECT jobid FROM cron.job WHERE jobname LIKE ''followup-%'')';
+    -- pg_cron keeps a row per run in cron.job_run_details; keep a week of
+    -- ours.  pg_cron runs this as the owner with the owner's search_path:
+    -- every name is qualified (docs/security.md)
+    purge_cmd text := 'DELETE FROM cron.job_run_details'
+        || ' WHERE end_time OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) interval ''7 days'')'
+        || ' AND jobid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT j.jobid FROM cron.job j'
+        || ' WHERE j.jobname OPERATOR(pg_catalog.~~) ''followup-%''))';
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
         IF cron_db IS NOT NULL AND cron_db <> current_database() THEN

@@ -7,7 +7,7 @@
 -- the effective policy of a state for a tenant: its own row, else tenant 0's
 CREATE FUNCTION followup.policy_for(tenant_id bigint, state followup.lead_state)
     RETURNS followup.policy
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT p.* FROM followup.policy p
     WHERE p.tenant_id IN (policy_for.tenant_id, 0) AND p.state = policy_for.state
     ORDER BY p.tenant_id DESC LIMIT 1
@@ -127,7 +127,9 @@ COMMENT ON COLUMN followup.compliance_source.by_rule IS 'a touch''s by_rule';
 CREATE FUNCTION followup.compliance_rows(lo timestamptz, hi timestamptz, as_of timestamptz)
     RETURNS TABLE (tenant_id bigint, operator text, day date, due bigint, on_time bigint, late bigint,
                    still_overdue bigint, by_rule bigint, by_chance bigint, median_delay interval)
-    LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+BEGIN ATOMIC
 SELECT x.tenant_id, x.operator, x.at::date,
        count(*) FILTER (WHERE x.is_task),
        count(*) FILTER (WHERE x.done AND x.delay <= x.escalate_after),
@@ -143,8 +145,8 @@ FROM (SELECT s.* FROM followup.compliance_source s WHERE s.at >= (SELECT lo) AND
                           WHERE s.tenant_id = m.tenant_id AND s.at >= m.day_start AND s.at < m.day_end
                           OFFSET 0) s
       WHERE m.day_start < (SELECT lo)) x
-GROUP BY x.tenant_id, x.operator, x.at::date
-$$;
+GROUP BY x.tenant_id, x.operator, x.at::date;
+END;
 COMMENT ON FUNCTION followup.compliance_rows(timestamptz, timestamptz, timestamptz) IS
     'operator_compliance computed from the tables for the days of [lo, hi) and the marked days before lo, as of as_of';
 
@@ -193,7 +195,9 @@ COMMENT ON COLUMN followup.response_source.wait IS 'how long the customer waited
 CREATE FUNCTION followup.response_rows(lo timestamptz, hi timestamptz)
     RETURNS TABLE (tenant_id bigint, operator text, day date, replies_answered bigint, median interval,
                    p90 interval, max interval, stddev_seconds double precision)
-    LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+BEGIN ATOMIC
 SELECT x.tenant_id, x.operator, x.at::date, count(*),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY x.wait),
        percentile_cont(0.9) WITHIN GROUP (ORDER BY x.wait),
@@ -206,8 +210,8 @@ FROM (SELECT s.* FROM followup.response_source s WHERE s.at >= (SELECT lo) AND s
                           WHERE s.tenant_id = m.tenant_id AND s.at >= m.day_start AND s.at < m.day_end
                           OFFSET 0) s
       WHERE m.day_start < (SELECT lo)) x
-GROUP BY x.tenant_id, x.operator, x.at::date
-$$;
+GROUP BY x.tenant_id, x.operator, x.at::date;
+END;
 COMMENT ON FUNCTION followup.response_rows(timestamptz, timestamptz) IS
     'response_times computed from the tables for the days of [lo, hi) and the marked days before lo';
 
@@ -293,7 +297,9 @@ COMMENT ON COLUMN followup.funnel_source.won IS 'the lead was won afterwards';
 CREATE FUNCTION followup.funnel_rows(lo timestamptz, hi timestamptz)
     RETURNS TABLE (tenant_id bigint, day date, state followup.lead_state, step_no int,
                    touches bigint, replies bigint, wins bigint)
-    LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+BEGIN ATOMIC
 SELECT x.tenant_id, x.at::date, x.state, x.step_no, count(*),
        count(*) FILTER (WHERE x.replied), count(*) FILTER (WHERE x.won)
 FROM (SELECT s.* FROM followup.funnel_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
@@ -303,8 +309,8 @@ FROM (SELECT s.* FROM followup.funnel_source s WHERE s.at >= (SELECT lo) AND s.a
                           WHERE s.tenant_id = m.tenant_id AND s.at >= m.day_start AND s.at < m.day_end
                           OFFSET 0) s
       WHERE m.day_start < (SELECT lo)) x
-GROUP BY x.tenant_id, x.at::date, x.state, x.step_no
-$$;
+GROUP BY x.tenant_id, x.at::date, x.state, x.step_no;
+END;
 COMMENT ON FUNCTION followup.funnel_rows(timestamptz, timestamptz) IS
     'step_funnel per day computed from the tables for the days of [lo, hi) and the marked days before lo';
 
@@ -371,7 +377,9 @@ COMMENT ON COLUMN followup.plan_b_source.won_after IS 'won before another option
 CREATE FUNCTION followup.plan_b_rows(lo timestamptz, hi timestamptz)
     RETURNS TABLE (tenant_id bigint, day date, plan_b_step int, action_code text,
                    offered bigint, declined bigint, won_after bigint)
-    LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+BEGIN ATOMIC
 SELECT x.tenant_id, x.at::date, x.plan_b_step, x.action_code, count(*),
        count(*) FILTER (WHERE x.declined), count(*) FILTER (WHERE x.won_after)
 FROM (SELECT s.* FROM followup.plan_b_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
@@ -381,8 +389,8 @@ FROM (SELECT s.* FROM followup.plan_b_source s WHERE s.at >= (SELECT lo) AND s.a
                           WHERE s.tenant_id = m.tenant_id AND s.at >= m.day_start AND s.at < m.day_end
                           OFFSET 0) s
       WHERE m.day_start < (SELECT lo)) x
-GROUP BY x.tenant_id, x.at::date, x.plan_b_step, x.action_code
-$$;
+GROUP BY x.tenant_id, x.at::date, x.plan_b_step, x.action_code;
+END;
 COMMENT ON FUNCTION followup.plan_b_rows(timestamptz, timestamptz) IS
     'plan_b_recovery per day computed from the tables for the days of [lo, hi) and the marked days before lo';
 

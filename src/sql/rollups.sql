@@ -44,7 +44,7 @@ COMMENT ON COLUMN followup.rollup_mark.since IS 'the first time whose day change
 COMMENT ON COLUMN followup.rollup_mark.until IS 'the last time whose day changed';
 
 CREATE FUNCTION followup.rolled_until() RETURNS timestamptz
-    LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN s.zone = pg_catalog.current_setting('TimeZone') THEN s.rolled_until ELSE '-infinity' END
     FROM followup.rollup_state s
 $$;
@@ -55,7 +55,7 @@ COMMENT ON FUNCTION followup.rolled_until() IS
 -- and saying so (ROWS, which inlining would lose) keeps the planner from
 -- sizing hash tables for a thousand days per mark
 CREATE FUNCTION followup.day_starts(since timestamptz, until timestamptz) RETURNS SETOF timestamptz
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 2 AS $$
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 2 SET search_path = pg_catalog, pg_temp AS $$
     SELECT pg_catalog.generate_series(pg_catalog.date_trunc('day', since), until, interval '1 day')
 $$;
 COMMENT ON FUNCTION followup.day_starts(timestamptz, timestamptz) IS
@@ -77,7 +77,7 @@ COMMENT ON COLUMN followup.rollup_marked_day.day_end IS 'the first instant of th
 -- the days of a lead's touches older than a day: what a win or a refusal
 -- changes (what the touches before it achieved)
 CREATE FUNCTION followup.rollup_mark_lead(tenant_id bigint, lead_id bigint) RETURNS void
-LANGUAGE sql VOLATILE STRICT AS $$
+LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
     INSERT INTO followup.rollup_mark (tenant_id, since, until)
     SELECT i.tenant_id, i.occurred_at, i.occurred_at FROM followup.interaction i
     WHERE i.tenant_id = $1 AND i.lead_id = $2 AND i.by_rule IS NOT NULL
@@ -260,7 +260,7 @@ END $$;
 
 -- drops the rolled days from since on (all of them: -infinity)
 CREATE FUNCTION followup.rollup_drop(since timestamptz) RETURNS void
-LANGUAGE sql VOLATILE STRICT AS $$
+LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
     DELETE FROM followup.compliance_day WHERE day::timestamptz >= since;
     DELETE FROM followup.response_day WHERE day::timestamptz >= since;
     DELETE FROM followup.funnel_day WHERE day::timestamptz >= since;
