@@ -132,7 +132,7 @@ BEGIN
     WHERE x.tenant_id = followup.current_tenant() AND x.task_id = release_task.task_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'task % does not exist in tenant %', release_task.task_id, followup.current_tenant()
-            USING ERRCODE = '42704', HINT = 'Set followup.tenant_id to the task''s tenant.';
+            USING ERRCODE = '42704', HINT = followup.tenant_hint('task', 'task');
     ELSIF t.status = 'done' THEN
         RAISE EXCEPTION 'task % is already done', t.task_id USING ERRCODE = 'FU001';
     ELSIF t.status = 'superseded' THEN

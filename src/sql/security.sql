@@ -91,7 +91,7 @@ BEGIN
                    ' followup.operator_compliance, followup.response_times,'
                    ' followup.silence_by_stage, followup.step_funnel, followup.plan_b_recovery,'
                    ' followup.due_tasks, followup.job_lag TO %s', role);
-    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.current_tenant(),'
+    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.current_tenant(), followup.tenant_hint(text, text),'
                    ' followup.policy_for(bigint, followup.lead_state),'
                    ' followup.rolled_until(), followup.day_starts(timestamptz, timestamptz),'
                    ' followup.compliance_rows(timestamptz, timestamptz, timestamptz),'
