@@ -189,7 +189,7 @@ followup_tenant_hint(const char *table, const char *what, bool session_scoped)
 {
 	Oid			relid = get_relname_relid(table, get_namespace_oid("followup", false));
 	const char *unset = tenant_id == 0 ?
-		" (it is 0, the default: a pooled connection must set it for every client)" : "";
+		", 0 unless set: a pooled connection must set it for every client" : "";
 
 	if (!OidIsValid(relid) || check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED)
 		return session_scoped ?
