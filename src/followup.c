@@ -150,7 +150,7 @@ _PG_init(void)
 							 &lock_tenant, false, PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 	DefineCustomBoolVariable("followup.notify",
-							 "Send NOTIFY followup_due when the jobs create tasks.",
+							 "Notify each tenant on its own channel (followup.due_channel()) when the jobs create its tasks.",
 							 NULL,
 							 &followup_notify, true, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
