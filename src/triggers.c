@@ -801,7 +801,7 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 	values[2] = Int32GetDatum(lead.plan_b_step);
 	nulls[2] = lead.plan_b_step == 0;
 
-	batch_note(&lead, interaction_id);
+	batch_note(&lead, interaction_id, occurred_at);
 	before = lead;
 	apply_interaction(cfg, &lead, kind, occurred_at, &res);
 	rollup_note_interaction(&before, kind->direction, occurred_at, &res);
