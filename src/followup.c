@@ -170,12 +170,6 @@ followup_half_life_seconds(void)
 	return half_life_seconds;
 }
 
-bool
-followup_tenant_locked(void)
-{
-	return lock_tenant;
-}
-
 /*
  * What a session whose row of followup.table was not found should do, for
  * each kind of role: one that sees every tenant (the owner, BYPASSRLS), and
