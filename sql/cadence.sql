@@ -9,7 +9,7 @@ SELECT '24h, 3d, 7d'::cadence AS seed;
 SELECT c AS input, c::cadence AS canonical
 FROM (VALUES ('24h,3d,7d'), ('  24h ,  3d ,7d  '), ('1w, 2w'), ('90m'),
              ('0, 15m, 1h'), ('0h, 1d12h'), ('2h90m'), ('48h'), ('23h, 1d'),
-             ('24H, 3D'), ('36525d')) AS v(c);
+             ('36525d')) AS v(c);
 
 -- canonical output round-trips exactly
 SELECT c::cadence::text::cadence = c::cadence AS roundtrips, c::cadence::text = c AS is_canonical

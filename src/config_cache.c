@@ -10,18 +10,28 @@
  *
  * A rebuilt cache leaves the old one to be freed at the end of the
  * transaction, so pointers a caller holds stay valid until then.
+ *
+ * An entry is keyed by the tenant alone, so what it holds must not depend
+ * on who asked: the loading queries run as the owner of the configuration
+ * tables, past row level security (as PostgreSQL's foreign key checks read
+ * the referenced table), inside a security-restricted operation and with
+ * every name qualified.  A caller's right to act for the tenant is checked
+ * before it asks (followup_require_session_tenant()).
  */
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "cadence.h"
 #include "config_cache.h"
@@ -33,6 +43,11 @@ static HTAB *tenants = NULL;
 static bool cache_valid = false;
 static bool enums_loaded = false;
 static EnumOids enum_oids;
+/* the configuration tables, indexes into config_relids */
+#define CONFIG_POLICY 0
+#define CONFIG_STEP 1
+#define CONFIG_SIGNAL 2
+#define CONFIG_RULE 3
 static Oid	config_relids[4];
 
 static const char *const lead_state_names[LS_COUNT] = {
@@ -155,10 +170,10 @@ load_enum_oids(void)
 		else if (type == 3 && pos < TS_COUNT)
 			enum_oids.task_status[pos] = oid;
 	}
-	config_relids[0] = config_relid("policy");
-	config_relids[1] = config_relid("step");
-	config_relids[2] = config_relid("signal");
-	config_relids[3] = config_relid("rule");
+	config_relids[CONFIG_POLICY] = config_relid("policy");
+	config_relids[CONFIG_STEP] = config_relid("step");
+	config_relids[CONFIG_SIGNAL] = config_relid("signal");
+	config_relids[CONFIG_RULE] = config_relid("rule");
 	enums_loaded = true;
 }
 
@@ -218,14 +233,49 @@ parse_effect(const char *s)
 	return EFFECT_NONE;
 }
 
-/* Run one of the loading queries with the tenant as $1. */
+/* The owner of one of the configuration tables (CONFIG_POLICY ...). */
+static Oid
+config_owner(int table)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(config_relids[table]));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", config_relids[table]);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
+ * Run one of the loading queries with the tenant as $1, as the owner of
+ * the table it reads: it sees every row whatever the caller's row security
+ * (SECURITY_NOFORCE_RLS, as ri_triggers.c does), so the result depends on
+ * the tenant only.  The query text qualifies every name.
+ */
 static void
-run_tenant_query(const char *sql, int64 tenant_id)
+run_tenant_query(const char *sql, int64 tenant_id, int table)
 {
 	Oid			argtypes[1] = {INT8OID};
 	Datum		args[1] = {Int64GetDatum(tenant_id)};
+	Oid			save_userid;
+	int			save_sec_context;
+	volatile int ret = 0;
 
-	if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(config_owner(table),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
+	PG_TRY();
+	{
+		ret = SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 0);
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
+	PG_END_TRY();
+	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not load followup configuration");
 }
 
@@ -240,11 +290,13 @@ cache_text(HeapTuple tup, TupleDesc desc, int col)
 static void
 load_policies(TenantConfig *cfg)
 {
-	run_tenant_query("SELECT DISTINCT ON (state) state, cadence, reply_within, close_after,"
-					 " on_exhausted, escalate_after, escalate_to, work_days, work_start,"
-					 " work_end, timezone"
-					 " FROM followup.policy WHERE tenant_id OPERATOR(pg_catalog.=) ANY (ARRAY[$1, 0])"
-					 " ORDER BY state, tenant_id DESC", cfg->tenant_id);
+	run_tenant_query("SELECT DISTINCT ON (p.state) p.state, p.cadence, p.reply_within, p.close_after,"
+					 " p.on_exhausted, p.escalate_after, p.escalate_to, p.work_days, p.work_start,"
+					 " p.work_end, p.timezone"
+					 " FROM followup.policy p"
+					 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
+					 " OR p.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8"
+					 " ORDER BY p.state, p.tenant_id DESC", cfg->tenant_id, CONFIG_POLICY);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -286,10 +338,10 @@ load_steps(TenantConfig *cfg)
 	run_tenant_query("SELECT s.state, s.step_no, s.channel, s.purpose, s.action_code, s.template"
 					 " FROM followup.step s"
 					 " WHERE s.tenant_id OPERATOR(pg_catalog.=) $1"
-					 " OR (s.tenant_id OPERATOR(pg_catalog.=) 0 AND NOT EXISTS"
-					 "  (SELECT 1 FROM followup.step o WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
+					 " OR (s.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8 AND NOT EXISTS"
+					 "  (SELECT FROM followup.step o WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
 					 "   AND o.state OPERATOR(pg_catalog.=) s.state))"
-					 " ORDER BY s.state, s.step_no", cfg->tenant_id);
+					 " ORDER BY s.state, s.step_no", cfg->tenant_id, CONFIG_STEP);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -322,9 +374,10 @@ load_kinds(TenantConfig *cfg)
 	ctl.hcxt = CacheCxt;
 	cfg->kinds = hash_create("followup kinds", 32, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 
-	run_tenant_query("SELECT DISTINCT ON (kind) kind, direction, weight FROM followup.signal"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) ANY (ARRAY[$1, 0])"
-					 " ORDER BY kind, tenant_id DESC", cfg->tenant_id);
+	run_tenant_query("SELECT DISTINCT ON (g.kind) g.kind, g.direction, g.weight FROM followup.signal g"
+					 " WHERE g.tenant_id OPERATOR(pg_catalog.=) $1"
+					 " OR g.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8"
+					 " ORDER BY g.kind, g.tenant_id DESC", cfg->tenant_id, CONFIG_SIGNAL);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -345,10 +398,10 @@ load_kinds(TenantConfig *cfg)
 					 " r.min_momentum, r.close_reason, pg_catalog.count(*) OVER (PARTITION BY r.kind)"
 					 " FROM followup.rule r"
 					 " WHERE r.tenant_id OPERATOR(pg_catalog.=) $1"
-					 " OR (r.tenant_id OPERATOR(pg_catalog.=) 0 AND NOT EXISTS"
-					 "  (SELECT 1 FROM followup.rule o WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
+					 " OR (r.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8 AND NOT EXISTS"
+					 "  (SELECT FROM followup.rule o WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
 					 "   AND o.kind OPERATOR(pg_catalog.=) r.kind))"
-					 " ORDER BY r.kind, r.priority, r.rule_id", cfg->tenant_id);
+					 " ORDER BY r.kind, r.priority, r.rule_id", cfg->tenant_id, CONFIG_RULE);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];

@@ -9,12 +9,15 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rls.h"
 #include "utils/timestamp.h"
 
 #include "config_cache.h"
@@ -26,6 +29,7 @@ PG_MODULE_MAGIC;
 PG_FUNCTION_INFO_V1(followup_current_tenant);
 PG_FUNCTION_INFO_V1(followup_check_timezone);
 PG_FUNCTION_INFO_V1(followup_check_template);
+PG_FUNCTION_INFO_V1(followup_tenant_hint_sql);
 
 void		_PG_init(void);
 
@@ -146,7 +150,7 @@ _PG_init(void)
 							 &lock_tenant, false, PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 	DefineCustomBoolVariable("followup.notify",
-							 "Send NOTIFY followup_due when the jobs create tasks.",
+							 "Notify each tenant on its own channel (followup.due_channel()) when the jobs create its tasks.",
 							 NULL,
 							 &followup_notify, true, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
@@ -164,6 +168,69 @@ double
 followup_half_life_seconds(void)
 {
 	return half_life_seconds;
+}
+
+/*
+ * What a session whose row of followup.table was not found should do, for
+ * each kind of role: one that sees every tenant (the owner, BYPASSRLS), and
+ * one under row level security, locked to its tenant or not.  "what" names
+ * the row ("lead", "task"); session_scoped: the lookup used the session's
+ * tenant (a role that sees every tenant then has only to set it).  NULL
+ * when there is nothing to do but check the id.
+ */
+char *
+followup_tenant_hint(const char *table, const char *what, bool session_scoped)
+{
+	Oid			relid = get_relname_relid(table, get_namespace_oid("followup", false));
+	const char *unset = tenant_id == 0 ?
+		", 0 unless set: a pooled connection must set it for every client" : "";
+
+	if (!OidIsValid(relid) || check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED)
+		return session_scoped ?
+			psprintf("followup.tenant_id is " INT64_FORMAT ": SET followup.tenant_id to the %s's tenant.",
+					 tenant_id, what) : NULL;
+	if (lock_tenant)
+		return psprintf("Role \"%s\" is locked to tenant " INT64_FORMAT
+						" (followup.lock_tenant) and sees only its rows: use a role of the %s's tenant.",
+						GetUserNameFromId(GetUserId(), false), tenant_id, what);
+	return psprintf("Row level security shows role \"%s\" only tenant " INT64_FORMAT
+					"'s rows (followup.tenant_id%s): for a %s of another tenant, SET followup.tenant_id to it first.",
+					GetUserNameFromId(GetUserId(), false), tenant_id, unset, what);
+}
+
+/*
+ * A row of another tenant than the session's, written by a role that row
+ * level security on relid keeps to the session's tenant, would be refused
+ * by the statement only after followup's triggers had acted on it (loaded
+ * that tenant's configuration, locked its lead): refuse it first, saying
+ * what to do.  The owner and BYPASSRLS roles write any tenant's rows.
+ */
+void
+followup_require_session_tenant(Oid relid, int64 row_tenant)
+{
+	const char *role;
+
+	if (row_tenant == tenant_id ||
+		check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED)
+		return;
+	role = GetUserNameFromId(GetUserId(), false);
+	if (lock_tenant)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" cannot write rows of tenant " INT64_FORMAT " into %s",
+						role, row_tenant, get_rel_name(relid)),
+				 errdetail("The role is locked to tenant " INT64_FORMAT " (followup.lock_tenant).",
+						   tenant_id),
+				 errhint("Connect as a role of tenant " INT64_FORMAT ", or leave tenant_id out to write tenant "
+						 INT64_FORMAT "'s rows.", row_tenant, tenant_id)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("row of tenant " INT64_FORMAT " is not of this session's tenant " INT64_FORMAT,
+					row_tenant, tenant_id),
+			 errdetail("Row level security on %s lets role \"%s\" write only the rows of followup.tenant_id.",
+					   get_rel_name(relid), role),
+			 errhint("SET followup.tenant_id = " INT64_FORMAT " first%s.", row_tenant,
+					 tenant_id == 0 ? " (it is 0, the default: a pooled connection must set it for every client)" : "")));
 }
 
 Datum
@@ -197,4 +264,14 @@ followup_check_template(PG_FUNCTION_ARGS)
 				 errmsg("invalid message template: %s", err.message),
 				 errhint("Fields are written {{name}} or {{name|default}}.")));
 	PG_RETURN_BOOL(true);
+}
+
+/* followup.tenant_hint(table, what): followup_tenant_hint() for SQL functions */
+Datum
+followup_tenant_hint_sql(PG_FUNCTION_ARGS)
+{
+	char	   *hint = followup_tenant_hint(text_to_cstring(PG_GETARG_TEXT_PP(0)),
+											text_to_cstring(PG_GETARG_TEXT_PP(1)), true);
+
+	PG_RETURN_TEXT_P(cstring_to_text(hint));
 }

@@ -9,8 +9,11 @@
  * The unique index task_one_live_per_lead (ON CONFLICT DO NOTHING) is the
  * last guard against two live tasks for one lead.  A template that cannot be
  * rendered leaves its error in render_error; the batch goes on.  When
- * followup.notify is on, each tenant that got tasks is told with
- * NOTIFY followup_due, '{"tenant_id": ..., "tasks": ..., "as_of": ...}'.
+ * followup.notify is on, each tenant that got tasks is told on its own
+ * channel (followup.due_channel(): followup_due_<tenant>_<random>), with
+ * '{"tenant_id": ..., "tasks": ..., "as_of": ...}'.  LISTEN takes no
+ * privilege, so only a name a session cannot guess keeps a tenant's
+ * activity from the others; there is no channel shared by all tenants.
  *
  * The other jobs (close_exhausted, escalate_overdue, run_due) are set-based
  * SQL in src/sql/jobs.sql.
@@ -19,11 +22,16 @@
 
 #include "catalog/pg_type.h"
 #include "commands/async.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "config_cache.h"
@@ -31,6 +39,7 @@
 #include "render.h"
 
 PG_FUNCTION_INFO_V1(followup_materialize_due);
+PG_FUNCTION_INFO_V1(followup_due_channel);
 
 typedef struct TenantCount
 {
@@ -96,6 +105,78 @@ iso_utc(TimestampTz t)
 					tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
 }
 
+/*
+ * The tenant's notification channel, made on first use.  Called under SPI;
+ * the statements run as the owner of followup.notify_channel (which no
+ * other role may read), in a security-restricted operation, every name
+ * qualified.  The result is palloc'd in the caller's context.
+ */
+static char *
+tenant_channel(int64 tenant_id)
+{
+	static const char *const find =
+		"SELECT c.channel FROM followup.notify_channel c WHERE c.tenant_id OPERATOR(pg_catalog.=) $1";
+	/* a concurrent first call made it: DO UPDATE returns that row */
+	static const char *const make =
+		"INSERT INTO followup.notify_channel AS c (tenant_id, channel)"
+		" VALUES ($1, pg_catalog.concat('followup_due_', $1, '_',"
+		"  pg_catalog.substr(pg_catalog.md5(pg_catalog.gen_random_uuid()::pg_catalog.text), 1, 24)))"
+		" ON CONFLICT (tenant_id) DO UPDATE SET channel = c.channel RETURNING c.channel";
+	Oid			relid = get_relname_relid("notify_channel", get_namespace_oid("followup", false));
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(tenant_id)};
+	Oid			save_userid;
+	int			save_sec_context;
+	HeapTuple	tup;
+	Oid			owner;
+	char	   *channel = NULL;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "table followup.notify_channel does not exist");
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
+	PG_TRY();
+	{
+		if (SPI_execute_with_args(find, 1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read the notification channel of tenant " INT64_FORMAT, tenant_id);
+		if (SPI_processed == 0 &&
+			SPI_execute_with_args(make, 1, argtypes, args, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "could not make the notification channel of tenant " INT64_FORMAT, tenant_id);
+		if (SPI_processed == 1)
+			channel = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
+	PG_END_TRY();
+	if (channel == NULL)
+		elog(ERROR, "no notification channel for tenant " INT64_FORMAT, tenant_id);
+	return channel;
+}
+
+/* followup.due_channel(): the current tenant's channel */
+Datum
+followup_due_channel(PG_FUNCTION_ARGS)
+{
+	MemoryContext callercxt = CurrentMemoryContext;
+	char	   *channel;
+
+	SPI_connect();
+	channel = tenant_channel(followup_current_tenant_id());
+	channel = MemoryContextStrdup(callercxt, channel);
+	SPI_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(channel));
+}
+
+/* Under SPI: tell each tenant that got tasks, on its own channel. */
 static void
 notify_tenants(HTAB *counts, TimestampTz as_of)
 {
@@ -109,7 +190,7 @@ notify_tenants(HTAB *counts, TimestampTz as_of)
 		char	   *payload = psprintf("{\"tenant_id\": " INT64_FORMAT ", \"tasks\": " INT64_FORMAT
 									   ", \"as_of\": \"%s\"}", tc->tenant_id, tc->tasks, when);
 
-		Async_Notify("followup_due", payload);
+		Async_Notify(tenant_channel(tc->tenant_id), payload);
 	}
 }
 
@@ -228,10 +309,9 @@ followup_materialize_due(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(rowcxt);	/* nothing of a row outlives it */
 	}
-	SPI_finish();
-
 	if (followup_notify && created > 0)
 		notify_tenants(counts, as_of);
+	SPI_finish();
 	hash_destroy(counts);
 	PG_RETURN_INT64(created);
 }

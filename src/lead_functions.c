@@ -27,7 +27,7 @@ lead_not_found(int64 lead_id)
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
 			 errmsg("lead " INT64_FORMAT " does not exist in tenant " INT64_FORMAT,
 					lead_id, followup_current_tenant_id()),
-			 errhint("Set followup.tenant_id to the lead's tenant.")));
+			 errhint("%s", followup_tenant_hint("lead", "lead", true))));
 }
 
 Datum

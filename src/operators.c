@@ -381,7 +381,7 @@ task_not_found(int64 task_id, int64 tenant_id)
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
 			 errmsg("task " INT64_FORMAT " does not exist in tenant " INT64_FORMAT, task_id, tenant_id),
-			 errhint("Set followup.tenant_id to the task's tenant.")));
+			 errhint("%s", followup_tenant_hint("task", "task", true))));
 }
 
 Datum

@@ -8,8 +8,11 @@
  * it was before the statement and the statement's interaction ids.  When a
  * row is late only because of rows of the same statement, the lead is
  * marked, and the AFTER STATEMENT trigger replays its rows from the saved
- * lead in (occurred_at, interaction_id) order, re-stamping them.  Statements
- * whose rows arrive in order pay one hash entry per lead.
+ * lead in (occurred_at, interaction_id) order, re-stamping them.  So is a
+ * lead whose rows share an instant but arrive against the order of their
+ * ids (ids given by a migration): events are ordered by (occurred_at,
+ * interaction_id) everywhere, in the reports too.  Statements whose rows
+ * arrive in order pay one hash entry per lead.
  */
 #include "postgres.h"
 
@@ -41,6 +44,8 @@ typedef struct BatchLead
 	BatchKey	key;
 	LeadRow		before;			/* the lead before the statement's first row */
 	bool		needs_replay;
+	TimestampTz last_at;		/* the latest (occurred_at, id) of its rows */
+	int64		last_id;
 	int			nids;
 	int			maxids;
 	int64	   *ids;
@@ -118,7 +123,7 @@ copy_string(MemoryContext cxt, const char *s)
 }
 
 void
-batch_note(const LeadRow *before, int64 interaction_id)
+batch_note(const LeadRow *before, int64 interaction_id, TimestampTz at)
 {
 	BatchKey	key;
 	BatchLead  *entry;
@@ -138,6 +143,19 @@ batch_note(const LeadRow *before, int64 interaction_id)
 		entry->nids = 0;
 		entry->maxids = 4;
 		entry->ids = MemoryContextAlloc(current_batch->cxt, sizeof(int64) * entry->maxids);
+		entry->last_at = at;
+		entry->last_id = interaction_id;
+	}
+	else if (at > entry->last_at || (at == entry->last_at && interaction_id > entry->last_id))
+	{
+		entry->last_at = at;
+		entry->last_id = interaction_id;
+	}
+	else if (at == entry->last_at)
+	{
+		/* applied after a row it comes before: replay in order */
+		entry->needs_replay = true;
+		current_batch->any_replay = true;
 	}
 	if (entry->nids == entry->maxids)
 	{

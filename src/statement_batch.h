@@ -6,8 +6,12 @@
 
 #include "triggers.h"
 
-/* Note that interaction_id of this statement reaches the lead "before". */
-extern void batch_note(const LeadRow *before, int64 interaction_id);
+/*
+ * Note that interaction_id of this statement, at "at", reaches the lead
+ * "before".  A row at the same instant as an earlier row of the statement
+ * but with a smaller id marks the lead to be replayed.
+ */
+extern void batch_note(const LeadRow *before, int64 interaction_id, TimestampTz at);
 
 /*
  * A row older than the lead's last event: true if only rows of this

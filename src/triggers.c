@@ -537,6 +537,7 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 	const int  *att;
 	HeapTuple	newtup;
 	LeadRow		lead;
+	bool		isnull;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trig->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
@@ -550,10 +551,13 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 	if (writing_planned_lead)
 		PG_RETURN_POINTER(write_lead_tuple(newtup, desc, att, NULL));
 
-	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event) && is_copied_lead(newtup, desc, att))
-		PG_RETURN_POINTER(newtup);
 	if (has_null_key(newtup, desc, att))
 		PG_RETURN_POINTER(newtup);	/* its NOT NULL constraint refuses it */
+	/* the tenant before anything of it is loaded */
+	followup_require_session_tenant(RelationGetRelid(trig->tg_relation),
+									DatumGetInt64(heap_getattr(newtup, att[LC_TENANT_ID], desc, &isnull)));
+	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event) && is_copied_lead(newtup, desc, att))
+		PG_RETURN_POINTER(newtup);
 
 	(void) get_enum_oids();		/* load the enums before reading the row */
 	lead_from_tuple(&lead, newtup, desc, att);
@@ -772,6 +776,8 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 	values[6] = d;
 	nulls[6] = isnull;
 
+	/* the tenant before anything of it is loaded or locked */
+	followup_require_session_tenant(RelationGetRelid(trig->tg_relation), tenant_id);
 	cfg = get_tenant_config(tenant_id);
 	kind = find_kind(cfg, kind_name);
 	if (kind == NULL)
@@ -788,10 +794,15 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	if (!lock_lead(tenant_id, lead_id, &lead))
+	{
+		char	   *hint = followup_tenant_hint("lead", "lead", false);
+
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("lead " INT64_FORMAT " of tenant " INT64_FORMAT " does not exist",
-						lead_id, tenant_id)));
+						lead_id, tenant_id),
+				 hint ? errhint("%s", hint) : 0));
+	}
 
 	/* stamps: the lead as it was just before this interaction */
 	values[0] = ObjectIdGetDatum(get_enum_oids()->lead_state[lead.state]);
@@ -799,7 +810,7 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 	values[2] = Int32GetDatum(lead.plan_b_step);
 	nulls[2] = lead.plan_b_step == 0;
 
-	batch_note(&lead, interaction_id);
+	batch_note(&lead, interaction_id, occurred_at);
 	before = lead;
 	apply_interaction(cfg, &lead, kind, occurred_at, &res);
 	rollup_note_interaction(&before, kind->direction, occurred_at, &res);

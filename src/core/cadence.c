@@ -53,22 +53,22 @@ shown(const char *token, int len)
 	return len;
 }
 
+/*
+ * Units are lower case only, as documented: "M" would read as months to
+ * some, and configuration is checked as strictly as data.
+ */
 static int
 unit_rank(char c)
 {
 	switch (c)
 	{
 		case 'w':
-		case 'W':
 			return 4;
 		case 'd':
-		case 'D':
 			return 3;
 		case 'h':
-		case 'H':
 			return 2;
 		case 'm':
-		case 'M':
 			return 1;
 	}
 	return 0;
@@ -161,6 +161,11 @@ parse_offset(const char *text, int *pos, fu_offset *out, fu_cadence_error *err)
 				return fail(err, FU_CADENCE_SYNTAX, num_start + 1,
 							"missing unit after \"%.*s\" at position %d",
 							shown(text + num_start, p - num_start), text + num_start, num_start + 1);
+			if (*end == 'W' || *end == 'D' || *end == 'H' || *end == 'M')
+				return fail(err, FU_CADENCE_SYNTAX, p + 1,
+							"unit \"%c\" in \"%.*s\" at position %d must be lower case: \"%c\"",
+							*end, shown(text + num_start, p - num_start + 1), text + num_start, p + 1,
+							(char) tolower((unsigned char) *end));
 			return fail(err, FU_CADENCE_SYNTAX, p + 1,
 						"unknown unit \"%c\" in \"%.*s\" at position %d",
 						*end, shown(text + num_start, p - num_start + 1), text + num_start, p + 1);

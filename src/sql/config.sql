@@ -173,6 +173,69 @@ CREATE TRIGGER signal_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON fo
 CREATE TRIGGER rule_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON followup.rule
     FOR EACH STATEMENT EXECUTE FUNCTION followup.config_changed();
 
+-- A rule reads a kind that is a signal of its tenant or of tenant 0, as an
+-- interaction's kind must be (a plain foreign key cannot say "or tenant
+-- 0's"): a rule for an unknown kind would never fire.  A signal cannot go
+-- while rules read it.  Both read with the writer's row security, which
+-- shows a tenant's admin its own rows and tenant 0's, and the owner (the
+-- only writer of tenant 0's rows) every tenant's.  The signal check is
+-- deferred to commit, so that a shipped signal replaced by an INSERT (see
+-- config_row_owned) or a signal and its rules dropped in one transaction
+-- pass.  Neither checks while a dump is restored (check_function_bodies
+-- off, as pg_dump sets it, and as CREATE FUNCTION skips its own checks):
+-- a dump loads followup.rule before followup.signal.
+CREATE FUNCTION followup.rule_kind_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT current_setting('check_function_bodies')::boolean THEN
+        RETURN NULL;
+    END IF;
+    IF NOT EXISTS (SELECT FROM followup.signal s
+                   WHERE s.tenant_id IN (NEW.tenant_id, 0) AND s.kind = NEW.kind) THEN
+        RAISE EXCEPTION 'rule % of tenant % is for unknown interaction kind "%"', NEW.rule_id, NEW.tenant_id, NEW.kind
+            USING ERRCODE = '23503',
+                  DETAIL = CASE WHEN NEW.tenant_id = 0 THEN format('"%s" is not a signal of tenant 0.', NEW.kind)
+                           ELSE format('"%s" is not a signal of tenant %s or of tenant 0.', NEW.kind, NEW.tenant_id) END,
+                  HINT = 'Add it to followup.signal first, or use a known kind such as reply or message.';
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION followup.rule_kind_check() IS
+    'constraint trigger: a rule''s kind must be a signal of its tenant or of tenant 0 (23503 otherwise)';
+
+CREATE FUNCTION followup.signal_in_use_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+BEGIN
+    IF NOT current_setting('check_function_bodies')::boolean THEN
+        RETURN NULL;
+    END IF;
+    -- the rules that read the kind for OLD's tenant (every tenant's, for
+    -- tenant 0) and that no signal covers any more
+    SELECT x.tenant_id, x.rule_id INTO r FROM followup.rule x
+    WHERE x.kind = OLD.kind AND (x.tenant_id = OLD.tenant_id OR OLD.tenant_id = 0)
+      AND NOT EXISTS (SELECT FROM followup.signal s WHERE s.tenant_id IN (x.tenant_id, 0) AND s.kind = x.kind)
+    ORDER BY x.tenant_id, x.rule_id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'signal "%" of tenant % is still used by rule % of tenant %', OLD.kind, OLD.tenant_id,
+                        r.rule_id, r.tenant_id
+            USING ERRCODE = '23503',
+                  DETAIL = 'A rule''s kind must be a signal of its tenant or of tenant 0.',
+                  HINT = format('Delete or change the rules for "%s" first, in the same transaction if you like.', OLD.kind);
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION followup.signal_in_use_check() IS
+    'constraint trigger: a signal that rules read cannot be deleted or renamed (23503), checked at commit';
+
+CREATE CONSTRAINT TRIGGER rule_kind_known AFTER INSERT OR UPDATE OF tenant_id, kind ON followup.rule
+    DEFERRABLE INITIALLY IMMEDIATE
+    FOR EACH ROW EXECUTE FUNCTION followup.rule_kind_check();
+CREATE CONSTRAINT TRIGGER signal_in_use AFTER DELETE OR UPDATE OF tenant_id, kind ON followup.signal
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION followup.signal_in_use_check();
+
 SELECT pg_catalog.pg_extension_config_dump('followup.policy', 'WHERE NOT shipped');
 SELECT pg_catalog.pg_extension_config_dump('followup.step', 'WHERE NOT shipped');
 SELECT pg_catalog.pg_extension_config_dump('followup.signal', 'WHERE NOT shipped');

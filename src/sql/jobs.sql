@@ -10,11 +10,32 @@ CREATE INDEX task_escalation_idx ON followup.task (due_at)
     WHERE status IN ('open', 'claimed') AND escalated_at IS NULL;
 COMMENT ON INDEX followup.task_escalation_idx IS 'live tasks not yet escalated, by due time';
 
+-- Each tenant is notified on a channel of its own whose name cannot be
+-- guessed: LISTEN takes no privilege, so a channel named after the tenant
+-- alone would let any session hear another tenant's activity.  Made on first
+-- use, read through followup.due_channel(); not dumped (a restored database
+-- makes new ones, which workers read again when they connect).
+CREATE TABLE followup.notify_channel (
+    tenant_id       bigint NOT NULL DEFAULT followup.current_tenant(),
+    channel         text NOT NULL,
+    PRIMARY KEY (tenant_id),
+    CONSTRAINT notify_channel_channel_key UNIQUE (channel),
+    CONSTRAINT notify_channel_channel_check CHECK (channel ~ '^followup_due_[0-9]+_[0-9a-f]{24}$')
+);
+COMMENT ON TABLE followup.notify_channel IS 'the channel materialize_due notifies each tenant on (see followup.due_channel())';
+COMMENT ON COLUMN followup.notify_channel.tenant_id IS 'tenant';
+COMMENT ON COLUMN followup.notify_channel.channel IS 'followup_due_<tenant_id>_<24 random hex digits>';
+
+CREATE FUNCTION followup.due_channel() RETURNS text
+    AS 'MODULE_PATHNAME', 'followup_due_channel' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION followup.due_channel() IS
+    'the channel to LISTEN on for the current tenant''s new tasks (made on first call); no other tenant is notified on it';
+
 CREATE FUNCTION followup.materialize_due(as_of timestamptz DEFAULT now(), max_leads int DEFAULT 10000)
     RETURNS bigint
     AS 'MODULE_PATHNAME', 'followup_materialize_due' LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION followup.materialize_due(timestamptz, int) IS
-    'one task per lead whose next touch is due at as_of (at most max_leads per call), message rendered; never for do_not_contact leads; NOTIFY followup_due per tenant; returns the tasks made';
+    'one task per lead whose next touch is due at as_of (at most max_leads per call), message rendered; never for do_not_contact leads; notifies each tenant that got tasks on its own channel (followup.due_channel()); returns the tasks made';
 
 CREATE FUNCTION followup.close_exhausted(as_of timestamptz DEFAULT now(), max_leads int DEFAULT 10000)
     RETURNS bigint
@@ -132,7 +153,7 @@ BEGIN
     WHERE x.tenant_id = followup.current_tenant() AND x.task_id = release_task.task_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'task % does not exist in tenant %', release_task.task_id, followup.current_tenant()
-            USING ERRCODE = '42704', HINT = 'Set followup.tenant_id to the task''s tenant.';
+            USING ERRCODE = '42704', HINT = followup.tenant_hint('task', 'task');
     ELSIF t.status = 'done' THEN
         RAISE EXCEPTION 'task % is already done', t.task_id USING ERRCODE = 'FU001';
     ELSIF t.status = 'superseded' THEN

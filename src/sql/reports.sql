@@ -272,15 +272,20 @@ SELECT t.tenant_id, t.occurred_at AS at, t.state_at AS state,
                                WHERE s.tenant_id IN (r.tenant_id, 0) AND s.kind = r.kind
                                ORDER BY s.tenant_id DESC LIMIT 1) s
            WHERE r.tenant_id = t.tenant_id AND r.lead_id = t.lead_id AND s.direction = 'inbound'
-             AND r.occurred_at > t.occurred_at
-             AND (n.occurred_at IS NULL OR r.occurred_at < n.occurred_at)) AS replied,
+             AND r.occurred_at >= t.occurred_at
+             AND (r.occurred_at, r.interaction_id) > (t.occurred_at, t.interaction_id)
+             AND (n.occurred_at IS NULL
+                  OR (r.occurred_at, r.interaction_id) < (n.occurred_at, n.interaction_id))) AS replied,
        EXISTS (
            SELECT 1 FROM followup.state_change c
            WHERE c.tenant_id = t.tenant_id AND c.lead_id = t.lead_id AND c.to_state = 'won'
-             AND c.changed_at >= t.occurred_at) AS won
+             AND c.changed_at >= t.occurred_at
+             -- a CRM's move (no interaction) at the touch's instant counts as after it
+             AND (c.changed_at, coalesce(c.interaction_id, t.interaction_id))
+                 >= (t.occurred_at, t.interaction_id)) AS won
 FROM followup.interaction t
 LEFT JOIN LATERAL (
-    SELECT n.occurred_at FROM followup.interaction n
+    SELECT n.occurred_at, n.interaction_id FROM followup.interaction n
     WHERE n.tenant_id = t.tenant_id AND n.lead_id = t.lead_id AND n.by_rule IS NOT NULL AND n.applied
       AND n.occurred_at >= t.occurred_at
       AND (n.occurred_at, n.interaction_id) > (t.occurred_at, t.interaction_id)
@@ -343,15 +348,21 @@ SELECT o.tenant_id, o.occurred_at AS at, o.plan_b_step_at AS plan_b_step, s.acti
            JOIN followup.rule r ON r.rule_id = d.rule_id AND r.effect = 'next_plan_b'
            WHERE d.tenant_id = o.tenant_id AND d.lead_id = o.lead_id AND d.applied
              AND d.occurred_at >= o.occurred_at
-             AND (n.occurred_at IS NULL OR d.occurred_at < n.occurred_at)) AS declined,
+             AND (d.occurred_at, d.interaction_id) > (o.occurred_at, o.interaction_id)
+             AND (n.occurred_at IS NULL
+                  OR (d.occurred_at, d.interaction_id) < (n.occurred_at, n.interaction_id))) AS declined,
+       -- a CRM's move (no interaction) at an offer's instant counts as after it
        EXISTS (
            SELECT 1 FROM followup.state_change c
            WHERE c.tenant_id = o.tenant_id AND c.lead_id = o.lead_id AND c.to_state = 'won'
              AND c.changed_at >= o.occurred_at
-             AND (n.occurred_at IS NULL OR c.changed_at < n.occurred_at)) AS won_after
+             AND (c.changed_at, coalesce(c.interaction_id, o.interaction_id)) >= (o.occurred_at, o.interaction_id)
+             AND (n.occurred_at IS NULL
+                  OR (c.changed_at, coalesce(c.interaction_id, n.interaction_id))
+                     < (n.occurred_at, n.interaction_id))) AS won_after
 FROM followup.interaction o
 LEFT JOIN LATERAL (
-    SELECT n.occurred_at FROM followup.interaction n
+    SELECT n.occurred_at, n.interaction_id FROM followup.interaction n
     WHERE n.tenant_id = o.tenant_id AND n.lead_id = o.lead_id AND n.by_rule IS NOT NULL AND n.applied
       AND n.state_at = 'installment_rejected' AND n.plan_b_step_at IS NOT NULL
       AND n.occurred_at >= o.occurred_at
@@ -432,7 +443,10 @@ BEGIN
     RETURN QUERY
     WITH stalled AS (
         -- each lead that entered thinking in the window, at its first entry
-        SELECT c.tenant_id, c.lead_id, min(c.changed_at) AS entered_at
+        SELECT c.tenant_id, c.lead_id, min(c.changed_at) AS entered_at,
+               -- the interaction that moved it then, if any: a touch at the
+               -- same instant is after it when it came after that interaction
+               (array_agg(c.interaction_id ORDER BY c.changed_at, c.interaction_id))[1] AS entered_by
         FROM followup.state_change c
         -- the subselect: evaluated once, not per index entry
         WHERE c.tenant_id = (SELECT followup.current_tenant()) AND c.to_state = 'thinking'
@@ -457,7 +471,8 @@ BEGIN
         LEFT JOIN LATERAL (
             SELECT i.by_rule, i.occurred_at FROM followup.interaction i
             WHERE i.tenant_id = s.tenant_id AND i.lead_id = s.lead_id AND i.by_rule IS NOT NULL
-              AND i.occurred_at > s.entered_at AND i.occurred_at <= stall_diagnostic.as_of
+              AND i.occurred_at >= s.entered_at AND i.occurred_at <= stall_diagnostic.as_of
+              AND (i.occurred_at, i.interaction_id) > (s.entered_at, coalesce(s.entered_by, 9223372036854775807))
             ORDER BY i.occurred_at, i.interaction_id LIMIT 1) t ON true)
     SELECT count(*),
            count(f.touched_at),

@@ -21,6 +21,7 @@ ALTER TABLE followup.response_day ENABLE ROW LEVEL SECURITY;
 ALTER TABLE followup.funnel_day ENABLE ROW LEVEL SECURITY;
 ALTER TABLE followup.plan_b_day ENABLE ROW LEVEL SECURITY;
 ALTER TABLE followup.rollup_mark ENABLE ROW LEVEL SECURITY;
+ALTER TABLE followup.notify_channel ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY tenant_rows ON followup.lead
     USING (tenant_id = (SELECT followup.current_tenant()));
@@ -39,6 +40,9 @@ CREATE POLICY tenant_rows ON followup.funnel_day
 CREATE POLICY tenant_rows ON followup.plan_b_day
     USING (tenant_id = (SELECT followup.current_tenant()));
 CREATE POLICY tenant_rows ON followup.rollup_mark
+    USING (tenant_id = (SELECT followup.current_tenant()));
+-- read only by followup.due_channel(), as the owner: granted to nobody
+CREATE POLICY tenant_rows ON followup.notify_channel
     USING (tenant_id = (SELECT followup.current_tenant()));
 
 -- configuration: read the tenant's rows and the shipped defaults, write only the tenant's
@@ -91,7 +95,8 @@ BEGIN
                    ' followup.operator_compliance, followup.response_times,'
                    ' followup.silence_by_stage, followup.step_funnel, followup.plan_b_recovery,'
                    ' followup.due_tasks, followup.job_lag TO %s', role);
-    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.current_tenant(),'
+    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.current_tenant(), followup.tenant_hint(text, text),'
+                   ' followup.due_channel(),'
                    ' followup.policy_for(bigint, followup.lead_state),'
                    ' followup.rolled_until(), followup.day_starts(timestamptz, timestamptz),'
                    ' followup.compliance_rows(timestamptz, timestamptz, timestamptz),'

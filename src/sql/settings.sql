@@ -17,3 +17,8 @@ CREATE FUNCTION followup.check_template(text) RETURNS boolean
     AS 'MODULE_PATHNAME', 'followup_check_template' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION followup.check_template(text) IS
     'true for a well-formed message template ({{field}}, {{field|default}}); raises 22023 naming the first problem';
+
+CREATE FUNCTION followup.tenant_hint(table_name text, what text) RETURNS text
+    AS 'MODULE_PATHNAME', 'followup_tenant_hint_sql' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION followup.tenant_hint(text, text) IS
+    'the hint of a "does not exist in tenant" error: what this session''s kind of role (owner, locked to its tenant or not) should do to reach a row of followup.table_name';

@@ -83,9 +83,16 @@ equal_offsets_are_rejected(void)
 }
 
 static void
-uppercase_units_are_accepted(void)
+uppercase_units_are_rejected(void)
 {
-	CHECK_STR_EQ(roundtrip("24H, 3D"), "24h, 3d");
+	CHECK_STR_EQ(roundtrip("24H, 3D"), "ERR:unit \"H\" in \"24H\" at position 3 must be lower case: \"h\"");
+	CHECK_INT_EQ(err.status, FU_CADENCE_SYNTAX);
+	CHECK_INT_EQ(err.position, 3);
+	CHECK_STR_EQ(roundtrip("24h, 3D"), "ERR:unit \"D\" in \"3D\" at position 7 must be lower case: \"d\"");
+	CHECK_STR_EQ(roundtrip("1W"), "ERR:unit \"W\" in \"1W\" at position 2 must be lower case: \"w\"");
+	CHECK_STR_EQ(roundtrip("1d12H"), "ERR:unit \"H\" in \"12H\" at position 5 must be lower case: \"h\"");
+	/* "M" is not months: refused like the others */
+	CHECK_STR_EQ(roundtrip("1M"), "ERR:unit \"M\" in \"1M\" at position 2 must be lower case: \"m\"");
 }
 
 static void
@@ -212,7 +219,7 @@ UNIT_MAIN("cadence",
 		  UNIT_CASE(zero_first_is_allowed),
 		  UNIT_CASE(zero_later_is_rejected),
 		  UNIT_CASE(equal_offsets_are_rejected),
-		  UNIT_CASE(uppercase_units_are_accepted),
+		  UNIT_CASE(uppercase_units_are_rejected),
 		  UNIT_CASE(unknown_unit_names_token_and_position),
 		  UNIT_CASE(missing_unit_is_rejected),
 		  UNIT_CASE(empty_input_is_rejected),
