@@ -21,7 +21,6 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -31,10 +30,10 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/syscache.h"
 
 #include "cadence.h"
 #include "config_cache.h"
+#include "followup.h"
 
 PG_FUNCTION_INFO_V1(followup_config_changed);
 
@@ -233,48 +232,22 @@ parse_effect(const char *s)
 	return EFFECT_NONE;
 }
 
-/* The owner of one of the configuration tables (CONFIG_POLICY ...). */
-static Oid
-config_owner(int table)
-{
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(config_relids[table]));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", config_relids[table]);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
 /*
  * Run one of the loading queries with the tenant as $1, as the owner of
- * the table it reads: it sees every row whatever the caller's row security
- * (SECURITY_NOFORCE_RLS, as ri_triggers.c does), so the result depends on
- * the tenant only.  The query text qualifies every name.
+ * the table it reads: it sees every row whatever the caller's row security,
+ * so the result depends on the tenant only.
  */
 static void
-run_tenant_query(const char *sql, int64 tenant_id, int table)
+run_tenant_query(const char *sql, int64 tenant_id, const char *table)
 {
 	Oid			argtypes[1] = {INT8OID};
 	Datum		args[1] = {Int64GetDatum(tenant_id)};
-	Oid			save_userid;
-	int			save_sec_context;
-	volatile int ret = 0;
+	AsOwner		save;
+	int			ret;
 
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(config_owner(table),
-						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
-	PG_TRY();
-	{
-		ret = SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 0);
-	}
-	PG_FINALLY();
-	{
-		SetUserIdAndSecContext(save_userid, save_sec_context);
-	}
-	PG_END_TRY();
+	as_owner_begin(table, &save);
+	ret = SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 0);
+	as_owner_end(&save);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not load followup configuration");
 }
@@ -296,7 +269,7 @@ load_policies(TenantConfig *cfg)
 					 " FROM followup.policy p"
 					 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
 					 " OR p.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8"
-					 " ORDER BY p.state, p.tenant_id DESC", cfg->tenant_id, CONFIG_POLICY);
+					 " ORDER BY p.state, p.tenant_id DESC", cfg->tenant_id, "policy");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -341,7 +314,7 @@ load_steps(TenantConfig *cfg)
 					 " OR (s.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8 AND NOT EXISTS"
 					 "  (SELECT FROM followup.step o WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
 					 "   AND o.state OPERATOR(pg_catalog.=) s.state))"
-					 " ORDER BY s.state, s.step_no", cfg->tenant_id, CONFIG_STEP);
+					 " ORDER BY s.state, s.step_no", cfg->tenant_id, "step");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -377,7 +350,7 @@ load_kinds(TenantConfig *cfg)
 	run_tenant_query("SELECT DISTINCT ON (g.kind) g.kind, g.direction, g.weight FROM followup.signal g"
 					 " WHERE g.tenant_id OPERATOR(pg_catalog.=) $1"
 					 " OR g.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8"
-					 " ORDER BY g.kind, g.tenant_id DESC", cfg->tenant_id, CONFIG_SIGNAL);
+					 " ORDER BY g.kind, g.tenant_id DESC", cfg->tenant_id, "signal");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -401,7 +374,7 @@ load_kinds(TenantConfig *cfg)
 					 " OR (r.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8 AND NOT EXISTS"
 					 "  (SELECT FROM followup.rule o WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
 					 "   AND o.kind OPERATOR(pg_catalog.=) r.kind))"
-					 " ORDER BY r.kind, r.priority, r.rule_id", cfg->tenant_id, CONFIG_RULE);
+					 " ORDER BY r.kind, r.priority, r.rule_id", cfg->tenant_id, "rule");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];

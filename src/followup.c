@@ -9,7 +9,9 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "pgtime.h"
@@ -18,6 +20,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rls.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "config_cache.h"
@@ -231,6 +234,46 @@ followup_require_session_tenant(Oid relid, int64 row_tenant)
 					   get_rel_name(relid), role),
 			 errhint("SET followup.tenant_id = " INT64_FORMAT " first%s.", row_tenant,
 					 tenant_id == 0 ? " (it is 0, the default: a pooled connection must set it for every client)" : "")));
+}
+
+Oid
+followup_table_owner(const char *relname)
+{
+	Oid			relid = get_relname_relid(relname, get_namespace_oid("followup", false));
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table followup.%s does not exist", relname),
+				 errhint("The followup extension may be damaged; reinstall it.")));
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+void
+as_owner_begin(const char *relname, AsOwner *save)
+{
+	Oid			owner = followup_table_owner(relname);
+
+	GetUserIdAndSecContext(&save->save_userid, &save->save_sec_context);
+	SetUserIdAndSecContext(owner, save->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
+	save->save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+}
+
+void
+as_owner_end(AsOwner *save)
+{
+	AtEOXact_GUC(false, save->save_nestlevel);
+	SetUserIdAndSecContext(save->save_userid, save->save_sec_context);
 }
 
 Datum

@@ -10,6 +10,23 @@ extern int64 followup_current_tenant_id(void);
 extern double followup_half_life_seconds(void);
 extern bool followup_notify;
 
+/*
+ * Running as the owner of one of followup's tables, as PostgreSQL runs its
+ * foreign key checks: past row security, in a security-restricted
+ * operation, with search_path = pg_catalog, pg_temp.  An error undoes it at
+ * (sub)transaction abort; otherwise as_owner_end() does.
+ */
+typedef struct AsOwner
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+} AsOwner;
+
+extern Oid	followup_table_owner(const char *relname);
+extern void as_owner_begin(const char *relname, AsOwner *save);
+extern void as_owner_end(AsOwner *save);
+
 extern void followup_require_session_tenant(Oid relid, int64 row_tenant);
 extern char *followup_tenant_hint(const char *table, const char *what, bool session_scoped);
 

@@ -22,8 +22,6 @@
 
 #include "catalog/pg_type.h"
 #include "commands/async.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -31,7 +29,6 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "config_cache.h"
@@ -122,41 +119,20 @@ tenant_channel(int64 tenant_id)
 		" VALUES ($1, pg_catalog.concat('followup_due_', $1, '_',"
 		"  pg_catalog.substr(pg_catalog.md5(pg_catalog.gen_random_uuid()::pg_catalog.text), 1, 24)))"
 		" ON CONFLICT (tenant_id) DO UPDATE SET channel = c.channel RETURNING c.channel";
-	Oid			relid = get_relname_relid("notify_channel", get_namespace_oid("followup", false));
 	Oid			argtypes[1] = {INT8OID};
 	Datum		args[1] = {Int64GetDatum(tenant_id)};
-	Oid			save_userid;
-	int			save_sec_context;
-	HeapTuple	tup;
-	Oid			owner;
+	AsOwner		save;
 	char	   *channel = NULL;
 
-	if (!OidIsValid(relid))
-		elog(ERROR, "table followup.notify_channel does not exist");
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
-	PG_TRY();
-	{
-		if (SPI_execute_with_args(find, 1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not read the notification channel of tenant " INT64_FORMAT, tenant_id);
-		if (SPI_processed == 0 &&
-			SPI_execute_with_args(make, 1, argtypes, args, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
-			elog(ERROR, "could not make the notification channel of tenant " INT64_FORMAT, tenant_id);
-		if (SPI_processed == 1)
-			channel = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	}
-	PG_FINALLY();
-	{
-		SetUserIdAndSecContext(save_userid, save_sec_context);
-	}
-	PG_END_TRY();
+	as_owner_begin("notify_channel", &save);
+	if (SPI_execute_with_args(find, 1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the notification channel of tenant " INT64_FORMAT, tenant_id);
+	if (SPI_processed == 0 &&
+		SPI_execute_with_args(make, 1, argtypes, args, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not make the notification channel of tenant " INT64_FORMAT, tenant_id);
+	if (SPI_processed == 1)
+		channel = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	as_owner_end(&save);
 	if (channel == NULL)
 		elog(ERROR, "no notification channel for tenant " INT64_FORMAT, tenant_id);
 	return channel;

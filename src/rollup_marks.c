@@ -20,19 +20,15 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "utils/datum.h"
-#include "utils/guc.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "config_cache.h"
+#include "followup.h"
 #include "planner.h"
 #include "rollup_marks.h"
 
@@ -53,34 +49,12 @@ prepare_kept(const char *sql, int nargs, Oid *argtypes)
 static void
 execute_as_owner(SPIPlanPtr plan, Datum *args)
 {
-	Oid			relid = RangeVarGetRelid(makeRangeVar("followup", "rollup_mark", -1), NoLock, false);
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-	Oid			save_userid;
-	int			save_sec_context;
-	int			save_nestlevel;
+	AsOwner		save;
 	int			ret;
 
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-
-	/*
-	 * As PostgreSQL runs its own deferred checks as another role: restricted
-	 * (no SET ROLE, no temporary objects, no session state the caller could
-	 * leave behind) and with the caller's search_path out of the way.  An
-	 * error resets both at (sub)transaction abort.
-	 */
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	as_owner_begin("rollup_mark", &save);
 	ret = SPI_execute_plan(plan, args, NULL, false, 0);
-	AtEOXact_GUC(false, save_nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+	as_owner_end(&save);
 	if (ret < 0)
 		elog(ERROR, "could not mark rolled-up days: %s", SPI_result_code_string(ret));
 }
