@@ -15,11 +15,15 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/sysattr.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "storage/itemptr.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
@@ -460,13 +464,18 @@ same_text(const char *a, const char *b)
  * the plan is not affected.
  */
 static bool
-replan_after_crm_update(LeadRow *lead, const LeadRow *old)
+replan_after_crm_update(LeadRow *lead, const LeadRow *old, bool state_since_given)
 {
 	TenantConfig *cfg;
 
 	if (lead->state != old->state)
 	{
-		TimestampTz at = lead->state_since != old->state_since && !TS_IS_NULL(lead->state_since) ?
+		/*
+		 * The state_since the UPDATE gave (named in its SET list, or changed
+		 * by a CRM trigger), even when it equals the old one; else now.
+		 */
+		TimestampTz at = (state_since_given || lead->state_since != old->state_since) &&
+			!TS_IS_NULL(lead->state_since) ?
 			lead->state_since : GetCurrentTransactionStartTimestamp();
 		char	   *reason = same_text(lead->closed_reason, old->closed_reason) ?
 			NULL : lead->closed_reason;
@@ -522,6 +531,42 @@ has_null_key(HeapTuple tup, TupleDesc desc, const int *att)
 	return false;
 }
 
+/*
+ * Refuse a time the planner would start from that cannot be an event's
+ * (check_event_time): read from the row, since LeadRow takes -infinity for
+ * NULL.  On UPDATE only what the UPDATE changed, or the state_since of a
+ * state change, is checked.
+ */
+static void
+check_lead_times(HeapTuple newtup, HeapTuple oldtup, TupleDesc desc, const int *att,
+				 bool state_since_named)
+{
+	static const LeadCol cols[] = {LC_CREATED_AT, LC_STATE_SINCE, LC_ANCHOR_AT};
+
+	for (int i = 0; i < (int) lengthof(cols); i++)
+	{
+		int			attnum = att[cols[i]];
+		bool		isnull;
+		Datum		d = heap_getattr(newtup, attnum, desc, &isnull);
+
+		if (isnull)
+			continue;
+		if (oldtup != NULL)
+		{
+			bool		oldnull;
+			Datum		o = heap_getattr(oldtup, attnum, desc, &oldnull);
+			bool		changed = oldnull || DatumGetTimestampTz(o) != DatumGetTimestampTz(d);
+			bool		state_moved = !datumIsEqual(heap_getattr(newtup, att[LC_STATE], desc, &oldnull),
+													heap_getattr(oldtup, att[LC_STATE], desc, &oldnull),
+													true, sizeof(Oid));
+
+			if (!changed && !(cols[i] == LC_STATE_SINCE && state_moved && state_since_named))
+				continue;
+		}
+		check_event_time(DatumGetTimestampTz(d), lead_col_names[cols[i]]);
+	}
+}
+
 Datum
 followup_lead_trigger(PG_FUNCTION_ARGS)
 {
@@ -548,6 +593,10 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 	if (has_null_key(newtup, desc, att))
 		PG_RETURN_POINTER(newtup);	/* its NOT NULL constraint refuses it */
 
+	check_lead_times(newtup, TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_trigtuple : NULL,
+					 desc, att, TRIGGER_FIRED_BY_UPDATE(trig->tg_event) &&
+					 bms_is_member(att[LC_STATE_SINCE] - FirstLowInvalidHeapAttributeNumber,
+								   trig->tg_updatedcols));
 	(void) get_enum_oids();		/* load the enums before reading the row */
 	lead_from_tuple(&lead, newtup, desc, att);
 	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
@@ -567,7 +616,9 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 		LeadRow		old;
 
 		lead_from_tuple(&old, trig->tg_trigtuple, desc, att);
-		if (!replan_after_crm_update(&lead, &old))
+		if (!replan_after_crm_update(&lead, &old,
+									 bms_is_member(att[LC_STATE_SINCE] - FirstLowInvalidHeapAttributeNumber,
+												   trig->tg_updatedcols)))
 			PG_RETURN_POINTER(write_lead_tuple(newtup, desc, att, NULL));
 		if (lead.state != old.state || lead.next_action != old.next_action ||
 			lead.next_followup_at != old.next_followup_at)
@@ -704,6 +755,30 @@ update_lead(const LeadRow *lead, int64 interaction_id)
 		elog(ERROR, "could not update lead " INT64_FORMAT, lead->lead_id);
 }
 
+/*
+ * Refuse an interaction that a role other than the tables' owner inserts
+ * with a stamp already set (DESIGN 2: stamped by the trigger).
+ */
+static void
+refuse_forged_stamps(Relation rel, HeapTuple tup, const int *att)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	for (int i = IC_STATE_AT; i <= IC_RULE_ID; i++)
+	{
+		if (heap_attisnull(tup, att[i], desc))
+			continue;
+		if (has_privs_of_role(GetUserId(), rel->rd_rel->relowner))
+			return;
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("column \"%s\" of followup.interaction is stamped by followup",
+						interaction_col_names[i]),
+				 errdetail("Only the owner of the table may insert interactions with their stamps (state_at, touches_at, plan_b_step_at, by_rule, applied, rule_id) set, as pg_restore does."),
+				 errhint("Leave the stamped columns out of the INSERT (or NULL): the trigger sets them.")));
+	}
+}
+
 Datum
 followup_interaction_trigger(PG_FUNCTION_ARGS)
 {
@@ -737,9 +812,12 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 	tup = trig->tg_trigtuple;
 
 	/*
-	 * An interaction inserted with its stamps is history being copied back
-	 * (pg_restore): it is recorded as it is and changes nothing.
+	 * The stamps are the engine's to write.  Inserted by the tables' owner
+	 * (pg_restore, a migration) an interaction with its stamps is history
+	 * being copied back: it is recorded as it is and changes nothing.
+	 * Anyone else would be forging the compliance record.
 	 */
+	refuse_forged_stamps(trig->tg_relation, tup, att);
 	(void) heap_getattr(tup, att[IC_APPLIED], desc, &isnull);
 	if (!isnull)
 		PG_RETURN_POINTER(tup);
@@ -772,10 +850,7 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 				 errdetail("\"%s\" is not a signal of tenant " INT64_FORMAT " or of tenant 0.",
 						   kind_name, tenant_id),
 				 errhint("Add it to followup.signal first, or use a known kind such as reply or message.")));
-	if (TIMESTAMP_NOT_FINITE(occurred_at))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("occurred_at of an interaction must be finite")));
+	check_event_time(occurred_at, "occurred_at");
 
 	SPI_connect();
 	if (!lock_lead(tenant_id, lead_id, &lead))
