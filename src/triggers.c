@@ -260,6 +260,7 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 	TimestampTz due_hint = DT_NOBEGIN;
 	int			old_action = lead->next_action;
 	TimestampTz old_due = lead->next_followup_at;
+	bool		final_kept;
 
 	memset(res, 0, sizeof(*res));
 	if (!TS_IS_NULL(lead->last_event_at) && at < lead->last_event_at)
@@ -295,7 +296,15 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 	if (res->rule == NULL)
 		return;
 
-	if (res->rule->to_state >= 0 && res->rule->to_state != lead->state)
+	/*
+	 * won and lost are final: a rule for any state (from_state NULL) does
+	 * not reopen or re-close them, nor rewrite their closed_reason; only a
+	 * rule written for won or lost (from_state won/lost) moves the lead, as
+	 * the CRM's own UPDATE can.  Its other effects still apply (an opt_out
+	 * still sets do_not_contact).
+	 */
+	final_kept = STATE_IS_TERMINAL(lead->state) && res->rule->from_state < 0;
+	if (!final_kept && res->rule->to_state >= 0 && res->rule->to_state != lead->state)
 	{
 		enter_state(lead, res->rule->to_state, at);
 		reply_owed = false;
@@ -324,6 +333,26 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 				/* this touch is the reply: the silence starts now */
 				reply_owed = false;
 				lead->anchor_at = at;
+
+				/*
+				 * A new lead that wrote and got our answer is in a
+				 * conversation: new's cadence (the greeting) would start
+				 * over; warm's follows instead.  new's short reply_within
+				 * still applied to its message.
+				 */
+				if (lead->state == LS_NEW)
+					enter_state(lead, LS_WARM, at);
+			}
+			else if (lead->state == LS_INSTALLMENT_REJECTED && lead->plan_b_step > 0 &&
+					 !(lead->next_action == NA_PLAN_B && at >= lead->next_followup_at))
+			{
+				/*
+				 * Not the Plan B offer: that is made once its option is due
+				 * (when its task exists).  A message before it (an answer, a
+				 * reminder) is recorded, by chance, and the plan stays: it
+				 * neither skips an option nor uses up a step.
+				 */
+				break;
 			}
 			else
 			{
@@ -342,7 +371,8 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 			replan = true;
 			break;
 		case EFFECT_CLOSE:
-			lead->closed_reason = res->rule->close_reason;
+			if (!final_kept)
+				lead->closed_reason = res->rule->close_reason;
 			if (res->rule->close_reason != NULL &&
 				strcmp(res->rule->close_reason, "opt_out") == 0)
 				lead->do_not_contact = true;
