@@ -78,6 +78,29 @@ INSERT INTO followup.state_change (tenant_id, lead_id, changed_at, from_state, t
 VALUES (170, 170001, '2026-11-25 10:00+00', 'thinking', 'won');
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 
+-- nor the plan: the due follow-up pushed out of sight, every later
+-- interaction made to look late
+UPDATE followup.lead SET next_followup_at = '2099-01-01 00:00+00' WHERE lead_id = 170001;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+UPDATE followup.lead SET last_event_at = '2099-01-01 00:00+00' WHERE lead_id = 170001;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+UPDATE followup.lead SET next_action = NULL WHERE lead_id = 170001;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+UPDATE followup.lead SET momentum = 99 WHERE lead_id = 170001;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+INSERT INTO followup.lead (lead_id, external_ref, created_at, last_event_at)
+VALUES (170009, 'late', '2026-11-23 10:00+00', '2099-01-01 00:00+00');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+-- a copy with its own plan (updated_at before now) is the owner's to restore
+INSERT INTO followup.lead (lead_id, external_ref, state, created_at, updated_at, next_action)
+VALUES (170009, 'copy', 'warm', '2026-11-23 10:00+00', '2026-11-23 10:00+00', NULL);
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+-- a CRM that writes the row back as it read it (an ORM's save) is not refused
+UPDATE followup.lead l SET next_action = l.next_action, next_followup_at = l.next_followup_at,
+    last_event_at = l.last_event_at, momentum = l.momentum, owner = 'ana'
+WHERE lead_id = 170001;
+SELECT owner, state, next_action, next_followup_at FROM followup.lead WHERE lead_id = 170001;
+
 -- an operator's out-of-order bulk load: the engine re-stamps the rows and
 -- rewrites the log as the owner (0.1.0 failed: permission denied)
 INSERT INTO followup.interaction (lead_id, occurred_at, kind) VALUES
@@ -112,6 +135,13 @@ UPDATE followup.interaction SET body = 'hello again' WHERE lead_id = 170003;
 SELECT body, applied, by_rule FROM followup.interaction WHERE lead_id = 170003;
 RESET ROLE;
 SELECT count(*) AS history_rows FROM followup.state_change WHERE tenant_id = 170;
+
+-- the owner restores a lead with its plan as it is
+INSERT INTO followup.lead (tenant_id, lead_id, external_ref, state, created_at, updated_at,
+                           next_action, next_followup_at, last_event_at)
+VALUES (170, 170009, 'copy', 'warm', '2026-11-23 10:00+00', '2026-11-23 10:00+00',
+        'followup', '2026-11-30 10:00+00', '2026-11-24 10:00+00');
+SELECT next_action, next_followup_at, last_event_at FROM followup.lead WHERE tenant_id = 170 AND lead_id = 170009;
 
 -- the owner copies history back as it is (pg_restore) and may delete it
 INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind, state_at, touches_at, applied, by_rule)

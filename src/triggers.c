@@ -549,6 +549,65 @@ is_copied_lead(HeapTuple tup, TupleDesc desc, const int *att)
 	return !isnull && DatumGetTimestampTz(d) < GetCurrentTransactionStartTimestamp();
 }
 
+/*
+ * The plan and what the interactions made of the lead (next action, its
+ * time, the last events, momentum) are the engine's.  A role without the
+ * owner's privileges may not set them: on INSERT they must be left out
+ * (and a lead copied with its plan, updated_at before now, is the owner's
+ * to restore), on UPDATE left as they are.  Otherwise an operator could
+ * push a due follow-up out of sight, or make every later interaction look
+ * late.  A CRM that writes a row back unchanged is not refused.
+ */
+static void
+refuse_forged_plan(TriggerData *trig, HeapTuple newtup, TupleDesc desc, const int *att)
+{
+	static const LeadCol engine_cols[] = {
+		LC_NEXT_ACTION, LC_NEXT_FOLLOWUP_AT, LC_LAST_INBOUND_AT, LC_LAST_OUTBOUND_AT,
+		LC_LAST_EVENT_AT, LC_MOMENTUM, LC_MOMENTUM_AT
+	};
+	bool		insert = TRIGGER_FIRED_BY_INSERT(trig->tg_event);
+	const char *forged = NULL;
+
+	if (insert && is_copied_lead(newtup, desc, att))
+		forged = "updated_at";
+	for (int i = 0; forged == NULL && i < (int) lengthof(engine_cols); i++)
+	{
+		int			attnum = att[engine_cols[i]];
+		Form_pg_attribute attr = TupleDescAttr(desc, attnum - 1);
+		bool		isnull;
+		Datum		d = heap_getattr(newtup, attnum, desc, &isnull);
+
+		if (insert)
+		{
+			/* momentum is NOT NULL DEFAULT 0 */
+			if (!isnull && (engine_cols[i] != LC_MOMENTUM || DatumGetFloat4(d) != 0))
+				forged = lead_col_names[engine_cols[i]];
+		}
+		else
+		{
+			bool		oldnull;
+			Datum		o = heap_getattr(trig->tg_trigtuple, attnum, desc, &oldnull);
+
+			if (isnull != oldnull ||
+				(!isnull && !datumIsEqual(d, o, attr->attbyval, attr->attlen)))
+				forged = lead_col_names[engine_cols[i]];
+		}
+	}
+	if (forged == NULL || has_privs_of_role(GetUserId(), trig->tg_relation->rd_rel->relowner))
+		return;
+	if (strcmp(forged, "updated_at") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("a lead inserted with updated_at before now is a copy with its plan, which only the owner of followup.lead may restore"),
+				 errhint("Leave updated_at out of the INSERT: the lead is then planned from its created_at.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("column \"%s\" of followup.lead is planned by followup", forged),
+			 errdetail("next_action, next_followup_at, last_inbound_at, last_outbound_at, last_event_at, momentum and momentum_at are the engine's; only the owner of the table may set them."),
+			 errhint("Leave them out of the %s; to re-plan a lead, change its state, anchor_at or touches, or insert an interaction.",
+					 insert ? "INSERT" : "UPDATE")));
+}
+
 /* A NULL in a column the planner needs: the row will be refused anyway. */
 static bool
 has_null_key(HeapTuple tup, TupleDesc desc, const int *att)
@@ -618,6 +677,7 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 	if (writing_planned_lead)
 		PG_RETURN_POINTER(write_lead_tuple(newtup, desc, att, NULL));
 
+	refuse_forged_plan(trig, newtup, desc, att);
 	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event) && is_copied_lead(newtup, desc, att))
 		PG_RETURN_POINTER(newtup);
 	if (has_null_key(newtup, desc, att))
