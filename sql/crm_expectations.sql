@@ -156,6 +156,18 @@ WHERE l.tenant_id = 174 AND l.external_ref IN ('bulk', 'one_by_one') ORDER BY 1;
 SELECT external_ref, state, touches, next_action, next_followup_at FROM followup.lead
 WHERE tenant_id = 174 ORDER BY 1;
 
+-- the cadence operators live in schema followup: without it on the
+-- search_path, = is not found; OPERATOR(followup.=) and the offsets work
+SET search_path = public;
+SELECT cadence = '24h, 3d, 7d' FROM followup.policy WHERE tenant_id = 0 AND state = 'thinking';
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+SELECT cadence OPERATOR(followup.=) '24h, 3d, 7d' AS same,
+       cadence OPERATOR(followup.<>) '24h, 3d, 7d' AS differs,
+       followup.offsets(cadence) = followup.offsets('24h, 3d, 7d') AS same_offsets
+FROM followup.policy WHERE tenant_id = 0 AND state = 'thinking';
+SELECT count(*) AS cadences FROM (SELECT DISTINCT cadence FROM followup.policy WHERE tenant_id = 0) d;
+RESET search_path;
+
 RESET followup.tenant_id;
 DELETE FROM followup.lead WHERE tenant_id IN (172, 173, 174);
 DELETE FROM followup.rule WHERE tenant_id = 172;
