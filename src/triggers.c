@@ -343,8 +343,8 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 				if (lead->state == LS_NEW)
 					enter_state(lead, LS_WARM, at);
 			}
-			else if (lead->state == LS_INSTALLMENT_REJECTED && lead->plan_b_step > 0 &&
-					 !(lead->next_action == NA_PLAN_B && at >= lead->next_followup_at))
+			else if (lead->state == LS_INSTALLMENT_REJECTED && lead->next_action == NA_PLAN_B &&
+					 at < lead->next_followup_at)
 			{
 				/*
 				 * Not the Plan B offer: that is made once its option is due
