@@ -114,6 +114,43 @@ WHERE c.lead_id = 170002 ORDER BY changed_at;
 SELECT state, state_since FROM followup.lead WHERE lead_id = 170002;
 RESET ROLE;
 
+-- the engine writes the history as the owner with every name qualified: an
+-- operator's look-alike = on its search_path never runs as the owner
+DO $$ BEGIN
+    EXECUTE format('GRANT CREATE ON DATABASE %I TO regress_fu_hist_op', current_database());
+END $$;
+-- (a new session: the engine prepares its statements once per session)
+\c - regress_fu_hist_op
+SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+SET followup.tenant_id = 170;
+CREATE SCHEMA hist_evil;
+CREATE FUNCTION hist_evil.eq(bigint, bigint) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_user <> 'regress_fu_hist_op' THEN
+        RAISE NOTICE 'look-alike = ran as %', current_user;
+    END IF;
+    RETURN $1 OPERATOR(pg_catalog.=) $2;
+END $$;
+CREATE OPERATOR hist_evil.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = hist_evil.eq);
+SET search_path = hist_evil, pg_catalog, public;
+-- the first row moves the lead (logged), the second is older: the replay
+-- rewrites the log of both
+INSERT INTO followup.interaction (lead_id, occurred_at, kind) VALUES
+    (170002, '2026-11-25 12:00+00', 'meeting_booked'),
+    (170002, '2026-11-25 11:00+00', 'reply');
+RESET search_path;
+SELECT changed_at, from_state, to_state FROM followup.state_change
+WHERE lead_id = 170002 ORDER BY changed_at;
+DROP SCHEMA hist_evil CASCADE;
+\c - postgres
+\set SHOW_CONTEXT never
+SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+DO $$ BEGIN
+    EXECUTE format('REVOKE CREATE ON DATABASE %I FROM regress_fu_hist_op', current_database());
+END $$;
+
 -- a CRM role with UPDATE, DELETE and TRUNCATE granted by hand still cannot
 -- rewrite the history or the stamps; it may correct the rest
 SET ROLE regress_fu_hist_crm;
