@@ -157,13 +157,13 @@ SELECT external_ref, state, touches, next_action, next_followup_at FROM followup
 WHERE tenant_id = 174 ORDER BY 1;
 
 -- the cadence operators live in schema followup: without it on the
--- search_path, = is not found; OPERATOR(followup.=) and the offsets work
+-- search_path, = is not found; OPERATOR(followup.=) works
 SET search_path = public;
 SELECT cadence = '24h, 3d, 7d' FROM followup.policy WHERE tenant_id = 0 AND state = 'thinking';
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 SELECT cadence OPERATOR(followup.=) '24h, 3d, 7d' AS same,
        cadence OPERATOR(followup.<>) '24h, 3d, 7d' AS differs,
-       followup.offsets(cadence) = followup.offsets('24h, 3d, 7d') AS same_offsets
+       cadence OPERATOR(followup.=) '1d, 3d, 7d' AS same_as_days
 FROM followup.policy WHERE tenant_id = 0 AND state = 'thinking';
 SELECT count(*) AS cadences FROM (SELECT DISTINCT cadence FROM followup.policy WHERE tenant_id = 0) d;
 RESET search_path;
