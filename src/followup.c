@@ -17,6 +17,7 @@
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "parser/scansup.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rls.h"
@@ -282,16 +283,62 @@ followup_current_tenant(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(tenant_id);
 }
 
+/*
+ * True when PostgreSQL would read name in AT TIME ZONE (and in timestamp
+ * input) as a time zone abbreviation whose meaning differs from the zone
+ * of the same name the planner uses: 'CET' is a fixed +01 as an
+ * abbreviation but Central European time, with summer time, as a zone.
+ * An abbreviation whose zone has always had its one offset ('UTC', 'GMT')
+ * means the same both ways.  Looked up in the session's
+ * timezone_abbreviations.
+ */
+static bool
+is_ambiguous_abbreviation(const char *name, pg_tz *tz)
+{
+	char	   *lower;
+	int			type;
+	int			offset = 0;
+	pg_tz	   *abbrev_tz = NULL;
+	long int	gmtoff;
+
+	if (strchr(name, '/') != NULL || strlen(name) > TOKMAXLEN)
+		return false;			/* abbreviations are short single words */
+	lower = downcase_truncate_identifier(name, strlen(name), false);
+#if PG_VERSION_NUM >= 160000
+	{
+		DateTimeErrorExtra extra;
+
+		if (DecodeTimezoneAbbrev(0, lower, &type, &offset, &abbrev_tz, &extra) != 0)
+			return false;
+	}
+#else
+	type = DecodeTimezoneAbbrev(0, lower, &offset, &abbrev_tz);
+#endif
+	if (type == DYNTZ)
+		return abbrev_tz != tz;
+	if (type != TZ && type != DTZ)
+		return false;			/* not an abbreviation */
+	return !pg_get_timezone_offset(tz, &gmtoff) || gmtoff != offset;
+}
+
 Datum
 followup_check_timezone(PG_FUNCTION_ARGS)
 {
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	pg_tz	   *tz = pg_tzset(name);
 
-	if (pg_tzset(name) == NULL)
+	if (tz == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("time zone \"%s\" not recognized", name),
 				 errhint("Use a name from pg_timezone_names, such as 'Asia/Tbilisi' or 'UTC'.")));
+	if (is_ambiguous_abbreviation(name, tz))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time zone \"%s\" is ambiguous", name),
+				 errdetail("PostgreSQL reads \"%s\" as a fixed-offset abbreviation in AT TIME ZONE and in timestamps, but as a zone with another offset history in SET TimeZone and in followup's planner.",
+						   name),
+				 errhint("Use the region's zone name from pg_timezone_names, such as 'Europe/Berlin' for CET or 'Europe/Athens' for EET.")));
 	PG_RETURN_BOOL(true);
 }
 

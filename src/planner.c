@@ -68,28 +68,41 @@ from_local(struct pg_tm *tm, fsec_t fsec, pg_tz *tz)
 }
 
 /*
- * t + months + days + usecs, months and days on the calendar of tz, as
- * timestamptz + interval does in the session's zone.
+ * t + months + days + usecs, months and days on the calendar of tz, exactly
+ * as timestamptz + interval does in a session whose TimeZone is tz
+ * (timestamptz_pl_interval): months first, the day of month clamped to the
+ * month's length, then days, each step resolved to an instant before the
+ * next, then the time.  Years are astronomical (0 = 1 BC), as in pg_tm.
  */
 TimestampTz
 add_in_zone(TimestampTz t, int32 months, int32 days, int64 usecs, pg_tz *tz)
 {
-	if (months != 0 || days != 0)
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (months != 0)
 	{
-		struct pg_tm tm;
-		fsec_t		fsec;
+		to_local(t, tz, &tm, &fsec);
+		tm.tm_mon += months;
+		if (tm.tm_mon > MONTHS_PER_YEAR)
+		{
+			tm.tm_year += (tm.tm_mon - 1) / MONTHS_PER_YEAR;
+			tm.tm_mon = ((tm.tm_mon - 1) % MONTHS_PER_YEAR) + 1;
+		}
+		else if (tm.tm_mon < 1)
+		{
+			tm.tm_year += tm.tm_mon / MONTHS_PER_YEAR - 1;
+			tm.tm_mon = tm.tm_mon % MONTHS_PER_YEAR + MONTHS_PER_YEAR;
+		}
+		if (tm.tm_mday > day_tab[isleap(tm.tm_year)][tm.tm_mon - 1])
+			tm.tm_mday = day_tab[isleap(tm.tm_year)][tm.tm_mon - 1];
+		t = from_local(&tm, fsec, tz);
+	}
+	if (days != 0)
+	{
 		int			julian;
 
 		to_local(t, tz, &tm, &fsec);
-		if (months != 0)
-		{
-			int			m = tm.tm_year * 12 + (tm.tm_mon - 1) + months;
-
-			tm.tm_year = m / 12;
-			tm.tm_mon = m % 12 + 1;
-			if (tm.tm_mday > day_tab[isleap(tm.tm_year)][tm.tm_mon - 1])
-				tm.tm_mday = day_tab[isleap(tm.tm_year)][tm.tm_mon - 1];
-		}
 		julian = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) + days;
 		j2date(julian, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
 		t = from_local(&tm, fsec, tz);
@@ -99,6 +112,29 @@ add_in_zone(TimestampTz t, int32 months, int32 days, int64 usecs, pg_tz *tz)
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("timestamp out of range")));
 	return t;
+}
+
+/*
+ * The times followup accepts as the time of an event (an interaction's
+ * occurred_at, a lead's created_at, state_since and anchor_at, the
+ * planner's inputs): from 1900-01-01 up to, not including, 10000-01-01,
+ * UTC.  Before 1900 the time zone database knows only local mean time;
+ * after 9999 years have five digits, which ISO 8601 and the clients that
+ * read the reports (JDBC, Python's datetime, JavaScript) do not take; and
+ * infinity is not a moment anything happened.
+ */
+void
+check_event_time(TimestampTz t, const char *what)
+{
+	TimestampTz lo = (TimestampTz) (date2j(1900, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY;
+	TimestampTz hi = (TimestampTz) (date2j(10000, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY;
+
+	if (TIMESTAMP_NOT_FINITE(t) || t < lo || t >= hi)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s \"%s\" is not a time followup accepts", what, timestamptz_to_str(t)),
+				 errdetail("Event times must be from 1900-01-01 up to 9999-12-31 (UTC), and finite."),
+				 errhint("Give the time the event happened (now() if it is happening now).")));
 }
 
 static TimestampTz
@@ -265,6 +301,11 @@ followup_plan_next_touch(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("touches must not be negative: %d", in.touches)));
+	check_event_time(in.anchor_at, "anchor_at");
+	if (!TS_IS_NULL(in.last_outbound_at))
+		check_event_time(in.last_outbound_at, "last_outbound_at");
+	if (in.reply_owed)
+		check_event_time(in.reply_owed_since, "reply_owed_since");
 	if (in.timezone != NULL && pg_tzset(in.timezone) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

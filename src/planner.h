@@ -33,6 +33,8 @@ extern void plan_next_touch(const TenantConfig *cfg, const PlanInput *in,
 extern TimestampTz plan_due_hint(const TenantConfig *cfg, const PlanInput *in,
 								 TimestampTz at);
 extern pg_tz *plan_zone(const Policy *policy, const char *lead_timezone);
+/* Refuse a time that cannot be an event's (see planner.c), naming the column. */
+extern void check_event_time(TimestampTz t, const char *what);
 extern TimestampTz add_in_zone(TimestampTz t, int32 months, int32 days,
 							   int64 usecs, pg_tz *tz);
 extern TimestampTz into_working_window(TimestampTz t, const Policy *policy,

@@ -9,14 +9,25 @@
  * the jobs.  The interaction trigger says which interaction it is applying;
  * the statement replay (statement_batch.c) rewrites the log of the leads it
  * replays.
+ *
+ * History is the engine's to write: the log is written as the owner of
+ * followup.state_change, so that the roles grant_operator makes need no
+ * privilege on it (they could otherwise forge or erase history), and a
+ * statement trigger refuses UPDATE, DELETE and TRUNCATE by anyone else
+ * (src/sql/data.sql).
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "state_log.h"
@@ -36,6 +47,39 @@ void
 state_log_suppress(bool suppress)
 {
 	log_suppressed = suppress;
+}
+
+/*
+ * Run a prepared plan as the owner of followup.state_change (the
+ * extension's tables share one owner), as PostgreSQL runs its referential
+ * actions: a local user id change, and every name in the plan's text
+ * qualified, operators included, so that nothing of the caller's
+ * search_path runs as the owner.  Not a security-restricted operation: the
+ * log's foreign key is deferred, and PostgreSQL refuses to queue a deferred
+ * trigger in one.  An error restores the caller at (sub)transaction abort.
+ */
+int
+execute_as_history_owner(SPIPlanPtr plan, Datum *args, const char *nulls)
+{
+	Oid			nsp = get_namespace_oid("followup", false);
+	Oid			relid = get_relname_relid("state_change", nsp);
+	HeapTuple	tup;
+	Oid			owner;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			ret;
+
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "relation followup.state_change is missing");
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	ret = SPI_execute_plan(plan, args, nulls, false, 0);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	return ret;
 }
 
 void
@@ -66,7 +110,7 @@ log_state_change(int64 tenant_id, int64 lead_id, TimestampTz at, Oid from_state,
 	args[4] = ObjectIdGetDatum(to_state);
 	args[5] = Int64GetDatum(interaction_id);
 	nulls[5] = interaction_id != 0 ? ' ' : 'n';
-	if (SPI_execute_plan(plan, args, nulls, false, 0) != SPI_OK_INSERT)
+	if (execute_as_history_owner(plan, args, nulls) != SPI_OK_INSERT)
 		elog(ERROR, "could not log the state change of lead " INT64_FORMAT, lead_id);
 }
 

@@ -211,6 +211,7 @@ replay_lead(BatchLead *entry)
 								" WHERE tenant_id OPERATOR(pg_catalog.=) $1"
 								" AND interaction_id OPERATOR(pg_catalog.=) ANY ($2)"
 								" ORDER BY occurred_at, interaction_id", 2, types);
+		/* run as the owner (execute_as_history_owner): every name qualified */
 		stamp_plan = SPI_prepare("UPDATE followup.interaction SET state_at = $3, touches_at = $4,"
 								 " plan_b_step_at = $5, applied = $6, rule_id = $7"
 								 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
@@ -238,8 +239,11 @@ replay_lead(BatchLead *entry)
 		elog(ERROR, "could not read the statement's interactions");
 	rows = SPI_tuptable;
 	nrows = SPI_processed;
-	/* the state changes the rows logged out of order are logged again below */
-	if (SPI_execute_plan(unlog_plan, args, NULL, false, 0) != SPI_OK_DELETE)
+	/*
+	 * The state changes the rows logged out of order are logged again below;
+	 * the log and the stamps are the engine's, written as their owner.
+	 */
+	if (execute_as_history_owner(unlog_plan, args, NULL) != SPI_OK_DELETE)
 		elog(ERROR, "could not rewrite the state log");
 
 	for (uint64 i = 0; i < nrows; i++)
@@ -261,7 +265,7 @@ replay_lead(BatchLead *entry)
 		args[5] = BoolGetDatum(res.applied);
 		args[6] = res.rule ? Int64GetDatum(res.rule->rule_id) : (Datum) 0;
 		nulls[6] = res.rule ? ' ' : 'n';
-		if (SPI_execute_plan(stamp_plan, args, nulls, false, 0) != SPI_OK_UPDATE)
+		if (execute_as_history_owner(stamp_plan, args, nulls) != SPI_OK_UPDATE)
 			elog(ERROR, "could not re-stamp interaction " INT64_FORMAT, id);
 		if (lead.state != state_before)
 			log_state_change(lead.tenant_id, lead.lead_id, lead.state_since,

@@ -15,11 +15,15 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/sysattr.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "storage/itemptr.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
@@ -256,6 +260,7 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 	TimestampTz due_hint = DT_NOBEGIN;
 	int			old_action = lead->next_action;
 	TimestampTz old_due = lead->next_followup_at;
+	bool		final_kept;
 
 	memset(res, 0, sizeof(*res));
 	if (!TS_IS_NULL(lead->last_event_at) && at < lead->last_event_at)
@@ -291,7 +296,15 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 	if (res->rule == NULL)
 		return;
 
-	if (res->rule->to_state >= 0 && res->rule->to_state != lead->state)
+	/*
+	 * won and lost are final: a rule for any state (from_state NULL) does
+	 * not reopen or re-close them, nor rewrite their closed_reason; only a
+	 * rule written for won or lost (from_state won/lost) moves the lead, as
+	 * the CRM's own UPDATE can.  Its other effects still apply (an opt_out
+	 * still sets do_not_contact).
+	 */
+	final_kept = STATE_IS_TERMINAL(lead->state) && res->rule->from_state < 0;
+	if (!final_kept && res->rule->to_state >= 0 && res->rule->to_state != lead->state)
 	{
 		enter_state(lead, res->rule->to_state, at);
 		reply_owed = false;
@@ -320,6 +333,26 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 				/* this touch is the reply: the silence starts now */
 				reply_owed = false;
 				lead->anchor_at = at;
+
+				/*
+				 * A new lead that wrote and got our answer is in a
+				 * conversation: new's cadence (the greeting) would start
+				 * over; warm's follows instead.  new's short reply_within
+				 * still applied to its message.
+				 */
+				if (lead->state == LS_NEW)
+					enter_state(lead, LS_WARM, at);
+			}
+			else if (lead->state == LS_INSTALLMENT_REJECTED && lead->next_action == NA_PLAN_B &&
+					 at < lead->next_followup_at)
+			{
+				/*
+				 * Not the Plan B offer: that is made once its option is due
+				 * (when its task exists).  A message before it (an answer, a
+				 * reminder) is recorded, by chance, and the plan stays: it
+				 * neither skips an option nor uses up a step.
+				 */
+				break;
 			}
 			else
 			{
@@ -338,7 +371,8 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 			replan = true;
 			break;
 		case EFFECT_CLOSE:
-			lead->closed_reason = res->rule->close_reason;
+			if (!final_kept)
+				lead->closed_reason = res->rule->close_reason;
 			if (res->rule->close_reason != NULL &&
 				strcmp(res->rule->close_reason, "opt_out") == 0)
 				lead->do_not_contact = true;
@@ -467,13 +501,18 @@ same_text(const char *a, const char *b)
  * the plan is not affected.
  */
 static bool
-replan_after_crm_update(LeadRow *lead, const LeadRow *old)
+replan_after_crm_update(LeadRow *lead, const LeadRow *old, bool state_since_given)
 {
 	TenantConfig *cfg;
 
 	if (lead->state != old->state)
 	{
-		TimestampTz at = lead->state_since != old->state_since && !TS_IS_NULL(lead->state_since) ?
+		/*
+		 * The state_since the UPDATE gave (named in its SET list, or changed
+		 * by a CRM trigger), even when it equals the old one; else now.
+		 */
+		TimestampTz at = (state_since_given || lead->state_since != old->state_since) &&
+			!TS_IS_NULL(lead->state_since) ?
 			lead->state_since : GetCurrentTransactionStartTimestamp();
 		char	   *reason = same_text(lead->closed_reason, old->closed_reason) ?
 			NULL : lead->closed_reason;
@@ -517,6 +556,65 @@ is_copied_lead(HeapTuple tup, TupleDesc desc, const int *att)
 	return !isnull && DatumGetTimestampTz(d) < GetCurrentTransactionStartTimestamp();
 }
 
+/*
+ * The plan and what the interactions made of the lead (next action, its
+ * time, the last events, momentum) are the engine's.  A role without the
+ * owner's privileges may not set them: on INSERT they must be left out
+ * (and a lead copied with its plan, updated_at before now, is the owner's
+ * to restore), on UPDATE left as they are.  Otherwise an operator could
+ * push a due follow-up out of sight, or make every later interaction look
+ * late.  A CRM that writes a row back unchanged is not refused.
+ */
+static void
+refuse_forged_plan(TriggerData *trig, HeapTuple newtup, TupleDesc desc, const int *att)
+{
+	static const LeadCol engine_cols[] = {
+		LC_NEXT_ACTION, LC_NEXT_FOLLOWUP_AT, LC_LAST_INBOUND_AT, LC_LAST_OUTBOUND_AT,
+		LC_LAST_EVENT_AT, LC_MOMENTUM, LC_MOMENTUM_AT
+	};
+	bool		insert = TRIGGER_FIRED_BY_INSERT(trig->tg_event);
+	const char *forged = NULL;
+
+	if (insert && is_copied_lead(newtup, desc, att))
+		forged = "updated_at";
+	for (int i = 0; forged == NULL && i < (int) lengthof(engine_cols); i++)
+	{
+		int			attnum = att[engine_cols[i]];
+		Form_pg_attribute attr = TupleDescAttr(desc, attnum - 1);
+		bool		isnull;
+		Datum		d = heap_getattr(newtup, attnum, desc, &isnull);
+
+		if (insert)
+		{
+			/* momentum is NOT NULL DEFAULT 0 */
+			if (!isnull && (engine_cols[i] != LC_MOMENTUM || DatumGetFloat4(d) != 0))
+				forged = lead_col_names[engine_cols[i]];
+		}
+		else
+		{
+			bool		oldnull;
+			Datum		o = heap_getattr(trig->tg_trigtuple, attnum, desc, &oldnull);
+
+			if (isnull != oldnull ||
+				(!isnull && !datumIsEqual(d, o, attr->attbyval, attr->attlen)))
+				forged = lead_col_names[engine_cols[i]];
+		}
+	}
+	if (forged == NULL || has_privs_of_role(GetUserId(), trig->tg_relation->rd_rel->relowner))
+		return;
+	if (strcmp(forged, "updated_at") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("a lead inserted with updated_at before now is a copy with its plan, which only the owner of followup.lead may restore"),
+				 errhint("Leave updated_at out of the INSERT: the lead is then planned from its created_at.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("column \"%s\" of followup.lead is planned by followup", forged),
+			 errdetail("next_action, next_followup_at, last_inbound_at, last_outbound_at, last_event_at, momentum and momentum_at are the engine's; only the owner of the table may set them."),
+			 errhint("Leave them out of the %s; to re-plan a lead, change its state, anchor_at or touches, or insert an interaction.",
+					 insert ? "INSERT" : "UPDATE")));
+}
+
 /* A NULL in a column the planner needs: the row will be refused anyway. */
 static bool
 has_null_key(HeapTuple tup, TupleDesc desc, const int *att)
@@ -527,6 +625,42 @@ has_null_key(HeapTuple tup, TupleDesc desc, const int *att)
 		if (heap_attisnull(tup, att[keys[i]], desc))
 			return true;
 	return false;
+}
+
+/*
+ * Refuse a time the planner would start from that cannot be an event's
+ * (check_event_time): read from the row, since LeadRow takes -infinity for
+ * NULL.  On UPDATE only what the UPDATE changed, or the state_since of a
+ * state change, is checked.
+ */
+static void
+check_lead_times(HeapTuple newtup, HeapTuple oldtup, TupleDesc desc, const int *att,
+				 bool state_since_named)
+{
+	static const LeadCol cols[] = {LC_CREATED_AT, LC_STATE_SINCE, LC_ANCHOR_AT};
+
+	for (int i = 0; i < (int) lengthof(cols); i++)
+	{
+		int			attnum = att[cols[i]];
+		bool		isnull;
+		Datum		d = heap_getattr(newtup, attnum, desc, &isnull);
+
+		if (isnull)
+			continue;
+		if (oldtup != NULL)
+		{
+			bool		oldnull;
+			Datum		o = heap_getattr(oldtup, attnum, desc, &oldnull);
+			bool		changed = oldnull || DatumGetTimestampTz(o) != DatumGetTimestampTz(d);
+			bool		state_moved = !datumIsEqual(heap_getattr(newtup, att[LC_STATE], desc, &oldnull),
+													heap_getattr(oldtup, att[LC_STATE], desc, &oldnull),
+													true, sizeof(Oid));
+
+			if (!changed && !(cols[i] == LC_STATE_SINCE && state_moved && state_since_named))
+				continue;
+		}
+		check_event_time(DatumGetTimestampTz(d), lead_col_names[cols[i]]);
+	}
 }
 
 Datum
@@ -556,9 +690,14 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 	/* the tenant before anything of it is loaded */
 	followup_require_session_tenant(RelationGetRelid(trig->tg_relation),
 									DatumGetInt64(heap_getattr(newtup, att[LC_TENANT_ID], desc, &isnull)));
+	refuse_forged_plan(trig, newtup, desc, att);
 	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event) && is_copied_lead(newtup, desc, att))
 		PG_RETURN_POINTER(newtup);
 
+	check_lead_times(newtup, TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_trigtuple : NULL,
+					 desc, att, TRIGGER_FIRED_BY_UPDATE(trig->tg_event) &&
+					 bms_is_member(att[LC_STATE_SINCE] - FirstLowInvalidHeapAttributeNumber,
+								   trig->tg_updatedcols));
 	(void) get_enum_oids();		/* load the enums before reading the row */
 	lead_from_tuple(&lead, newtup, desc, att);
 	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
@@ -578,7 +717,9 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 		LeadRow		old;
 
 		lead_from_tuple(&old, trig->tg_trigtuple, desc, att);
-		if (!replan_after_crm_update(&lead, &old))
+		if (!replan_after_crm_update(&lead, &old,
+									 bms_is_member(att[LC_STATE_SINCE] - FirstLowInvalidHeapAttributeNumber,
+												   trig->tg_updatedcols)))
 			PG_RETURN_POINTER(write_lead_tuple(newtup, desc, att, NULL));
 		if (lead.state != old.state || lead.next_action != old.next_action ||
 			lead.next_followup_at != old.next_followup_at)
@@ -717,6 +858,30 @@ update_lead(const LeadRow *lead, int64 interaction_id)
 		elog(ERROR, "could not update lead " INT64_FORMAT, lead->lead_id);
 }
 
+/*
+ * Refuse an interaction that a role other than the tables' owner inserts
+ * with a stamp already set (DESIGN 2: stamped by the trigger).
+ */
+static void
+refuse_forged_stamps(Relation rel, HeapTuple tup, const int *att)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	for (int i = IC_STATE_AT; i <= IC_RULE_ID; i++)
+	{
+		if (heap_attisnull(tup, att[i], desc))
+			continue;
+		if (has_privs_of_role(GetUserId(), rel->rd_rel->relowner))
+			return;
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("column \"%s\" of followup.interaction is stamped by followup",
+						interaction_col_names[i]),
+				 errdetail("Only the owner of the table may insert interactions with their stamps (state_at, touches_at, plan_b_step_at, by_rule, applied, rule_id) set, as pg_restore does."),
+				 errhint("Leave the stamped columns out of the INSERT (or NULL): the trigger sets them.")));
+	}
+}
+
 Datum
 followup_interaction_trigger(PG_FUNCTION_ARGS)
 {
@@ -750,9 +915,12 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 	tup = trig->tg_trigtuple;
 
 	/*
-	 * An interaction inserted with its stamps is history being copied back
-	 * (pg_restore): it is recorded as it is and changes nothing.
+	 * The stamps are the engine's to write.  Inserted by the tables' owner
+	 * (pg_restore, a migration) an interaction with its stamps is history
+	 * being copied back: it is recorded as it is and changes nothing.
+	 * Anyone else would be forging the compliance record.
 	 */
+	refuse_forged_stamps(trig->tg_relation, tup, att);
 	(void) heap_getattr(tup, att[IC_APPLIED], desc, &isnull);
 	if (!isnull)
 		PG_RETURN_POINTER(tup);
@@ -787,10 +955,7 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 				 errdetail("\"%s\" is not a signal of tenant " INT64_FORMAT " or of tenant 0.",
 						   kind_name, tenant_id),
 				 errhint("Add it to followup.signal first, or use a known kind such as reply or message.")));
-	if (TIMESTAMP_NOT_FINITE(occurred_at))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("occurred_at of an interaction must be finite")));
+	check_event_time(occurred_at, "occurred_at");
 
 	SPI_connect();
 	if (!lock_lead(tenant_id, lead_id, &lead))

@@ -37,7 +37,7 @@ COMMENT ON COLUMN followup.policy.reply_within IS 'how fast an inbound message m
 COMMENT ON COLUMN followup.policy.close_after IS 'how long after the last touch of a spent cadence the lead is closed or parked';
 COMMENT ON COLUMN followup.policy.on_exhausted IS 'the state a lead moves to when its cadence is spent (usually recycle or lost)';
 COMMENT ON COLUMN followup.policy.escalate_after IS 'how late a task may be before it is escalated; a touch within it of the due time is on time';
-COMMENT ON COLUMN followup.policy.escalate_to IS 'who gets overdue tasks (an operator or a team name); NULL = nobody';
+COMMENT ON COLUMN followup.policy.escalate_to IS 'who gets overdue tasks: the operator name claim_tasks is called with, which may then claim them too; NULL = the task is only marked escalated and stays with its assignee';
 COMMENT ON COLUMN followup.policy.work_days IS 'ISO days of the week (1 = Monday … 7 = Sunday) on which touches may fall';
 COMMENT ON COLUMN followup.policy.work_start IS 'start of the working window, local time';
 COMMENT ON COLUMN followup.policy.work_end IS 'end of the working window, local time';

@@ -215,6 +215,41 @@ CREATE TRIGGER lead_state_logged_insert AFTER INSERT ON followup.lead
 CREATE TRIGGER lead_state_logged_update AFTER UPDATE OF state ON followup.lead
     FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state) EXECUTE FUNCTION followup.log_state_change();
 
+-- The history and the stamps are the engine's (docs/security.md): the
+-- triggers write them as the tables' owner, the roles grant_operator makes
+-- can insert interactions and change leads, and no one but the owner can
+-- rewrite what happened.  Referential actions (a deleted lead's history)
+-- run as the owner too.
+CREATE FUNCTION followup.refuse_history_rewrite() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT pg_catalog.pg_has_role(current_user,
+            (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) TG_RELID),
+            'USAGE') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'insufficient_privilege',
+            MESSAGE = pg_catalog.format('%s on %I.%I is refused for role %I', TG_OP,
+                                        TG_TABLE_SCHEMA, TG_TABLE_NAME, current_user),
+            DETAIL = CASE TG_TABLE_NAME
+                WHEN 'state_change' THEN 'The state history is append-only: only its owner may change or remove it.'
+                ELSE 'The stamped columns (state_at, touches_at, plan_b_step_at, by_rule, applied, rule_id) are written by followup''s triggers only.' END,
+            HINT = 'Ask the owner of the followup tables; the engine keeps this record itself.';
+    END IF;
+    IF TG_LEVEL OPERATOR(pg_catalog.=) 'ROW' THEN
+        RETURN NEW;
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION followup.refuse_history_rewrite() IS
+    'trigger: refuses, for roles without the tables'' owner''s privileges, changes to the state history and to interaction stamps';
+CREATE TRIGGER state_change_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON followup.state_change
+    FOR EACH STATEMENT EXECUTE FUNCTION followup.refuse_history_rewrite();
+CREATE TRIGGER interaction_stamps_kept BEFORE UPDATE ON followup.interaction
+    FOR EACH ROW WHEN ((OLD.state_at, OLD.touches_at, OLD.plan_b_step_at, OLD.by_rule, OLD.applied, OLD.rule_id)
+                       IS DISTINCT FROM
+                       (NEW.state_at, NEW.touches_at, NEW.plan_b_step_at, NEW.by_rule, NEW.applied, NEW.rule_id))
+    EXECUTE FUNCTION followup.refuse_history_rewrite();
+
 -- pg_dump keeps the data (extension members' rows are not dumped otherwise);
 -- restored rows carry their plan and stamps, which the triggers keep.
 SELECT pg_catalog.pg_extension_config_dump('followup.lead', '');

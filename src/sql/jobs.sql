@@ -135,6 +135,10 @@ CREATE INDEX task_claim_unassigned_idx ON followup.task (tenant_id, (kind <> 're
 COMMENT ON INDEX followup.task_claim_unassigned_idx IS 'open tasks for anyone, in the order claim_tasks hands them out';
 CREATE INDEX task_claim_escalated_idx ON followup.task (tenant_id, escalated_to, (kind <> 'reply'), (state <> 'hot'), due_at, task_id)
     WHERE status = 'open' AND escalated_to IS NOT NULL;
+-- A claimed or finished task leaves a dead entry at the head of the claim
+-- indexes, which every claim_tasks call steps over until VACUUM: vacuum the
+-- task table after 2% of it (and at least 500 rows) changed, not 20%.
+ALTER TABLE followup.task SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_threshold = 500);
 COMMENT ON INDEX followup.task_claim_escalated_idx IS 'open escalated tasks by whom they were escalated to, in claim order';
 
 CREATE FUNCTION followup.complete_task(task_id bigint, operator text DEFAULT NULL, body text DEFAULT NULL,

@@ -115,11 +115,13 @@ LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM followup.grant_reader(role);
     -- the CRM writes leads and interactions; the triggers it fires keep the
-    -- plan, the tasks and the state log
+    -- plan and the tasks, and write the state log and the interaction
+    -- stamps as the tables' owner: the history is not the operator's to
+    -- write (0.1.0 granted INSERT and DELETE on it: taken back)
     EXECUTE format('GRANT INSERT, UPDATE ON followup.lead TO %s', role);
     EXECUTE format('GRANT INSERT ON followup.interaction TO %s', role);
     EXECUTE format('GRANT UPDATE ON followup.task TO %s', role);
-    EXECUTE format('GRANT INSERT, DELETE ON followup.state_change TO %s', role);
+    EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON followup.state_change FROM %s', role);
     EXECUTE format('GRANT USAGE ON SEQUENCE followup.lead_lead_id_seq,'
                    ' followup.interaction_interaction_id_seq TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION followup.check_timezone(text),'
