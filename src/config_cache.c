@@ -245,7 +245,7 @@ run_tenant_query(const char *sql, int64 tenant_id, const char *table)
 	AsOwner		save;
 	int			ret;
 
-	as_owner_begin(table, &save);
+	as_owner_begin(table, true, &save);
 	ret = SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 0);
 	as_owner_end(&save);
 	if (ret != SPI_OK_SELECT)

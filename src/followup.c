@@ -258,13 +258,13 @@ followup_table_owner(const char *relname)
 }
 
 void
-as_owner_begin(const char *relname, AsOwner *save)
+as_owner_begin(const char *relname, bool restricted, AsOwner *save)
 {
 	Oid			owner = followup_table_owner(relname);
 
 	GetUserIdAndSecContext(&save->save_userid, &save->save_sec_context);
 	SetUserIdAndSecContext(owner, save->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
+						   (restricted ? SECURITY_RESTRICTED_OPERATION : 0) | SECURITY_NOFORCE_RLS);
 	save->save_nestlevel = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);

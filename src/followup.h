@@ -12,9 +12,11 @@ extern bool followup_notify;
 
 /*
  * Running as the owner of one of followup's tables, as PostgreSQL runs its
- * foreign key checks: past row security, in a security-restricted
- * operation, with search_path = pg_catalog, pg_temp.  An error undoes it at
- * (sub)transaction abort; otherwise as_owner_end() does.
+ * foreign key checks: past row security, with search_path = pg_catalog,
+ * pg_temp, and (restricted) in a security-restricted operation.  Writes
+ * that queue a deferred trigger cannot be restricted: PostgreSQL refuses
+ * that, and runs its own referential actions unrestricted too.  An error
+ * undoes it at (sub)transaction abort; otherwise as_owner_end() does.
  */
 typedef struct AsOwner
 {
@@ -24,7 +26,7 @@ typedef struct AsOwner
 } AsOwner;
 
 extern Oid	followup_table_owner(const char *relname);
-extern void as_owner_begin(const char *relname, AsOwner *save);
+extern void as_owner_begin(const char *relname, bool restricted, AsOwner *save);
 extern void as_owner_end(AsOwner *save);
 
 extern void followup_require_session_tenant(Oid relid, int64 row_tenant);

@@ -19,17 +19,15 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "followup.h"
 #include "state_log.h"
 
 PG_FUNCTION_INFO_V1(followup_log_state_change);
@@ -50,35 +48,19 @@ state_log_suppress(bool suppress)
 }
 
 /*
- * Run a prepared plan as the owner of followup.state_change (the
- * extension's tables share one owner), as PostgreSQL runs its referential
- * actions: a local user id change, and every name in the plan's text
- * qualified, operators included, so that nothing of the caller's
- * search_path runs as the owner.  Not a security-restricted operation: the
- * log's foreign key is deferred, and PostgreSQL refuses to queue a deferred
- * trigger in one.  An error restores the caller at (sub)transaction abort.
+ * Run a prepared plan as the owner of followup.state_change, as PostgreSQL
+ * runs its referential actions: the caller cannot write the history
+ * itself.  Not restricted: the log's foreign key is deferred.
  */
 int
 execute_as_history_owner(SPIPlanPtr plan, Datum *args, const char *nulls)
 {
-	Oid			nsp = get_namespace_oid("followup", false);
-	Oid			relid = get_relname_relid("state_change", nsp);
-	HeapTuple	tup;
-	Oid			owner;
-	Oid			save_userid;
-	int			save_sec_context;
+	AsOwner		save;
 	int			ret;
 
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "relation followup.state_change is missing");
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	as_owner_begin("state_change", false, &save);
 	ret = SPI_execute_plan(plan, args, nulls, false, 0);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+	as_owner_end(&save);
 	return ret;
 }
 
