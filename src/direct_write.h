@@ -10,6 +10,7 @@
 #include "nodes/bitmapset.h"
 #include "nodes/execnodes.h"
 #include "nodes/lockoptions.h"
+#include "utils/reltrigger.h"
 #include "utils/snapshot.h"
 #include "utils/relcache.h"
 
@@ -18,6 +19,9 @@
  * *tenant_only: only the current tenant's rows are the statements' to see.
  */
 extern bool direct_write_allowed(Relation rel, bool *tenant_only);
+
+/* Is trigger followup's own (its function is the extension's), or internal? */
+extern bool direct_is_own_trigger(const Trigger *trigger);
 
 typedef enum RowLock
 {

@@ -24,15 +24,20 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_trigger.h"
+#include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
+#include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/reltrigger.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -345,4 +350,54 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 	ExecDropSingleTupleTableSlot(oldslot);
 	table_close(rel, NoLock);
 	return true;
+}
+
+/*
+ * followup's UPDATE of a lead it has locked wrote no row: a CRM's BEFORE
+ * UPDATE trigger skipped it (returned NULL), or an UPDATE policy hides it.
+ * Applying the interaction (its task fulfilled or superseded) without the
+ * lead's new plan would leave them disagreeing: refuse, naming the cause.
+ */
+void
+lead_write_skipped(int64 tenant_id, int64 lead_id)
+{
+	Oid			relid = get_relname_relid("lead", get_namespace_oid("followup", false));
+	Relation	rel;
+	TriggerDesc *trigdesc;
+	StringInfoData names;
+	int			n = 0;
+
+	initStringInfo(&names);
+	if (OidIsValid(relid))
+	{
+		rel = table_open(relid, AccessShareLock);
+		trigdesc = rel->trigdesc;
+		for (int i = 0; trigdesc != NULL && i < trigdesc->numtriggers; i++)
+		{
+			Trigger    *t = &trigdesc->triggers[i];
+
+			if (TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_BEFORE(t->tgtype) &&
+				TRIGGER_FOR_UPDATE(t->tgtype) && !direct_is_own_trigger(t))
+				appendStringInfo(&names, "%s%s", n++ > 0 ? ", " : "", quote_identifier(t->tgname));
+		}
+		table_close(rel, AccessShareLock);
+	}
+	if (n > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
+				 errmsg("a BEFORE UPDATE trigger on followup.lead skipped the update of lead " INT64_FORMAT
+						" of tenant " INT64_FORMAT, lead_id, tenant_id),
+				 errdetail_plural("The trigger that may have returned NULL is %s.",
+								  "The triggers that may have returned NULL are %s.",
+								  n, names.data),
+				 errhint("followup must write the lead it plans: let the trigger return NEW for it, "
+						 "or raise an error to refuse the change.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
+			 errmsg("the update of lead " INT64_FORMAT " of tenant " INT64_FORMAT " wrote no row",
+					lead_id, tenant_id),
+			 errdetail("The lead was locked, but the UPDATE did not reach it: a row security policy "
+					   "for UPDATE hides it, or a trigger skipped it."),
+			 errhint("followup must write the lead it plans: let the policies and triggers of "
+					 "followup.lead allow it.")));
 }

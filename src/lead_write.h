@@ -39,4 +39,7 @@ extern bool lead_write_direct(int64 tenant_id, int64 lead_id, int ncols,
 							  const char *const *names, const Datum *values,
 							  const bool *nulls);
 
+/* Report that followup's UPDATE of that lead wrote no row, and why. */
+extern void lead_write_skipped(int64 tenant_id, int64 lead_id) pg_attribute_noreturn();
+
 #endif							/* FOLLOWUP_LEAD_WRITE_H */

@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -23,19 +24,38 @@
 
 PG_FUNCTION_INFO_V1(followup_log_state_change);
 
-static int64 current_interaction_id = 0;
-static bool log_suppressed = false;
+/*
+ * The one lead whose write update_lead() is making, at which transaction
+ * nesting level: only its state change is the interaction's (or not logged
+ * at all).  Leads a CRM's own triggers write meanwhile are logged as theirs.
+ */
+static StateLogScope scope;
 
 void
-state_log_set_interaction(int64 interaction_id)
+state_log_scope_begin(int64 tenant_id, int64 lead_id, int64 interaction_id, bool suppress,
+					  StateLogScope *saved)
 {
-	current_interaction_id = interaction_id;
+	*saved = scope;
+	scope.active = true;
+	scope.tenant_id = tenant_id;
+	scope.lead_id = lead_id;
+	scope.interaction_id = interaction_id;
+	scope.suppress = suppress;
+	scope.nest_level = GetCurrentTransactionNestLevel();
 }
 
 void
-state_log_suppress(bool suppress)
+state_log_scope_end(const StateLogScope *saved)
 {
-	log_suppressed = suppress;
+	scope = *saved;
+}
+
+/* Is this row the lead of the current scope? */
+static bool
+in_scope(int64 tenant_id, int64 lead_id)
+{
+	return scope.active && scope.tenant_id == tenant_id && scope.lead_id == lead_id &&
+		scope.nest_level == GetCurrentTransactionNestLevel();
 }
 
 void
@@ -78,26 +98,28 @@ followup_log_state_change(PG_FUNCTION_ARGS)
 	HeapTuple	newtup;
 	bool		isnull;
 	Oid			from_state = InvalidOid;
+	int64		tenant_id;
+	int64		lead_id;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trig->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
 		elog(ERROR, "followup_log_state_change must be an AFTER ... FOR EACH ROW trigger");
-	if (log_suppressed)
-		return PointerGetDatum(NULL);
-
 	desc = RelationGetDescr(trig->tg_relation);
 	newtup = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
+	tenant_id = DatumGetInt64(heap_getattr(newtup, SPI_fnumber(desc, "tenant_id"), desc, &isnull));
+	lead_id = DatumGetInt64(heap_getattr(newtup, SPI_fnumber(desc, "lead_id"), desc, &isnull));
+	if (in_scope(tenant_id, lead_id) && scope.suppress)
+		return PointerGetDatum(NULL);
 	if (TRIGGER_FIRED_BY_UPDATE(trig->tg_event))
 		from_state = DatumGetObjectId(heap_getattr(trig->tg_trigtuple, SPI_fnumber(desc, "state"),
 												   desc, &isnull));
 
 	SPI_connect();
-	log_state_change(DatumGetInt64(heap_getattr(newtup, SPI_fnumber(desc, "tenant_id"), desc, &isnull)),
-					 DatumGetInt64(heap_getattr(newtup, SPI_fnumber(desc, "lead_id"), desc, &isnull)),
+	log_state_change(tenant_id, lead_id,
 					 DatumGetTimestampTz(heap_getattr(newtup, SPI_fnumber(desc, "state_since"), desc, &isnull)),
 					 from_state,
 					 DatumGetObjectId(heap_getattr(newtup, SPI_fnumber(desc, "state"), desc, &isnull)),
-					 current_interaction_id);
+					 in_scope(tenant_id, lead_id) ? scope.interaction_id : 0);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }

@@ -249,16 +249,8 @@ replay_lead(BatchLead *entry)
 
 	if (lead.next_action != now.next_action || lead.next_followup_at != now.next_followup_at)
 		supersede_open_task(lead.tenant_id, lead.lead_id);
-	state_log_suppress(true);
-	PG_TRY();
-	{
-		update_lead(&lead, 0);
-	}
-	PG_FINALLY();
-	{
-		state_log_suppress(false);
-	}
-	PG_END_TRY();
+	/* the log was rewritten above */
+	update_lead(&lead, 0, false);
 }
 
 Datum

@@ -15,6 +15,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -36,8 +37,21 @@
 PG_FUNCTION_INFO_V1(followup_lead_trigger);
 PG_FUNCTION_INFO_V1(followup_interaction_trigger);
 
-/* Set while the interaction trigger writes the lead it has already planned. */
-static bool writing_planned_lead = false;
+/*
+ * The one lead the interaction trigger is writing back, already planned:
+ * its own row trigger only stamps updated_at, once.  Any other lead, or this
+ * one written again by a CRM's trigger (or at another transaction nesting
+ * level), is planned as usual.
+ */
+typedef struct PlannedWrite
+{
+	bool		active;
+	int64		tenant_id;
+	int64		lead_id;
+	int			nest_level;
+} PlannedWrite;
+
+static PlannedWrite planned_write;
 
 /* ---------------------------------------------------------------------
  * Column numbers, looked up once per relation rather than per row.
@@ -522,6 +536,23 @@ has_null_key(HeapTuple tup, TupleDesc desc, const int *att)
 	return false;
 }
 
+/* Is tup the write update_lead() is making of the lead it planned? */
+static bool
+is_planned_write(HeapTuple tup, TupleDesc desc, const int *att)
+{
+	bool		isnull1;
+	bool		isnull2;
+	Datum		t;
+	Datum		l;
+
+	if (!planned_write.active || planned_write.nest_level != GetCurrentTransactionNestLevel())
+		return false;
+	t = heap_getattr(tup, att[LC_TENANT_ID], desc, &isnull1);
+	l = heap_getattr(tup, att[LC_LEAD_ID], desc, &isnull2);
+	return !isnull1 && !isnull2 && DatumGetInt64(t) == planned_write.tenant_id &&
+		DatumGetInt64(l) == planned_write.lead_id;
+}
+
 Datum
 followup_lead_trigger(PG_FUNCTION_ARGS)
 {
@@ -540,8 +571,11 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 	newtup = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
 
 	/* the interaction trigger has planned this row already */
-	if (writing_planned_lead)
+	if (TRIGGER_FIRED_BY_UPDATE(trig->tg_event) && is_planned_write(newtup, desc, att))
+	{
+		planned_write.active = false;
 		PG_RETURN_POINTER(write_lead_tuple(newtup, desc, att, NULL));
+	}
 
 	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event) && is_copied_lead(newtup, desc, att))
 		PG_RETURN_POINTER(newtup);
@@ -646,15 +680,18 @@ lock_lead(int64 tenant_id, int64 lead_id, LeadRow *lead)
 
 /*
  * Write the planned lead back; its own trigger only stamps updated_at, and
- * a state change is logged as caused by interaction_id.
+ * a state change is logged as caused by interaction_id (not at all unless
+ * log_state).
  */
 void
-update_lead(const LeadRow *lead, int64 interaction_id)
+update_lead(const LeadRow *lead, int64 interaction_id, bool log_state)
 {
 	Datum		values[LEAD_WRITE_COLS + 2];
 	bool		isnull[LEAD_WRITE_COLS + 2];
 	char		nulls[LEAD_WRITE_COLS + 2];
 	volatile int ret = 0;
+	PlannedWrite saved_write = planned_write;
+	StateLogScope saved_scope;
 
 	if (update_lead_plan == NULL)
 	{
@@ -684,8 +721,12 @@ update_lead(const LeadRow *lead, int64 interaction_id)
 	for (int i = 0; i < LEAD_WRITE_COLS + 2; i++)
 		nulls[i] = isnull[i] ? 'n' : ' ';
 
-	writing_planned_lead = true;
-	state_log_set_interaction(interaction_id);
+	/* nested: a CRM's trigger may write another interaction meanwhile */
+	planned_write.active = true;
+	planned_write.tenant_id = lead->tenant_id;
+	planned_write.lead_id = lead->lead_id;
+	planned_write.nest_level = GetCurrentTransactionNestLevel();
+	state_log_scope_begin(lead->tenant_id, lead->lead_id, interaction_id, !log_state, &saved_scope);
 	PG_TRY();
 	{
 		if (lead_write_direct(lead->tenant_id, lead->lead_id, LEAD_WRITE_COLS,
@@ -696,10 +737,12 @@ update_lead(const LeadRow *lead, int64 interaction_id)
 	}
 	PG_FINALLY();
 	{
-		writing_planned_lead = false;
-		state_log_set_interaction(0);
+		planned_write = saved_write;
+		state_log_scope_end(&saved_scope);
 	}
 	PG_END_TRY();
+	if (ret == SPI_OK_UPDATE && SPI_processed == 0)
+		lead_write_skipped(lead->tenant_id, lead->lead_id);
 	if (ret != -1 && (ret != SPI_OK_UPDATE || SPI_processed != 1))
 		elog(ERROR, "could not update lead " INT64_FORMAT, lead->lead_id);
 }
@@ -811,7 +854,7 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 		}
 		else if (res.plan_changed)
 			supersede_open_task(tenant_id, lead_id);
-		update_lead(&lead, interaction_id);
+		update_lead(&lead, interaction_id, true);
 	}
 	else if (!batch_reorders(&lead, occurred_at) && kind->direction == DIR_OUTBOUND)
 	{
