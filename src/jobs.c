@@ -26,6 +26,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "columns.h"
 #include "config_cache.h"
 #include "followup.h"
 #include "render.h"
@@ -37,6 +38,13 @@ typedef struct TenantCount
 	int64		tenant_id;		/* hash key */
 	int64		tasks;
 } TenantCount;
+
+/* the columns of followup.lead that due_plan reads, in its order */
+static const ColumnSpec due_cols[8] = {
+	{"tenant_id", CT_INT8}, {"lead_id", CT_INT8}, {"state", CT_LEAD_STATE},
+	{"next_action", CT_NEXT_ACTION}, {"next_followup_at", CT_TIMESTAMPTZ}, {"touches", CT_INT4},
+	{"plan_b_step", CT_INT4}, {"owner", CT_TEXT}
+};
 
 static SPIPlanPtr due_plan = NULL;
 static SPIPlanPtr insert_plan = NULL;
@@ -145,6 +153,7 @@ followup_materialize_due(PG_FUNCTION_ARGS)
 		elog(ERROR, "could not find due leads");
 	due = SPI_tuptable;
 	ndue = SPI_processed;
+	column_types_check(due->tupdesc, 1, due_cols, lengthof(due_cols), "lead");
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "followup due lead",
 								   ALLOCSET_DEFAULT_SIZES);
 

@@ -41,6 +41,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "columns.h"
 #include "direct_write.h"
 #include "followup.h"
 #include "lead_write.h"
@@ -59,12 +60,14 @@ static Oid	checked_user = InvalidOid;
 static Oid	lead_relid = InvalidOid;
 static bool checks_stale = false;
 
-/* attribute numbers of the written columns, and of the key, in lead_relid */
-static int	write_attnums[32];
-static int	write_ncols = 0;
-static int	key_attnums[2];
-static int	attnums_natts = 0;
+/* attribute numbers of the key, and of the written columns, checked by type */
+static ColumnMap key_map;
+static ColumnMap write_map;
+static const int *key_attnums;
+static const int *write_attnums;
 static bool callbacks_registered = false;
+
+static const ColumnSpec key_cols[2] = {{"tenant_id", CT_INT8}, {"lead_id", CT_INT8}};
 
 static void
 forget_checks(void)
@@ -88,7 +91,6 @@ lead_relcache_callback(Datum arg, Oid relid)
 	{
 		checks_stale = true;
 		lead_relid = InvalidOid;
-		attnums_natts = 0;
 	}
 }
 
@@ -140,30 +142,15 @@ prepared_checks(Relation rel)
 }
 
 /*
- * Look the key up, and the ncols columns to write, once per relation (and
- * again when it changes).
+ * Look the key up, and the ncols columns to write (cols, the same on every
+ * call), once per relation (and again when it changes).
  */
 static void
-map_columns(TupleDesc desc, int ncols, const char *const *names)
+map_columns(Relation rel, int ncols, const ColumnSpec *cols)
 {
-	if (attnums_natts != desc->natts)
-	{
-		key_attnums[0] = SPI_fnumber(desc, "tenant_id");
-		key_attnums[1] = SPI_fnumber(desc, "lead_id");
-		if (key_attnums[0] <= 0 || key_attnums[1] <= 0)
-			elog(ERROR, "the key of followup.lead is missing");
-		attnums_natts = desc->natts;
-		write_ncols = 0;
-	}
-	if (ncols == 0 || write_ncols == ncols)
-		return;
-	for (int i = 0; i < ncols; i++)
-	{
-		write_attnums[i] = SPI_fnumber(desc, names[i]);
-		if (write_attnums[i] <= 0)
-			elog(ERROR, "column \"%s\" of followup.lead is missing", names[i]);
-	}
-	write_ncols = ncols;
+	key_attnums = column_map(&key_map, rel, key_cols, 2);
+	if (ncols > 0)
+		write_attnums = column_map(&write_map, rel, cols, ncols);
 }
 
 /* Is tup the row of this lead (and not another that took its place)? */
@@ -231,7 +218,7 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader re
 		table_close(rel, NoLock);
 		return LEAD_LOCK_MISSING;
 	}
-	map_columns(RelationGetDescr(rel), 0, NULL);
+	map_columns(rel, 0, NULL);
 	pkey = RelationGetPrimaryKeyIndex(rel);
 	if (!OidIsValid(pkey))
 	{
@@ -280,7 +267,7 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader re
 }
 
 bool
-lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *names,
+lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const ColumnSpec *cols,
 				  const Datum *values, const bool *nulls)
 {
 	Relation	rel;
@@ -293,7 +280,7 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 	ItemPointerData tid;
 
 	if (tenant_id != locked_tenant_id || lead_id != locked_lead_id ||
-		!ItemPointerIsValid(&locked_tid) || ncols > (int) lengthof(write_attnums))
+		!ItemPointerIsValid(&locked_tid) || ncols > COLUMN_MAP_MAX)
 		return false;
 	ItemPointerCopy(&locked_tid, &tid);
 	ItemPointerSetInvalid(&locked_tid);	/* good for one write */
@@ -307,7 +294,7 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 		return false;
 	}
 	desc = RelationGetDescr(rel);
-	map_columns(desc, ncols, names);
+	map_columns(rel, ncols, cols);
 
 	/* the version the trigger locked must still be the latest */
 	oldslot = table_slot_create(rel, NULL);
@@ -343,7 +330,7 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 			updated = bms_add_member(updated, write_attnums[i] - FirstLowInvalidHeapAttributeNumber);
 	}
 	direct_update(rel, oldslot,
-				  heap_modify_tuple_by_cols(oldtup, desc, ncols, write_attnums, (Datum *) values, (bool *) nulls),
+				  heap_modify_tuple_by_cols(oldtup, desc, ncols, (int *) write_attnums, (Datum *) values, (bool *) nulls),
 				  updated, prepared_checks(rel), NULL);
 	if (shouldfree)
 		heap_freetuple(oldtup);

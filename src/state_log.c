@@ -20,9 +20,19 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
+#include "columns.h"
 #include "state_log.h"
 
 PG_FUNCTION_INFO_V1(followup_log_state_change);
+
+enum
+{
+	SL_TENANT_ID, SL_LEAD_ID, SL_STATE, SL_STATE_SINCE, SL_COUNT
+};
+static const ColumnSpec lead_cols[SL_COUNT] = {
+	{"tenant_id", CT_INT8}, {"lead_id", CT_INT8}, {"state", CT_LEAD_STATE}, {"state_since", CT_TIMESTAMPTZ}
+};
+static ColumnMap lead_map;
 
 /*
  * The one lead whose write update_lead() is making, at which transaction
@@ -95,6 +105,7 @@ followup_log_state_change(PG_FUNCTION_ARGS)
 {
 	TriggerData *trig = (TriggerData *) fcinfo->context;
 	TupleDesc	desc;
+	const int  *att;
 	HeapTuple	newtup;
 	bool		isnull;
 	Oid			from_state = InvalidOid;
@@ -105,20 +116,20 @@ followup_log_state_change(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
 		elog(ERROR, "followup_log_state_change must be an AFTER ... FOR EACH ROW trigger");
 	desc = RelationGetDescr(trig->tg_relation);
+	att = column_map(&lead_map, trig->tg_relation, lead_cols, SL_COUNT);
 	newtup = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
-	tenant_id = DatumGetInt64(heap_getattr(newtup, SPI_fnumber(desc, "tenant_id"), desc, &isnull));
-	lead_id = DatumGetInt64(heap_getattr(newtup, SPI_fnumber(desc, "lead_id"), desc, &isnull));
+	tenant_id = DatumGetInt64(heap_getattr(newtup, att[SL_TENANT_ID], desc, &isnull));
+	lead_id = DatumGetInt64(heap_getattr(newtup, att[SL_LEAD_ID], desc, &isnull));
 	if (in_scope(tenant_id, lead_id) && scope.suppress)
 		return PointerGetDatum(NULL);
 	if (TRIGGER_FIRED_BY_UPDATE(trig->tg_event))
-		from_state = DatumGetObjectId(heap_getattr(trig->tg_trigtuple, SPI_fnumber(desc, "state"),
-												   desc, &isnull));
+		from_state = DatumGetObjectId(heap_getattr(trig->tg_trigtuple, att[SL_STATE], desc, &isnull));
 
 	SPI_connect();
 	log_state_change(tenant_id, lead_id,
-					 DatumGetTimestampTz(heap_getattr(newtup, SPI_fnumber(desc, "state_since"), desc, &isnull)),
+					 DatumGetTimestampTz(heap_getattr(newtup, att[SL_STATE_SINCE], desc, &isnull)),
 					 from_state,
-					 DatumGetObjectId(heap_getattr(newtup, SPI_fnumber(desc, "state"), desc, &isnull)),
+					 DatumGetObjectId(heap_getattr(newtup, att[SL_STATE], desc, &isnull)),
 					 in_scope(tenant_id, lead_id) ? scope.interaction_id : 0);
 	SPI_finish();
 	return PointerGetDatum(NULL);

@@ -22,6 +22,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "columns.h"
 #include "planner.h"
 
 #include "state_log.h"
@@ -167,6 +168,9 @@ batch_reorders(const LeadRow *lead, TimestampTz at)
 	return true;
 }
 
+/* the columns of followup.interaction that rows_plan reads */
+static const ColumnSpec replay_cols[2] = {{"interaction_id", CT_INT8}, {"occurred_at", CT_TIMESTAMPTZ}};
+
 static void
 replay_lead(BatchLead *entry)
 {
@@ -217,6 +221,7 @@ replay_lead(BatchLead *entry)
 		elog(ERROR, "could not read the statement's interactions");
 	rows = SPI_tuptable;
 	nrows = SPI_processed;
+	column_types_check(rows->tupdesc, 1, replay_cols, lengthof(replay_cols), "interaction");
 	/* the state changes the rows logged out of order are logged again below */
 	if (SPI_execute_plan(unlog_plan, args, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not rewrite the state log");

@@ -24,6 +24,7 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
+#include "columns.h"
 #include "core/decay.h"
 #include "followup.h"
 #include "lead_write.h"
@@ -64,11 +65,15 @@ typedef enum LeadCol
 	LC_DO_NOT_CONTACT, LC_CLOSED_REASON, LC_CREATED_AT, LC_UPDATED_AT, LC_COUNT
 } LeadCol;
 
-static const char *const lead_col_names[LC_COUNT] = {
-	"tenant_id", "lead_id", "state", "state_since", "anchor_at", "touches", "plan_b_step",
-	"next_action", "next_followup_at", "timezone", "last_inbound_at",
-	"last_outbound_at", "last_event_at", "momentum", "momentum_at",
-	"do_not_contact", "closed_reason", "created_at", "updated_at"
+static const ColumnSpec lead_cols[LC_COUNT] = {
+	{"tenant_id", CT_INT8}, {"lead_id", CT_INT8}, {"state", CT_LEAD_STATE},
+	{"state_since", CT_TIMESTAMPTZ}, {"anchor_at", CT_TIMESTAMPTZ}, {"touches", CT_INT4},
+	{"plan_b_step", CT_INT4}, {"next_action", CT_NEXT_ACTION},
+	{"next_followup_at", CT_TIMESTAMPTZ}, {"timezone", CT_TEXT},
+	{"last_inbound_at", CT_TIMESTAMPTZ}, {"last_outbound_at", CT_TIMESTAMPTZ},
+	{"last_event_at", CT_TIMESTAMPTZ}, {"momentum", CT_FLOAT4},
+	{"momentum_at", CT_TIMESTAMPTZ}, {"do_not_contact", CT_BOOL},
+	{"closed_reason", CT_TEXT}, {"created_at", CT_TIMESTAMPTZ}, {"updated_at", CT_TIMESTAMPTZ}
 };
 
 typedef enum InteractionCol
@@ -78,42 +83,14 @@ typedef enum InteractionCol
 	IC_RULE_ID, IC_COUNT
 } InteractionCol;
 
-static const char *const interaction_col_names[IC_COUNT] = {
-	"tenant_id", "interaction_id", "lead_id", "occurred_at", "kind", "operator", "task_id",
-	"state_at", "touches_at", "plan_b_step_at", "by_rule", "applied", "rule_id"
+static const ColumnSpec interaction_cols[IC_COUNT] = {
+	{"tenant_id", CT_INT8}, {"interaction_id", CT_INT8}, {"lead_id", CT_INT8},
+	{"occurred_at", CT_TIMESTAMPTZ}, {"kind", CT_TEXT}, {"operator", CT_TEXT},
+	{"task_id", CT_INT8}, {"state_at", CT_LEAD_STATE}, {"touches_at", CT_INT4},
+	{"plan_b_step_at", CT_INT4}, {"by_rule", CT_BOOL}, {"applied", CT_BOOL}, {"rule_id", CT_INT8}
 };
 
-typedef struct ColumnMap
-{
-	Oid			relid;
-	int			natts;
-	int			attnum[32];
-} ColumnMap;
-
-StaticAssertDecl(LC_COUNT <= 32 && IC_COUNT <= 32, "ColumnMap.attnum is too small");
-
-static const int *
-column_map(ColumnMap *map, Relation rel, const char *const *names, int n)
-{
-	TupleDesc	desc = RelationGetDescr(rel);
-
-	if (map->relid != RelationGetRelid(rel) || map->natts != desc->natts)
-	{
-		for (int i = 0; i < n; i++)
-		{
-			map->attnum[i] = SPI_fnumber(desc, names[i]);
-			if (map->attnum[i] <= 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_COLUMN),
-						 errmsg("column \"%s\" of %s is missing", names[i],
-								RelationGetRelationName(rel)),
-						 errhint("The followup extension may be damaged; reinstall it.")));
-		}
-		map->relid = RelationGetRelid(rel);
-		map->natts = desc->natts;
-	}
-	return map->attnum;
-}
+StaticAssertDecl(LC_COUNT <= COLUMN_MAP_MAX && IC_COUNT <= COLUMN_MAP_MAX, "ColumnMap.attnum is too small");
 
 /* ---------------------------------------------------------------------
  * Reading and writing LeadRow
@@ -567,7 +544,7 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 		elog(ERROR, "followup_lead_trigger must be a BEFORE ... FOR EACH ROW trigger");
 
 	desc = RelationGetDescr(trig->tg_relation);
-	att = column_map(&lead_map, trig->tg_relation, lead_col_names, LC_COUNT);
+	att = column_map(&lead_map, trig->tg_relation, lead_cols, LC_COUNT);
 	newtup = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
 
 	/* the interaction trigger has planned this row already */
@@ -620,13 +597,13 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 static ColumnMap interaction_map;
 static SPIPlanPtr lock_lead_plan = NULL;
 static SPIPlanPtr update_lead_plan = NULL;
-static const char *lead_write_col_names[LEAD_WRITE_COLS];
+static ColumnSpec lead_write_specs[LEAD_WRITE_COLS];
 
 static void
 read_locked_lead(Relation rel, HeapTuple row, void *arg)
 {
 	lead_from_tuple((LeadRow *) arg, row, RelationGetDescr(rel),
-					column_map(&lead_map, rel, lead_col_names, LC_COUNT));
+					column_map(&lead_map, rel, lead_cols, LC_COUNT));
 }
 
 /* Lock and read the lead; false if it does not exist. */
@@ -656,7 +633,7 @@ lock_lead(int64 tenant_id, int64 lead_id, LeadRow *lead)
 		appendStringInfoString(&sql, "SELECT ");
 		for (int i = 0; i < LC_COUNT; i++)
 		{
-			appendStringInfo(&sql, "%s%s", i > 0 ? ", " : "", lead_col_names[i]);
+			appendStringInfo(&sql, "%s%s", i > 0 ? ", " : "", lead_cols[i].name);
 			identity[i] = i + 1;
 		}
 		/* the version locked, for lead_write_direct() */
@@ -671,6 +648,7 @@ lock_lead(int64 tenant_id, int64 lead_id, LeadRow *lead)
 		lead_write_note_locked(tenant_id, lead_id, NULL);
 		return false;
 	}
+	column_types_check(SPI_tuptable->tupdesc, 1, lead_cols, LC_COUNT, "lead");
 	lead_from_tuple(lead, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, identity);
 	lead_write_note_locked(tenant_id, lead_id,
 						   (ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
@@ -704,12 +682,12 @@ update_lead(const LeadRow *lead, int64 interaction_id, bool log_state)
 		};
 
 		for (int i = 0; i < LEAD_WRITE_COLS; i++)
-			lead_write_col_names[i] = lead_col_names[lead_write_cols[i]];
+			lead_write_specs[i] = lead_cols[lead_write_cols[i]];
 		initStringInfo(&sql);
 		appendStringInfoString(&sql, "UPDATE followup.lead SET ");
 		for (int i = 0; i < LEAD_WRITE_COLS; i++)
 			appendStringInfo(&sql, "%s%s = $%d", i > 0 ? ", " : "",
-							 lead_col_names[lead_write_cols[i]], i + 3);
+							 lead_cols[lead_write_cols[i]].name, i + 3);
 		appendStringInfoString(&sql, " WHERE tenant_id = $1 AND lead_id = $2");
 		update_lead_plan = keep_plan(sql.data, LEAD_WRITE_COLS + 2, types);
 	}
@@ -730,7 +708,7 @@ update_lead(const LeadRow *lead, int64 interaction_id, bool log_state)
 	PG_TRY();
 	{
 		if (lead_write_direct(lead->tenant_id, lead->lead_id, LEAD_WRITE_COLS,
-							  lead_write_col_names, values + 2, isnull + 2))
+							  lead_write_specs, values + 2, isnull + 2))
 			ret = -1;
 		else
 			ret = SPI_execute_plan(update_lead_plan, values, nulls, false, 0);
@@ -776,7 +754,7 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 		elog(ERROR, "followup_interaction_trigger must be a BEFORE INSERT ... FOR EACH ROW trigger");
 
 	desc = RelationGetDescr(trig->tg_relation);
-	att = column_map(&interaction_map, trig->tg_relation, interaction_col_names, IC_COUNT);
+	att = column_map(&interaction_map, trig->tg_relation, interaction_cols, IC_COUNT);
 	tup = trig->tg_trigtuple;
 
 	/*
