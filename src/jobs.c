@@ -28,6 +28,7 @@
 
 #include "columns.h"
 #include "config_cache.h"
+#include "kept_plan.h"
 #include "followup.h"
 #include "render.h"
 
@@ -46,8 +47,8 @@ static const ColumnSpec due_cols[8] = {
 	{"plan_b_step", CT_INT4}, {"owner", CT_TEXT}
 };
 
-static SPIPlanPtr due_plan = NULL;
-static SPIPlanPtr insert_plan = NULL;
+static KeptPlan due_plan;
+static KeptPlan insert_plan;
 
 static void
 prepare_plans(void)
@@ -59,7 +60,7 @@ prepare_plans(void)
 		TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID
 	};
 
-	due_plan = SPI_prepare("SELECT l.tenant_id, l.lead_id, l.state, l.next_action, l.next_followup_at,"
+	kept_plan_prepare(&due_plan, "SELECT l.tenant_id, l.lead_id, l.state, l.next_action, l.next_followup_at,"
 						   " l.touches, l.plan_b_step, l.owner,"
 						   " jsonb_build_object('lead_id', l.lead_id, 'external_ref', l.external_ref,"
 						   "   'owner', l.owner, 'state', l.state) || l.attrs"
@@ -71,17 +72,12 @@ prepare_plans(void)
 						   "  AND t.status IN ('open', 'claimed'))"
 						   " ORDER BY l.next_followup_at LIMIT $2"
 						   " FOR UPDATE OF l SKIP LOCKED", 2, due_types);
-	insert_plan = SPI_prepare("INSERT INTO followup.task (tenant_id, lead_id, kind, state, step_no,"
+	kept_plan_prepare(&insert_plan, "INSERT INTO followup.task (tenant_id, lead_id, kind, state, step_no,"
 							  " plan_b_step, due_at, channel, purpose, action_code, message,"
 							  " render_error, assignee, created_at)"
 							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
 							  " ON CONFLICT (tenant_id, lead_id) WHERE status IN ('open', 'claimed')"
 							  " DO NOTHING", 14, insert_types);
-	if (due_plan == NULL || insert_plan == NULL)
-		elog(ERROR, "could not prepare followup.materialize_due: %s",
-			 SPI_result_code_string(SPI_result));
-	SPI_keepplan(due_plan);
-	SPI_keepplan(insert_plan);
 }
 
 /* ISO 8601 in UTC, whatever the session's DateStyle and TimeZone. */
@@ -145,11 +141,11 @@ followup_materialize_due(PG_FUNCTION_ARGS)
 	counts = hash_create("followup tasks per tenant", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 	SPI_connect();
-	if (due_plan == NULL)
+	if (!kept_plan_current(&due_plan) || !kept_plan_current(&insert_plan))
 		prepare_plans();
 	due_args[0] = TimestampTzGetDatum(as_of);
 	due_args[1] = Int32GetDatum(max_leads);
-	if (SPI_execute_plan(due_plan, due_args, NULL, false, 0) != SPI_OK_SELECT)
+	if (SPI_execute_plan(due_plan.plan, due_args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not find due leads");
 	due = SPI_tuptable;
 	ndue = SPI_processed;
@@ -214,7 +210,7 @@ followup_materialize_due(PG_FUNCTION_ARGS)
 		nulls[12] = owner_null ? 'n' : ' ';
 		args[13] = TimestampTzGetDatum(as_of);
 
-		if (SPI_execute_plan(insert_plan, args, nulls, false, 0) != SPI_OK_INSERT)
+		if (SPI_execute_plan(insert_plan.plan, args, nulls, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not insert a task for lead " INT64_FORMAT,
 				 DatumGetInt64(args[1]));
 		if (SPI_processed > 0)

@@ -21,6 +21,7 @@
 #include "utils/timestamp.h"
 
 #include "columns.h"
+#include "kept_plan.h"
 #include "state_log.h"
 
 PG_FUNCTION_INFO_V1(followup_log_state_change);
@@ -72,21 +73,18 @@ void
 log_state_change(int64 tenant_id, int64 lead_id, TimestampTz at, Oid from_state,
 				 Oid to_state, int64 interaction_id)
 {
-	static SPIPlanPtr plan = NULL;
+	static KeptPlan plan;
 	Datum		args[6];
 	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 
-	if (plan == NULL)
+	if (!kept_plan_current(&plan))
 	{
 		Oid			types[6] = {INT8OID, INT8OID, TIMESTAMPTZOID,
 		get_enum_oids()->lead_state_type, get_enum_oids()->lead_state_type, INT8OID};
 
-		plan = SPI_prepare("INSERT INTO followup.state_change (tenant_id, lead_id, changed_at,"
-						   " from_state, to_state, interaction_id) VALUES ($1, $2, $3, $4, $5, $6)",
-						   6, types);
-		if (plan == NULL)
-			elog(ERROR, "could not prepare the state log: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
+		kept_plan_prepare(&plan, "INSERT INTO followup.state_change (tenant_id, lead_id, changed_at,"
+						  " from_state, to_state, interaction_id) VALUES ($1, $2, $3, $4, $5, $6)",
+						  6, types);
 	}
 	args[0] = Int64GetDatum(tenant_id);
 	args[1] = Int64GetDatum(lead_id);
@@ -96,7 +94,7 @@ log_state_change(int64 tenant_id, int64 lead_id, TimestampTz at, Oid from_state,
 	args[4] = ObjectIdGetDatum(to_state);
 	args[5] = Int64GetDatum(interaction_id);
 	nulls[5] = interaction_id != 0 ? ' ' : 'n';
-	if (SPI_execute_plan(plan, args, nulls, false, 0) != SPI_OK_INSERT)
+	if (SPI_execute_plan(plan.plan, args, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not log the state change of lead " INT64_FORMAT, lead_id);
 }
 

@@ -26,6 +26,7 @@
 
 #include "columns.h"
 #include "core/decay.h"
+#include "kept_plan.h"
 #include "followup.h"
 #include "lead_write.h"
 #include "live_task.h"
@@ -596,7 +597,7 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
  */
 static ColumnMap interaction_map;
 static SPIPlanPtr lock_lead_plan = NULL;
-static SPIPlanPtr update_lead_plan = NULL;
+static KeptPlan update_lead_plan;	/* its parameters are followup's enums */
 static ColumnSpec lead_write_specs[LEAD_WRITE_COLS];
 
 static void
@@ -671,7 +672,7 @@ update_lead(const LeadRow *lead, int64 interaction_id, bool log_state)
 	PlannedWrite saved_write = planned_write;
 	StateLogScope saved_scope;
 
-	if (update_lead_plan == NULL)
+	if (!kept_plan_current(&update_lead_plan))
 	{
 		const EnumOids *oids = get_enum_oids();
 		StringInfoData sql;
@@ -689,7 +690,7 @@ update_lead(const LeadRow *lead, int64 interaction_id, bool log_state)
 			appendStringInfo(&sql, "%s%s = $%d", i > 0 ? ", " : "",
 							 lead_cols[lead_write_cols[i]].name, i + 3);
 		appendStringInfoString(&sql, " WHERE tenant_id = $1 AND lead_id = $2");
-		update_lead_plan = keep_plan(sql.data, LEAD_WRITE_COLS + 2, types);
+		kept_plan_prepare(&update_lead_plan, sql.data, LEAD_WRITE_COLS + 2, types);
 	}
 
 	values[0] = Int64GetDatum(lead->tenant_id);
@@ -711,7 +712,7 @@ update_lead(const LeadRow *lead, int64 interaction_id, bool log_state)
 							  lead_write_specs, values + 2, isnull + 2))
 			ret = -1;
 		else
-			ret = SPI_execute_plan(update_lead_plan, values, nulls, false, 0);
+			ret = SPI_execute_plan(update_lead_plan.plan, values, nulls, false, 0);
 	}
 	PG_FINALLY();
 	{
