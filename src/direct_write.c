@@ -47,6 +47,7 @@
 #include "utils/snapmgr.h"
 
 #include "direct_write.h"
+#include "followup.h"
 
 /*
  * which tables' row security is tenant_rows alone, and which have row
@@ -272,7 +273,7 @@ direct_fetch_by_key(Relation rel, Relation index, int64 key1, int64 key2, Snapsh
 
 void
 direct_update(Relation rel, TupleTableSlot *oldslot, HeapTuple newtup, Bitmapset *updated_cols,
-			  ExprState **checks, TupleTableSlot *result)
+			  ExprState **checks, AttrNumber tenant_attnum, TupleTableSlot *result)
 {
 	EState	   *estate = CreateExecutorState();
 	RangeTblEntry *rte = makeNode(RangeTblEntry);
@@ -305,6 +306,24 @@ direct_update(Relation rel, TupleTableSlot *oldslot, HeapTuple newtup, Bitmapset
 	/* row triggers fire now, as they would at the end of an UPDATE */
 	AfterTriggerBeginQuery();
 	ExecSimpleRelationUpdate(relinfo, estate, &epqstate, oldslot, newslot);
+
+	/*
+	 * The new row must pass the UPDATE's row security check, which for
+	 * tenant_rows alone (no WITH CHECK) is its USING clause: the row stays
+	 * the current tenant's.  A row written here has only followup's own
+	 * triggers, which keep tenant_id; this makes it certain.
+	 */
+	if (tenant_attnum != InvalidAttrNumber)
+	{
+		bool		isnull;
+		Datum		t = slot_getattr(newslot, tenant_attnum, &isnull);
+
+		if (isnull || DatumGetInt64(t) != followup_current_tenant_id())
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("new row violates row-level security policy for table \"%s\"",
+							RelationGetRelationName(rel))));
+	}
 	AfterTriggerEndQuery(estate);
 	if (result != NULL)
 		ExecCopySlot(result, newslot);

@@ -48,10 +48,12 @@ extern bool direct_is_int8_key(Relation rel, Relation index, AttrNumber key1, At
 /*
  * Replace the locked, latest version in oldslot by newtup as an UPDATE of
  * updated_cols would: row triggers, constraints (checks: prepared CHECKs, or
- * NULL), indexes.  result, if not NULL, receives the row written.
+ * NULL), indexes, and, if tenant_attnum is not InvalidAttrNumber, the row
+ * security check of tenant_rows on the new row (that column is the current
+ * tenant).  result, if not NULL, receives the row written.
  */
 extern void direct_update(Relation rel, TupleTableSlot *oldslot, HeapTuple newtup,
 						  Bitmapset *updated_cols, ExprState **checks,
-						  TupleTableSlot *result);
+						  AttrNumber tenant_attnum, TupleTableSlot *result);
 
 #endif							/* FOLLOWUP_DIRECT_WRITE_H */

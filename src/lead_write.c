@@ -69,11 +69,18 @@ static bool callbacks_registered = false;
 
 static const ColumnSpec key_cols[2] = {{"tenant_id", CT_INT8}, {"lead_id", CT_INT8}};
 
+/*
+ * An outer write may still be using the checks being forgotten (a trigger
+ * of its row writing another lead, as another user or after an
+ * invalidation): their memory is left to the end of the transaction, not
+ * freed under it.
+ */
 static void
 forget_checks(void)
 {
 	if (check_cxt != NULL)
-		MemoryContextReset(check_cxt);
+		MemoryContextSetParent(check_cxt, TopTransactionContext);
+	check_cxt = NULL;
 	check_exprs = NULL;
 	check_count = 0;
 	checked_relid = InvalidOid;
@@ -168,13 +175,12 @@ is_lead(HeapTuple tup, TupleDesc desc, int64 tenant_id, int64 lead_id)
 /*
  * followup.lead, opened with lockmode, if the statements need not be used
  * for this tenant's lead (NULL otherwise); *missing: the statements would
- * not see it.
+ * not see it; *tenant_only: row security shows the current tenant's rows.
  */
 static Relation
-open_lead(LOCKMODE lockmode, int64 tenant_id, bool *missing)
+open_lead(LOCKMODE lockmode, int64 tenant_id, bool *missing, bool *tenant_only)
 {
 	Relation	rel;
-	bool		tenant_only = false;
 
 	if (!callbacks_registered)
 	{
@@ -187,12 +193,12 @@ open_lead(LOCKMODE lockmode, int64 tenant_id, bool *missing)
 	if (!OidIsValid(lead_relid))
 		return NULL;
 	rel = table_open(lead_relid, lockmode);
-	if (!direct_write_allowed(rel, &tenant_only))
+	if (!direct_write_allowed(rel, tenant_only))
 	{
 		table_close(rel, NoLock);
 		return NULL;
 	}
-	*missing = tenant_only && tenant_id != followup_current_tenant_id();
+	*missing = *tenant_only && tenant_id != followup_current_tenant_id();
 	return rel;
 }
 
@@ -207,8 +213,9 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader re
 	RowLock		lock = ROW_GONE;
 	bool		found;
 	bool		missing;
+	bool		tenant_only;
 
-	rel = open_lead(RowShareLock, tenant_id, &missing);
+	rel = open_lead(RowShareLock, tenant_id, &missing, &tenant_only);
 	if (rel == NULL)
 		return LEAD_LOCK_STATEMENT;
 	if (missing)
@@ -277,6 +284,7 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const ColumnSpec *c
 	Bitmapset  *updated = NULL;
 	bool		shouldfree;
 	bool		missing;
+	bool		tenant_only;
 	ItemPointerData tid;
 
 	if (tenant_id != locked_tenant_id || lead_id != locked_lead_id ||
@@ -285,7 +293,7 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const ColumnSpec *c
 	ItemPointerCopy(&locked_tid, &tid);
 	ItemPointerSetInvalid(&locked_tid);	/* good for one write */
 
-	rel = open_lead(RowExclusiveLock, tenant_id, &missing);
+	rel = open_lead(RowExclusiveLock, tenant_id, &missing, &tenant_only);
 	if (rel == NULL)
 		return false;
 	if (missing)
@@ -331,7 +339,7 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const ColumnSpec *c
 	}
 	direct_update(rel, oldslot,
 				  heap_modify_tuple_by_cols(oldtup, desc, ncols, (int *) write_attnums, (Datum *) values, (bool *) nulls),
-				  updated, prepared_checks(rel), NULL);
+				  updated, prepared_checks(rel), tenant_only ? key_attnums[0] : InvalidAttrNumber, NULL);
 	if (shouldfree)
 		heap_freetuple(oldtup);
 	ExecDropSingleTupleTableSlot(oldslot);

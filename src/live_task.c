@@ -8,8 +8,11 @@
  * COPY row); a look into task_one_live_per_lead, the index that keeps one
  * live task per lead, costs a descent of the index.
  *
- * The look reads the index entries whatever their visibility, so "no" is
- * certain: no version of a live task of the lead exists, committed or not,
+ * The index is used only if it holds every live task: its key the lead,
+ * and its predicate (if any) implied by status IN ('open', 'claimed'), as
+ * the planner proves it for a partial index; an index of that name that
+ * was replaced by another is checked again.  The look reads the index
+ * entries whatever their visibility, so "no" is certain: no version of a live task of the lead exists, committed or not,
  * that the statement could find.  Anything else is "maybe" and the caller
  * runs the statement, as it does under SERIALIZABLE, where the statement's
  * read must be recorded for the conflict checks, and for a role without
@@ -24,6 +27,12 @@
 #include "catalog/pg_opfamily.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_clause.h"
+#include "parser/parse_collate.h"
+#include "parser/parse_relation.h"
+#include "parser/parser.h"
+#include "utils/relcache.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -36,12 +45,49 @@
 static Oid	task_relid = InvalidOid;
 static Oid	index_relid = InvalidOid;
 static bool callback_registered = false;
+static bool index_checked = false;	/* is_live_task_index() for index_relid */
+static bool index_usable = false;
 
 static void
 forget_relids(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == task_relid || relid == index_relid)
+	{
 		task_relid = index_relid = InvalidOid;
+		index_checked = false;
+	}
+}
+
+/*
+ * Does the index's predicate hold for every live task: is it implied by
+ * status IN ('open', 'claimed')?  No predicate: it holds every task.
+ */
+static bool
+holds_live_tasks(Relation task, Relation index)
+{
+	List	   *pred = RelationGetIndexPredicate(index);
+	RawStmt    *raw;
+	ParseState *pstate;
+	ParseNamespaceItem *nsitem;
+	Node	   *live;
+	bool		implied;
+
+	if (pred == NIL)
+		return true;
+	raw = linitial_node(RawStmt, raw_parser("SELECT status OPERATOR(pg_catalog.=) ANY"
+											" ('{open,claimed}'::followup.task_status[])",
+											RAW_PARSE_DEFAULT));
+	pstate = make_parsestate(NULL);
+	nsitem = addRangeTableEntryForRelation(pstate, task, AccessShareLock, NULL, false, false);
+	addNSItemToQuery(pstate, nsitem, false, true, true);
+	live = transformWhereClause(pstate,
+								linitial_node(ResTarget, castNode(SelectStmt, raw->stmt)->targetList)->val,
+								EXPR_KIND_WHERE, "WHERE");
+	assign_expr_collations(pstate, live);
+	live = eval_const_expressions(NULL, live);
+	implied = predicate_implied_by(pred, list_make1(live), false);
+	free_parsestate(pstate);
+	return implied;
 }
 
 /* Is index the one live task per lead: btree (tenant_id, lead_id), both int8? */
@@ -56,7 +102,8 @@ is_live_task_index(Relation task, Relation index)
 		form->indkey.values[1] == get_attnum(RelationGetRelid(task), "lead_id") &&
 		index->rd_opfamily[0] == INTEGER_BTREE_FAM_OID &&
 		index->rd_opfamily[1] == INTEGER_BTREE_FAM_OID &&
-		index->rd_opcintype[0] == INT8OID && index->rd_opcintype[1] == INT8OID;
+		index->rd_opcintype[0] == INT8OID && index->rd_opcintype[1] == INT8OID &&
+		RelationGetIndexExpressions(index) == NIL && holds_live_tasks(task, index);
 }
 
 bool
@@ -95,8 +142,14 @@ live_task_maybe(int64 tenant_id, int64 lead_id)
 	index_oid = index_relid;
 	task = table_open(task_oid, RowExclusiveLock);
 	index = index_open(index_oid, AccessShareLock);
+	/* checked once per version of the index (an invalidation resets it) */
+	if (!index_checked || index_oid != index_relid)
+	{
+		index_usable = is_live_task_index(task, index);
+		index_checked = index_oid == index_relid;
+	}
 	/* without the privileges the statement needs, let it report them */
-	if (is_live_task_index(task, index) &&
+	if (index_usable &&
 		pg_class_aclcheck(task_oid, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
 		pg_class_aclcheck(task_oid, GetUserId(), ACL_UPDATE) == ACLCHECK_OK)
 	{

@@ -118,7 +118,8 @@ claimable(TupleTableSlot *slot, int64 lead_id, Datum operator)
 
 /* Write the locked task in slot claimed by operator; give the row to receive. */
 static void
-write_claimed(Relation rel, TupleTableSlot *slot, Datum operator, TaskReceiver receive, void *arg)
+write_claimed(Relation rel, TupleTableSlot *slot, Datum operator, bool tenant_only,
+			  TaskReceiver receive, void *arg)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	int			cols[3] = {attnums[TC_STATUS], attnums[TC_CLAIMED_BY], attnums[TC_CLAIMED_AT]};
@@ -137,7 +138,7 @@ write_claimed(Relation rel, TupleTableSlot *slot, Datum operator, TaskReceiver r
 	for (int i = 0; i < 3; i++)
 		updated = bms_add_member(updated, cols[i] - FirstLowInvalidHeapAttributeNumber);
 	direct_update(rel, slot, heap_modify_tuple_by_cols(oldtup, desc, 3, cols, values, nulls),
-				  updated, NULL, result);
+				  updated, NULL, tenant_only ? attnums[TC_TENANT] : InvalidAttrNumber, result);
 	if (shouldfree)
 		heap_freetuple(oldtup);
 	row = ExecFetchSlotHeapTuple(result, false, &shouldfree);
@@ -211,7 +212,7 @@ task_claim_direct(int64 tenant_id, int64 task_id, int64 lead_id, Datum operator,
 			result = TASK_PASSED;
 	}
 	if (result == TASK_CLAIMED)
-		write_claimed(rel, slot, operator, receive, arg);
+		write_claimed(rel, slot, operator, tenant_only, receive, arg);
 
 	ExecDropSingleTupleTableSlot(slot);
 	UnregisterSnapshot(snapshot);
