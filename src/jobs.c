@@ -61,23 +61,23 @@ prepare_plans(void)
 	};
 
 	kept_plan_prepare(&due_plan, "SELECT l.tenant_id, l.lead_id, l.state, l.next_action, l.next_followup_at,"
-						   " l.touches, l.plan_b_step, l.owner,"
-						   " jsonb_build_object('lead_id', l.lead_id, 'external_ref', l.external_ref,"
-						   "   'owner', l.owner, 'state', l.state) || l.attrs"
-						   " FROM followup.lead l"
-						   " WHERE l.next_action IS NOT NULL AND l.next_followup_at <= $1"
-						   " AND l.next_action <> 'close' AND NOT l.do_not_contact"
-						   " AND NOT EXISTS (SELECT 1 FROM followup.task t"
-						   "  WHERE t.tenant_id = l.tenant_id AND t.lead_id = l.lead_id"
-						   "  AND t.status IN ('open', 'claimed'))"
-						   " ORDER BY l.next_followup_at LIMIT $2"
-						   " FOR UPDATE OF l SKIP LOCKED", 2, due_types);
+					  " l.touches, l.plan_b_step, l.owner,"
+					  " jsonb_build_object('lead_id', l.lead_id, 'external_ref', l.external_ref,"
+					  "   'owner', l.owner, 'state', l.state) || l.attrs"
+					  " FROM followup.lead l"
+					  " WHERE l.next_action IS NOT NULL AND l.next_followup_at <= $1"
+					  " AND l.next_action <> 'close' AND NOT l.do_not_contact"
+					  " AND NOT EXISTS (SELECT 1 FROM followup.task t"
+					  "  WHERE t.tenant_id = l.tenant_id AND t.lead_id = l.lead_id"
+					  "  AND t.status IN ('open', 'claimed'))"
+					  " ORDER BY l.next_followup_at LIMIT $2"
+					  " FOR UPDATE OF l SKIP LOCKED", 2, due_types);
 	kept_plan_prepare(&insert_plan, "INSERT INTO followup.task (tenant_id, lead_id, kind, state, step_no,"
-							  " plan_b_step, due_at, channel, purpose, action_code, message,"
-							  " render_error, assignee, created_at)"
-							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-							  " ON CONFLICT (tenant_id, lead_id) WHERE status IN ('open', 'claimed')"
-							  " DO NOTHING", 14, insert_types);
+					  " plan_b_step, due_at, channel, purpose, action_code, message,"
+					  " render_error, assignee, created_at)"
+					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+					  " ON CONFLICT (tenant_id, lead_id) WHERE status IN ('open', 'claimed')"
+					  " DO NOTHING", 14, insert_types);
 }
 
 /* ISO 8601 in UTC, whatever the session's DateStyle and TimeZone. */

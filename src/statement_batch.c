@@ -196,13 +196,13 @@ replay_lead(BatchLead *entry)
 		INT4OID, BOOLOID, INT8OID};
 
 		kept_plan_prepare(&rows_plan, "SELECT interaction_id, occurred_at, kind FROM followup.interaction"
-								" WHERE tenant_id = $1 AND interaction_id = ANY ($2)"
-								" ORDER BY occurred_at, interaction_id", 2, types);
+						  " WHERE tenant_id = $1 AND interaction_id = ANY ($2)"
+						  " ORDER BY occurred_at, interaction_id", 2, types);
 		kept_plan_prepare(&stamp_plan, "UPDATE followup.interaction SET state_at = $3, touches_at = $4,"
-								 " plan_b_step_at = $5, applied = $6, rule_id = $7"
-								 " WHERE tenant_id = $1 AND interaction_id = $2", 7, stamp_types);
+						  " plan_b_step_at = $5, applied = $6, rule_id = $7"
+						  " WHERE tenant_id = $1 AND interaction_id = $2", 7, stamp_types);
 		kept_plan_prepare(&unlog_plan, "DELETE FROM followup.state_change"
-								 " WHERE tenant_id = $1 AND interaction_id = ANY ($2)", 2, types);
+						  " WHERE tenant_id = $1 AND interaction_id = ANY ($2)", 2, types);
 	}
 
 	if (!lock_lead(entry->key.tenant_id, entry->key.lead_id, &now))

@@ -514,7 +514,7 @@ has_null_key(HeapTuple tup, TupleDesc desc, const int *att)
 	return false;
 }
 
-/* Is tup the write update_lead() is making of the lead it planned? */
+/* Is tup (the row being updated) the lead update_lead() is writing, planned? */
 static bool
 is_planned_write(HeapTuple tup, TupleDesc desc, const int *att)
 {
@@ -549,7 +549,7 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 	newtup = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
 
 	/* the interaction trigger has planned this row already */
-	if (TRIGGER_FIRED_BY_UPDATE(trig->tg_event) && is_planned_write(newtup, desc, att))
+	if (TRIGGER_FIRED_BY_UPDATE(trig->tg_event) && is_planned_write(trig->tg_trigtuple, desc, att))
 	{
 		planned_write.active = false;
 		PG_RETURN_POINTER(write_lead_tuple(newtup, desc, att, NULL));
