@@ -26,8 +26,8 @@
 
 #include "columns.h"
 #include "core/decay.h"
-#include "kept_plan.h"
 #include "followup.h"
+#include "kept_plan.h"
 #include "lead_write.h"
 #include "live_task.h"
 #include "planner.h"
