@@ -59,10 +59,13 @@ watch(Oid relid)
 	for (int i = 0; i < nwatched; i++)
 		if (watched[i] == relid)
 			return;
-	if (nwatched < (int) lengthof(watched))
-		watched[nwatched++] = relid;
-	else
-		generation++;			/* never: followup has fewer tables; stay correct */
+	if (nwatched == (int) lengthof(watched))
+	{
+		/* tables of former installations: start over, every map looked up again */
+		nwatched = 0;
+		generation++;
+	}
+	watched[nwatched++] = relid;
 }
 
 static Oid
