@@ -150,5 +150,42 @@ VALUES (140, 140006, '2026-11-24 12:00+00', 'reply');
 SELECT * FROM frozen;
 DROP TRIGGER crm_skip_frozen ON followup.lead;
 
+-- the same for the lead's task: a CRM trigger on followup.task that keeps a
+-- claimed task live when followup supersedes or completes it makes the
+-- interaction fail, naming the trigger; the lead keeps its plan and task
+INSERT INTO followup.lead (tenant_id, lead_id, external_ref, created_at, state) VALUES
+    (140, 140009, 'kept', '2026-11-23 10:00+00', 'warm');
+INSERT INTO followup.task (tenant_id, task_id, lead_id, kind, state, due_at, status, claimed_by, claimed_at) VALUES
+    (140, 140909, 140009, 'followup', 'warm', '2026-11-24 10:00+00', 'claimed', 'ana', '2026-11-24 10:01+00');
+CREATE FUNCTION crm_keep_claimed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.status = 'claimed' AND NEW.status = 'superseded' THEN
+        RETURN NULL;
+    ELSIF OLD.status = 'claimed' AND NEW.status = 'done' THEN
+        NEW.status := 'claimed';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER crm_keep_claimed BEFORE UPDATE ON followup.task
+    FOR EACH ROW EXECUTE FUNCTION crm_keep_claimed();
+CREATE TEMP VIEW kept AS
+SELECT l.next_action, l.next_followup_at, l.last_event_at, t.status AS task,
+       (SELECT count(*) FROM followup.interaction i WHERE i.tenant_id = 140 AND i.lead_id = 140009) AS interactions
+FROM followup.lead l JOIN followup.task t USING (tenant_id, lead_id)
+WHERE l.tenant_id = 140 AND l.lead_id = 140009;
+INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind)
+VALUES (140, 140009, '2026-11-24 12:00+00', 'reply');
+SELECT :'LAST_ERROR_SQLSTATE';
+SELECT followup.complete_task(140909, 'ana', 'hello', '2026-11-24 12:00+00');
+SELECT :'LAST_ERROR_SQLSTATE';
+SELECT * FROM kept;
+-- a CRM trigger that lets followup's writes through is fine
+CREATE OR REPLACE FUNCTION crm_keep_claimed() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind)
+VALUES (140, 140009, '2026-11-24 12:00+00', 'reply');
+SELECT * FROM kept;
+DROP TRIGGER crm_keep_claimed ON followup.task;
+DROP FUNCTION crm_keep_claimed();
+
 DELETE FROM followup.lead WHERE tenant_id = 140;
 DROP FUNCTION crm_close_siblings(), crm_upsell(), crm_refuse_won(), crm_skip_frozen(), crm_noop();

@@ -40,6 +40,7 @@
 #include "rewrite/rowsecurity.h"
 #include "utils/acl.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/rel.h"
@@ -58,6 +59,7 @@ typedef struct PolicyVerdict
 	Oid			relid;
 	bool		tenant_rows_alone;
 	bool		user_row_triggers;
+	bool		user_before_update;
 } PolicyVerdict;
 
 static PolicyVerdict verdicts[4];
@@ -149,6 +151,27 @@ has_user_row_triggers(Relation rel)
 	return false;
 }
 
+int
+direct_before_update_triggers(Relation rel, StringInfo names)
+{
+	TriggerDesc *trigdesc = rel->trigdesc;
+	int			n = 0;
+
+	for (int i = 0; trigdesc != NULL && i < trigdesc->numtriggers; i++)
+	{
+		Trigger    *t = &trigdesc->triggers[i];
+
+		if (TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_BEFORE(t->tgtype) &&
+			TRIGGER_FOR_UPDATE(t->tgtype) && !direct_is_own_trigger(t))
+		{
+			if (names != NULL)
+				appendStringInfo(names, "%s%s", n > 0 ? ", " : "", quote_identifier(t->tgname));
+			n++;
+		}
+	}
+	return n;
+}
+
 static const PolicyVerdict *
 verdict(Relation rel)
 {
@@ -166,9 +189,16 @@ verdict(Relation rel)
 	v.relid = relid;
 	v.tenant_rows_alone = policy_is_tenant_rows(rel);
 	v.user_row_triggers = has_user_row_triggers(rel);
+	v.user_before_update = direct_before_update_triggers(rel, NULL) > 0;
 	if (nverdicts < (int) lengthof(verdicts))
 		verdicts[nverdicts++] = v;
 	return &v;
+}
+
+bool
+direct_has_before_update_triggers(Relation rel)
+{
+	return verdict(rel)->user_before_update;
 }
 
 bool

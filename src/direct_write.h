@@ -9,6 +9,7 @@
 #include "executor/tuptable.h"
 #include "nodes/bitmapset.h"
 #include "nodes/execnodes.h"
+#include "lib/stringinfo.h"
 #include "nodes/lockoptions.h"
 #include "utils/reltrigger.h"
 #include "utils/snapshot.h"
@@ -22,6 +23,15 @@ extern bool direct_write_allowed(Relation rel, bool *tenant_only);
 
 /* Is trigger followup's own (its function is the extension's), or internal? */
 extern bool direct_is_own_trigger(const Trigger *trigger);
+
+/*
+ * The BEFORE UPDATE row triggers of rel that are not followup's own: how
+ * many, and (names, unless NULL) their quoted names, comma-separated.
+ */
+extern int	direct_before_update_triggers(Relation rel, StringInfo names);
+
+/* Does rel have such triggers?  Known once per relcache generation. */
+extern bool direct_has_before_update_triggers(Relation rel);
 
 typedef enum RowLock
 {

@@ -24,20 +24,16 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_trigger.h"
-#include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
-#include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/reltrigger.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -358,7 +354,6 @@ lead_write_skipped(int64 tenant_id, int64 lead_id)
 {
 	Oid			relid = get_relname_relid("lead", get_namespace_oid("followup", false));
 	Relation	rel;
-	TriggerDesc *trigdesc;
 	StringInfoData names;
 	int			n = 0;
 
@@ -366,15 +361,7 @@ lead_write_skipped(int64 tenant_id, int64 lead_id)
 	if (OidIsValid(relid))
 	{
 		rel = table_open(relid, AccessShareLock);
-		trigdesc = rel->trigdesc;
-		for (int i = 0; trigdesc != NULL && i < trigdesc->numtriggers; i++)
-		{
-			Trigger    *t = &trigdesc->triggers[i];
-
-			if (TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_BEFORE(t->tgtype) &&
-				TRIGGER_FOR_UPDATE(t->tgtype) && !direct_is_own_trigger(t))
-				appendStringInfo(&names, "%s%s", n++ > 0 ? ", " : "", quote_identifier(t->tgname));
-		}
+		n = direct_before_update_triggers(rel, &names);
 		table_close(rel, AccessShareLock);
 	}
 	if (n > 0)

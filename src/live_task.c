@@ -26,6 +26,8 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_opfamily.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
 #include "parser/parse_clause.h"
@@ -40,6 +42,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "direct_write.h"
 #include "live_task.h"
 
 static Oid	task_relid = InvalidOid;
@@ -163,4 +166,53 @@ live_task_maybe(int64 tenant_id, int64 lead_id)
 	index_close(index, AccessShareLock);
 	table_close(task, NoLock);
 	return found;
+}
+
+/*
+ * followup has just marked the lead's live task superseded or done (SPI
+ * connected).  A CRM's BEFORE UPDATE trigger on followup.task may have
+ * skipped that write (returned NULL) or kept the task live: the lead would
+ * have its new plan and the old task, which the sweep never replaces.
+ * Refuse, naming the triggers.  Without such triggers nothing is checked.
+ */
+void
+live_task_check_written(int64 tenant_id, int64 lead_id)
+{
+	Oid			relid = get_relname_relid("task", get_namespace_oid("followup", false));
+	Relation	task;
+	StringInfoData names;
+	int			n;
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		args[2] = {Int64GetDatum(tenant_id), Int64GetDatum(lead_id)};
+
+	if (!OidIsValid(relid))
+		return;
+	task = table_open(relid, AccessShareLock);
+	if (!direct_has_before_update_triggers(task))
+	{
+		table_close(task, AccessShareLock);
+		return;
+	}
+	initStringInfo(&names);
+	n = direct_before_update_triggers(task, &names);
+	table_close(task, AccessShareLock);
+
+	/* not read-only: the UPDATE just made must be visible */
+	if (SPI_execute_with_args("SELECT 1 FROM followup.task"
+							  " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+							  " AND lead_id OPERATOR(pg_catalog.=) $2"
+							  " AND status OPERATOR(pg_catalog.=) ANY"
+							  " ('{open,claimed}'::followup.task_status[])",
+							  2, types, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the task of lead " INT64_FORMAT, lead_id);
+	if (SPI_processed > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
+				 errmsg("a BEFORE UPDATE trigger on followup.task kept the live task of lead "
+						INT64_FORMAT " of tenant " INT64_FORMAT, lead_id, tenant_id),
+				 errdetail_plural("followup superseded or completed it; the trigger that may have skipped or changed that update is %s.",
+								  "followup superseded or completed it; the triggers that may have skipped or changed that update are %s.",
+								  n, names.data),
+				 errhint("followup must close the task of a lead whose plan changed or that was touched: "
+						 "let the trigger return NEW for it, or raise an error to refuse the change.")));
 }

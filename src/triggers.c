@@ -367,6 +367,7 @@ bool
 supersede_open_task(int64 tenant_id, int64 lead_id)
 {
 	Datum		args[2] = {Int64GetDatum(tenant_id), Int64GetDatum(lead_id)};
+	bool		found;
 
 	if (!live_task_maybe(tenant_id, lead_id))
 		return false;
@@ -380,7 +381,9 @@ supersede_open_task(int64 tenant_id, int64 lead_id)
 	}
 	if (SPI_execute_plan(supersede_plan, args, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not supersede the task of lead " INT64_FORMAT, lead_id);
-	return SPI_processed > 0;
+	found = SPI_processed > 0;
+	live_task_check_written(tenant_id, lead_id);
+	return found;
 }
 
 /* Mark the lead's open or claimed task done by a touch; its id, or 0. */
@@ -390,6 +393,7 @@ fulfil_open_task(int64 tenant_id, int64 lead_id, TimestampTz at, const char *ope
 	Datum		args[4];
 	char		nulls[4] = {' ', ' ', ' ', operator ? ' ' : 'n'};
 	bool		isnull;
+	int64		task_id;
 
 	if (!live_task_maybe(tenant_id, lead_id))
 		return 0;
@@ -408,9 +412,10 @@ fulfil_open_task(int64 tenant_id, int64 lead_id, TimestampTz at, const char *ope
 	}
 	if (SPI_execute_plan(fulfil_plan, args, nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "could not fulfil the task of lead " INT64_FORMAT, lead_id);
-	if (SPI_processed == 0)
-		return 0;
-	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	task_id = SPI_processed == 0 ? 0 :
+		DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	live_task_check_written(tenant_id, lead_id);
+	return task_id;
 }
 
 /* ---------------------------------------------------------------------
