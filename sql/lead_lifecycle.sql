@@ -106,8 +106,8 @@ SELECT (SELECT count(*) FROM followup.interaction WHERE tenant_id = 103) AS inte
        (SELECT count(*) FROM followup.task WHERE tenant_id = 103) AS tasks,
        (SELECT count(*) FROM followup.state_change WHERE tenant_id = 103 AND lead_id = 103001) AS log;
 
--- a CRM's own UPDATE OF trigger on the lead fires when an interaction
--- changes that column, and only then
+-- a CRM's own UPDATE OF trigger on the lead fires as for the UPDATE that
+-- sets the planned columns: whenever an interaction writes the lead
 CREATE FUNCTION pg_temp.touches_changed() RETURNS trigger AS $$
 BEGIN
     RAISE NOTICE 'lead %: touches % -> %', NEW.external_ref, OLD.touches, NEW.touches;

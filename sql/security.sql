@@ -133,11 +133,10 @@ INSERT INTO followup.interaction (lead_id, kind) VALUES (150900, 'reply');
 RESET ROLE;
 SELECT count(*) AS recorded FROM followup.interaction WHERE tenant_id = 150 AND lead_id = 150900;
 
--- under followup's own tenant_rows policy alone, the trigger writes the lead
--- as it does for the owner, and a CRM's UPDATE OF trigger fires only when
--- its column changed; once the CRM adds a policy of its own, the statements
--- write the lead (the trigger fires on every write), and they and the claims
--- see only what the policies let them: not a lead without an owner
+-- a CRM's UPDATE OF trigger on the lead fires as for the UPDATE that sets
+-- the planned columns, on every write; once the CRM adds a policy of its
+-- own, the statements and the claims see only what the policies let them:
+-- not a lead without an owner
 CREATE FUNCTION pg_temp.touches_written() RETURNS trigger AS $$
 BEGIN
     RAISE NOTICE 'lead %: touches % -> %', NEW.external_ref, OLD.touches, NEW.touches;

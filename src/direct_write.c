@@ -9,7 +9,9 @@
  * triggers, NOT NULL and CHECK constraints, index maintenance, HOT.
  *
  * The statements stay for what only they do, and are used whenever any of
- * it applies: rules, statement triggers or transition tables, a missing
+ * it applies: rules, statement triggers or transition tables, row triggers
+ * other than followup's own (a CRM's BEFORE trigger may skip or change the
+ * row, its UPDATE OF trigger fires on the columns a statement names), a missing
  * table-level SELECT or UPDATE privilege (the statement checks and reports
  * it), row level security other than followup's own tenant_rows policy, and
  * row_security off for a role it applies to (the statement refuses to run).
@@ -21,9 +23,13 @@
 #include "access/genam.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/dependency.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_opfamily.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -34,6 +40,7 @@
 #include "rewrite/rowsecurity.h"
 #include "utils/acl.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/rel.h"
@@ -41,12 +48,18 @@
 #include "utils/snapmgr.h"
 
 #include "direct_write.h"
+#include "followup.h"
 
-/* which tables' row security is tenant_rows alone, until they change */
+/*
+ * which tables' row security is tenant_rows alone, and which have row
+ * triggers of their own, until they change
+ */
 typedef struct PolicyVerdict
 {
 	Oid			relid;
 	bool		tenant_rows_alone;
+	bool		user_row_triggers;
+	bool		user_before_update;
 } PolicyVerdict;
 
 static PolicyVerdict verdicts[4];
@@ -106,28 +119,86 @@ policy_is_tenant_rows(Relation rel)
 	return same;
 }
 
-static bool
-tenant_rows_alone(Relation rel)
+bool
+direct_is_own_trigger(const Trigger *trigger)
 {
+	Oid			ext = get_extension_oid("followup", true);
+
+	return trigger->tgisinternal ||
+		(OidIsValid(ext) && getExtensionOfObject(ProcedureRelationId, trigger->tgfoid) == ext);
+}
+
+/*
+ * Does rel have an UPDATE row trigger that is not followup's own (nor a
+ * foreign key's)?  Disabled ones count too: session_replication_role may
+ * enable them.
+ */
+static bool
+has_user_row_triggers(Relation rel)
+{
+	TriggerDesc *trigdesc = rel->trigdesc;
+
+	if (trigdesc == NULL)
+		return false;
+	for (int i = 0; i < trigdesc->numtriggers; i++)
+	{
+		Trigger    *t = &trigdesc->triggers[i];
+
+		if (TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_UPDATE(t->tgtype) &&
+			!direct_is_own_trigger(t))
+			return true;
+	}
+	return false;
+}
+
+int
+direct_before_update_triggers(Relation rel, StringInfo names)
+{
+	TriggerDesc *trigdesc = rel->trigdesc;
+	int			n = 0;
+
+	for (int i = 0; trigdesc != NULL && i < trigdesc->numtriggers; i++)
+	{
+		Trigger    *t = &trigdesc->triggers[i];
+
+		if (TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_BEFORE(t->tgtype) &&
+			TRIGGER_FOR_UPDATE(t->tgtype) && !direct_is_own_trigger(t))
+		{
+			if (names != NULL)
+				appendStringInfo(names, "%s%s", n > 0 ? ", " : "", quote_identifier(t->tgname));
+			n++;
+		}
+	}
+	return n;
+}
+
+static const PolicyVerdict *
+verdict(Relation rel)
+{
+	static PolicyVerdict v;
 	Oid			relid = RelationGetRelid(rel);
-	bool		alone;
 
 	for (int i = 0; i < nverdicts; i++)
 		if (verdicts[i].relid == relid)
-			return verdicts[i].tenant_rows_alone;
+			return &verdicts[i];
 	if (!callback_registered)
 	{
 		CacheRegisterRelcacheCallback(forget_verdicts, (Datum) 0);
 		callback_registered = true;
 	}
-	alone = policy_is_tenant_rows(rel);
+	v.relid = relid;
+	v.tenant_rows_alone = policy_is_tenant_rows(rel);
+	v.user_row_triggers = has_user_row_triggers(rel);
+	v.user_before_update = direct_before_update_triggers(rel, NULL) > 0;
 	if (nverdicts < (int) lengthof(verdicts))
-	{
-		verdicts[nverdicts].relid = relid;
-		verdicts[nverdicts].tenant_rows_alone = alone;
-		nverdicts++;
-	}
-	return alone;
+		verdicts[nverdicts++] = v;
+	return &v;
+}
+
+bool
+direct_has_before_update_triggers(Relation rel)
+{
+	return verdict(rel)->user_before_update;
 }
 
 bool
@@ -144,6 +215,8 @@ direct_write_allowed(Relation rel, bool *tenant_only)
 						 trig->trig_update_old_table || trig->trig_update_new_table ||
 						 trig->trig_update_instead_row))
 		return false;
+	if (verdict(rel)->user_row_triggers)
+		return false;
 	/* the statements read the key and lock or write the row */
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
 		pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
@@ -151,7 +224,7 @@ direct_write_allowed(Relation rel, bool *tenant_only)
 	if (check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED)
 		return true;
 	*tenant_only = true;
-	return row_security && tenant_rows_alone(rel);
+	return row_security && verdict(rel)->tenant_rows_alone;
 }
 
 RowLock
@@ -230,7 +303,7 @@ direct_fetch_by_key(Relation rel, Relation index, int64 key1, int64 key2, Snapsh
 
 void
 direct_update(Relation rel, TupleTableSlot *oldslot, HeapTuple newtup, Bitmapset *updated_cols,
-			  ExprState **checks, TupleTableSlot *result)
+			  ExprState **checks, AttrNumber tenant_attnum, TupleTableSlot *result)
 {
 	EState	   *estate = CreateExecutorState();
 	RangeTblEntry *rte = makeNode(RangeTblEntry);
@@ -263,6 +336,24 @@ direct_update(Relation rel, TupleTableSlot *oldslot, HeapTuple newtup, Bitmapset
 	/* row triggers fire now, as they would at the end of an UPDATE */
 	AfterTriggerBeginQuery();
 	ExecSimpleRelationUpdate(relinfo, estate, &epqstate, oldslot, newslot);
+
+	/*
+	 * The new row must pass the UPDATE's row security check, which for
+	 * tenant_rows alone (no WITH CHECK) is its USING clause: the row stays
+	 * the current tenant's.  A row written here has only followup's own
+	 * triggers, which keep tenant_id; this makes it certain.
+	 */
+	if (tenant_attnum != InvalidAttrNumber)
+	{
+		bool		isnull;
+		Datum		t = slot_getattr(newslot, tenant_attnum, &isnull);
+
+		if (isnull || DatumGetInt64(t) != followup_current_tenant_id())
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("new row violates row-level security policy for table \"%s\"",
+							RelationGetRelationName(rel))));
+	}
 	AfterTriggerEndQuery(estate);
 	if (result != NULL)
 		ExecCopySlot(result, newslot);

@@ -9,7 +9,9 @@
 #include "executor/tuptable.h"
 #include "nodes/bitmapset.h"
 #include "nodes/execnodes.h"
+#include "lib/stringinfo.h"
 #include "nodes/lockoptions.h"
+#include "utils/reltrigger.h"
 #include "utils/snapshot.h"
 #include "utils/relcache.h"
 
@@ -18,6 +20,18 @@
  * *tenant_only: only the current tenant's rows are the statements' to see.
  */
 extern bool direct_write_allowed(Relation rel, bool *tenant_only);
+
+/* Is trigger followup's own (its function is the extension's), or internal? */
+extern bool direct_is_own_trigger(const Trigger *trigger);
+
+/*
+ * The BEFORE UPDATE row triggers of rel that are not followup's own: how
+ * many, and (names, unless NULL) their quoted names, comma-separated.
+ */
+extern int	direct_before_update_triggers(Relation rel, StringInfo names);
+
+/* Does rel have such triggers?  Known once per relcache generation. */
+extern bool direct_has_before_update_triggers(Relation rel);
 
 typedef enum RowLock
 {
@@ -44,10 +58,12 @@ extern bool direct_is_int8_key(Relation rel, Relation index, AttrNumber key1, At
 /*
  * Replace the locked, latest version in oldslot by newtup as an UPDATE of
  * updated_cols would: row triggers, constraints (checks: prepared CHECKs, or
- * NULL), indexes.  result, if not NULL, receives the row written.
+ * NULL), indexes, and, if tenant_attnum is not InvalidAttrNumber, the row
+ * security check of tenant_rows on the new row (that column is the current
+ * tenant).  result, if not NULL, receives the row written.
  */
 extern void direct_update(Relation rel, TupleTableSlot *oldslot, HeapTuple newtup,
 						  Bitmapset *updated_cols, ExprState **checks,
-						  TupleTableSlot *result);
+						  AttrNumber tenant_attnum, TupleTableSlot *result);
 
 #endif							/* FOLLOWUP_DIRECT_WRITE_H */

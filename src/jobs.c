@@ -31,7 +31,9 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "columns.h"
 #include "config_cache.h"
+#include "kept_plan.h"
 #include "followup.h"
 #include "render.h"
 
@@ -44,8 +46,15 @@ typedef struct TenantCount
 	int64		tasks;
 } TenantCount;
 
-static SPIPlanPtr due_plan = NULL;
-static SPIPlanPtr insert_plan = NULL;
+/* the columns of followup.lead that due_plan reads, in its order */
+static const ColumnSpec due_cols[8] = {
+	{"tenant_id", CT_INT8}, {"lead_id", CT_INT8}, {"state", CT_LEAD_STATE},
+	{"next_action", CT_NEXT_ACTION}, {"next_followup_at", CT_TIMESTAMPTZ}, {"touches", CT_INT4},
+	{"plan_b_step", CT_INT4}, {"owner", CT_TEXT}
+};
+
+static KeptPlan due_plan;
+static KeptPlan insert_plan;
 
 static void
 prepare_plans(void)
@@ -62,31 +71,26 @@ prepare_plans(void)
 	 * under whatever search_path the caller has when it changes, and a
 	 * caller's schema must never supply what followup runs.
 	 */
-	due_plan = SPI_prepare("SELECT l.tenant_id, l.lead_id, l.state, l.next_action, l.next_followup_at,"
-						   " l.touches, l.plan_b_step, l.owner,"
-						   " pg_catalog.jsonb_build_object('lead_id', l.lead_id, 'external_ref', l.external_ref,"
-						   "   'owner', l.owner, 'state', l.state) OPERATOR(pg_catalog.||) l.attrs"
-						   " FROM followup.lead l"
-						   " WHERE l.next_action IS NOT NULL AND l.next_followup_at OPERATOR(pg_catalog.<=) $1"
-						   " AND l.next_action OPERATOR(pg_catalog.<>) 'close' AND NOT l.do_not_contact"
-						   " AND NOT EXISTS (SELECT 1 FROM followup.task t"
-						   "  WHERE t.tenant_id OPERATOR(pg_catalog.=) l.tenant_id"
-						   "  AND t.lead_id OPERATOR(pg_catalog.=) l.lead_id"
-						   "  AND t.status OPERATOR(pg_catalog.=) ANY ('{open,claimed}'::followup.task_status[]))"
-						   " ORDER BY l.next_followup_at LIMIT $2"
-						   " FOR UPDATE OF l SKIP LOCKED", 2, due_types);
-	insert_plan = SPI_prepare("INSERT INTO followup.task (tenant_id, lead_id, kind, state, step_no,"
-							  " plan_b_step, due_at, channel, purpose, action_code, message,"
-							  " render_error, assignee, created_at)"
-							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-							  " ON CONFLICT (tenant_id, lead_id)"
-							  " WHERE status OPERATOR(pg_catalog.=) ANY ('{open,claimed}'::followup.task_status[])"
-							  " DO NOTHING", 14, insert_types);
-	if (due_plan == NULL || insert_plan == NULL)
-		elog(ERROR, "could not prepare followup.materialize_due: %s",
-			 SPI_result_code_string(SPI_result));
-	SPI_keepplan(due_plan);
-	SPI_keepplan(insert_plan);
+	kept_plan_prepare(&due_plan, "SELECT l.tenant_id, l.lead_id, l.state, l.next_action, l.next_followup_at,"
+					  " l.touches, l.plan_b_step, l.owner,"
+					  " pg_catalog.jsonb_build_object('lead_id', l.lead_id, 'external_ref', l.external_ref,"
+					  "   'owner', l.owner, 'state', l.state) OPERATOR(pg_catalog.||) l.attrs"
+					  " FROM followup.lead l"
+					  " WHERE l.next_action IS NOT NULL AND l.next_followup_at OPERATOR(pg_catalog.<=) $1"
+					  " AND l.next_action OPERATOR(pg_catalog.<>) 'close' AND NOT l.do_not_contact"
+					  " AND NOT EXISTS (SELECT 1 FROM followup.task t"
+					  "  WHERE t.tenant_id OPERATOR(pg_catalog.=) l.tenant_id"
+					  "  AND t.lead_id OPERATOR(pg_catalog.=) l.lead_id"
+					  "  AND t.status OPERATOR(pg_catalog.=) ANY ('{open,claimed}'::followup.task_status[]))"
+					  " ORDER BY l.next_followup_at LIMIT $2"
+					  " FOR UPDATE OF l SKIP LOCKED", 2, due_types);
+	kept_plan_prepare(&insert_plan, "INSERT INTO followup.task (tenant_id, lead_id, kind, state, step_no,"
+					  " plan_b_step, due_at, channel, purpose, action_code, message,"
+					  " render_error, assignee, created_at)"
+					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+					  " ON CONFLICT (tenant_id, lead_id)"
+					  " WHERE status OPERATOR(pg_catalog.=) ANY ('{open,claimed}'::followup.task_status[])"
+					  " DO NOTHING", 14, insert_types);
 }
 
 /* ISO 8601 in UTC, whatever the session's DateStyle and TimeZone. */
@@ -201,14 +205,15 @@ followup_materialize_due(PG_FUNCTION_ARGS)
 	counts = hash_create("followup tasks per tenant", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 	SPI_connect();
-	if (due_plan == NULL)
+	if (!kept_plan_current(&due_plan) || !kept_plan_current(&insert_plan))
 		prepare_plans();
 	due_args[0] = TimestampTzGetDatum(as_of);
 	due_args[1] = Int32GetDatum(max_leads);
-	if (SPI_execute_plan(due_plan, due_args, NULL, false, 0) != SPI_OK_SELECT)
+	if (SPI_execute_plan(due_plan.plan, due_args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not find due leads");
 	due = SPI_tuptable;
 	ndue = SPI_processed;
+	column_types_check(due->tupdesc, 1, due_cols, lengthof(due_cols), "lead");
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "followup due lead",
 								   ALLOCSET_DEFAULT_SIZES);
 
@@ -269,7 +274,7 @@ followup_materialize_due(PG_FUNCTION_ARGS)
 		nulls[12] = owner_null ? 'n' : ' ';
 		args[13] = TimestampTzGetDatum(as_of);
 
-		if (SPI_execute_plan(insert_plan, args, nulls, false, 0) != SPI_OK_INSERT)
+		if (SPI_execute_plan(insert_plan.plan, args, nulls, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not insert a task for lead " INT64_FORMAT,
 				 DatumGetInt64(args[1]));
 		if (SPI_processed > 0)

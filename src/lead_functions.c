@@ -11,6 +11,7 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
+#include "columns.h"
 #include "core/decay.h"
 #include "followup.h"
 #include "planner.h"
@@ -19,6 +20,14 @@
 
 PG_FUNCTION_INFO_V1(followup_momentum);
 PG_FUNCTION_INFO_V1(followup_preview);
+
+/* the columns of followup.lead the queries below read, in their order */
+static const ColumnSpec momentum_cols[2] = {{"momentum", CT_FLOAT4}, {"momentum_at", CT_TIMESTAMPTZ}};
+static const ColumnSpec preview_cols[8] = {
+	{"state", CT_LEAD_STATE}, {"anchor_at", CT_TIMESTAMPTZ}, {"touches", CT_INT4},
+	{"plan_b_step", CT_INT4}, {"next_action", CT_NEXT_ACTION}, {"next_followup_at", CT_TIMESTAMPTZ},
+	{"timezone", CT_TEXT}, {"last_outbound_at", CT_TIMESTAMPTZ}
+};
 
 static void
 lead_not_found(int64 lead_id)
@@ -49,6 +58,7 @@ followup_momentum(PG_FUNCTION_ARGS)
 		elog(ERROR, "could not read lead " INT64_FORMAT, lead_id);
 	if (SPI_processed == 0)
 		lead_not_found(lead_id);
+	column_types_check(SPI_tuptable->tupdesc, 1, momentum_cols, 2, "lead");
 	m = DatumGetFloat4(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	at = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 	if (!isnull)
@@ -98,6 +108,7 @@ followup_preview(PG_FUNCTION_ARGS)
 		lead_not_found(lead_id);
 	tup = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
+	column_types_check(desc, 1, preview_cols, lengthof(preview_cols), "lead");
 	memset(&lead, 0, sizeof(lead));
 	lead.tenant_id = tenant_id;
 	lead.lead_id = lead_id;

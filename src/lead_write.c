@@ -26,6 +26,7 @@
 #include "catalog/namespace.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
 #include "utils/datum.h"
@@ -36,6 +37,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "columns.h"
 #include "direct_write.h"
 #include "followup.h"
 #include "lead_write.h"
@@ -54,18 +56,27 @@ static Oid	checked_user = InvalidOid;
 static Oid	lead_relid = InvalidOid;
 static bool checks_stale = false;
 
-/* attribute numbers of the written columns, and of the key, in lead_relid */
-static int	write_attnums[32];
-static int	write_ncols = 0;
-static int	key_attnums[2];
-static int	attnums_natts = 0;
+/* attribute numbers of the key, and of the written columns, checked by type */
+static ColumnMap key_map;
+static ColumnMap write_map;
+static const int *key_attnums;
+static const int *write_attnums;
 static bool callbacks_registered = false;
 
+static const ColumnSpec key_cols[2] = {{"tenant_id", CT_INT8}, {"lead_id", CT_INT8}};
+
+/*
+ * An outer write may still be using the checks being forgotten (a trigger
+ * of its row writing another lead, as another user or after an
+ * invalidation): their memory is left to the end of the transaction, not
+ * freed under it.
+ */
 static void
 forget_checks(void)
 {
 	if (check_cxt != NULL)
-		MemoryContextReset(check_cxt);
+		MemoryContextSetParent(check_cxt, TopTransactionContext);
+	check_cxt = NULL;
 	check_exprs = NULL;
 	check_count = 0;
 	checked_relid = InvalidOid;
@@ -83,7 +94,6 @@ lead_relcache_callback(Datum arg, Oid relid)
 	{
 		checks_stale = true;
 		lead_relid = InvalidOid;
-		attnums_natts = 0;
 	}
 }
 
@@ -135,30 +145,15 @@ prepared_checks(Relation rel)
 }
 
 /*
- * Look the key up, and the ncols columns to write, once per relation (and
- * again when it changes).
+ * Look the key up, and the ncols columns to write (cols, the same on every
+ * call), once per relation (and again when it changes).
  */
 static void
-map_columns(TupleDesc desc, int ncols, const char *const *names)
+map_columns(Relation rel, int ncols, const ColumnSpec *cols)
 {
-	if (attnums_natts != desc->natts)
-	{
-		key_attnums[0] = SPI_fnumber(desc, "tenant_id");
-		key_attnums[1] = SPI_fnumber(desc, "lead_id");
-		if (key_attnums[0] <= 0 || key_attnums[1] <= 0)
-			elog(ERROR, "the key of followup.lead is missing");
-		attnums_natts = desc->natts;
-		write_ncols = 0;
-	}
-	if (ncols == 0 || write_ncols == ncols)
-		return;
-	for (int i = 0; i < ncols; i++)
-	{
-		write_attnums[i] = SPI_fnumber(desc, names[i]);
-		if (write_attnums[i] <= 0)
-			elog(ERROR, "column \"%s\" of followup.lead is missing", names[i]);
-	}
-	write_ncols = ncols;
+	key_attnums = column_map(&key_map, rel, key_cols, 2);
+	if (ncols > 0)
+		write_attnums = column_map(&write_map, rel, cols, ncols);
 }
 
 /* Is tup the row of this lead (and not another that took its place)? */
@@ -176,13 +171,12 @@ is_lead(HeapTuple tup, TupleDesc desc, int64 tenant_id, int64 lead_id)
 /*
  * followup.lead, opened with lockmode, if the statements need not be used
  * for this tenant's lead (NULL otherwise); *missing: the statements would
- * not see it.
+ * not see it; *tenant_only: row security shows the current tenant's rows.
  */
 static Relation
-open_lead(LOCKMODE lockmode, int64 tenant_id, bool *missing)
+open_lead(LOCKMODE lockmode, int64 tenant_id, bool *missing, bool *tenant_only)
 {
 	Relation	rel;
-	bool		tenant_only = false;
 
 	if (!callbacks_registered)
 	{
@@ -195,12 +189,12 @@ open_lead(LOCKMODE lockmode, int64 tenant_id, bool *missing)
 	if (!OidIsValid(lead_relid))
 		return NULL;
 	rel = table_open(lead_relid, lockmode);
-	if (!direct_write_allowed(rel, &tenant_only))
+	if (!direct_write_allowed(rel, tenant_only))
 	{
 		table_close(rel, NoLock);
 		return NULL;
 	}
-	*missing = tenant_only && tenant_id != followup_current_tenant_id();
+	*missing = *tenant_only && tenant_id != followup_current_tenant_id();
 	return rel;
 }
 
@@ -215,8 +209,9 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader re
 	RowLock		lock = ROW_GONE;
 	bool		found;
 	bool		missing;
+	bool		tenant_only;
 
-	rel = open_lead(RowShareLock, tenant_id, &missing);
+	rel = open_lead(RowShareLock, tenant_id, &missing, &tenant_only);
 	if (rel == NULL)
 		return LEAD_LOCK_STATEMENT;
 	if (missing)
@@ -226,7 +221,7 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader re
 		table_close(rel, NoLock);
 		return LEAD_LOCK_MISSING;
 	}
-	map_columns(RelationGetDescr(rel), 0, NULL);
+	map_columns(rel, 0, NULL);
 	pkey = RelationGetPrimaryKeyIndex(rel);
 	if (!OidIsValid(pkey))
 	{
@@ -275,7 +270,7 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader re
 }
 
 bool
-lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *names,
+lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const ColumnSpec *cols,
 				  const Datum *values, const bool *nulls)
 {
 	Relation	rel;
@@ -285,15 +280,16 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 	Bitmapset  *updated = NULL;
 	bool		shouldfree;
 	bool		missing;
+	bool		tenant_only;
 	ItemPointerData tid;
 
 	if (tenant_id != locked_tenant_id || lead_id != locked_lead_id ||
-		!ItemPointerIsValid(&locked_tid) || ncols > (int) lengthof(write_attnums))
+		!ItemPointerIsValid(&locked_tid) || ncols > COLUMN_MAP_MAX)
 		return false;
 	ItemPointerCopy(&locked_tid, &tid);
 	ItemPointerSetInvalid(&locked_tid);	/* good for one write */
 
-	rel = open_lead(RowExclusiveLock, tenant_id, &missing);
+	rel = open_lead(RowExclusiveLock, tenant_id, &missing, &tenant_only);
 	if (rel == NULL)
 		return false;
 	if (missing)
@@ -302,7 +298,7 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 		return false;
 	}
 	desc = RelationGetDescr(rel);
-	map_columns(desc, ncols, names);
+	map_columns(rel, ncols, cols);
 
 	/* the version the trigger locked must still be the latest */
 	oldslot = table_slot_create(rel, NULL);
@@ -338,11 +334,52 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const char *const *
 			updated = bms_add_member(updated, write_attnums[i] - FirstLowInvalidHeapAttributeNumber);
 	}
 	direct_update(rel, oldslot,
-				  heap_modify_tuple_by_cols(oldtup, desc, ncols, write_attnums, (Datum *) values, (bool *) nulls),
-				  updated, prepared_checks(rel), NULL);
+				  heap_modify_tuple_by_cols(oldtup, desc, ncols, (int *) write_attnums, (Datum *) values, (bool *) nulls),
+				  updated, prepared_checks(rel), tenant_only ? key_attnums[0] : InvalidAttrNumber, NULL);
 	if (shouldfree)
 		heap_freetuple(oldtup);
 	ExecDropSingleTupleTableSlot(oldslot);
 	table_close(rel, NoLock);
 	return true;
+}
+
+/*
+ * followup's UPDATE of a lead it has locked wrote no row: a CRM's BEFORE
+ * UPDATE trigger skipped it (returned NULL), or an UPDATE policy hides it.
+ * Applying the interaction (its task fulfilled or superseded) without the
+ * lead's new plan would leave them disagreeing: refuse, naming the cause.
+ */
+void
+lead_write_skipped(int64 tenant_id, int64 lead_id)
+{
+	Oid			relid = get_relname_relid("lead", get_namespace_oid("followup", false));
+	Relation	rel;
+	StringInfoData names;
+	int			n = 0;
+
+	initStringInfo(&names);
+	if (OidIsValid(relid))
+	{
+		rel = table_open(relid, AccessShareLock);
+		n = direct_before_update_triggers(rel, &names);
+		table_close(rel, AccessShareLock);
+	}
+	if (n > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
+				 errmsg("a BEFORE UPDATE trigger on followup.lead skipped the update of lead " INT64_FORMAT
+						" of tenant " INT64_FORMAT, lead_id, tenant_id),
+				 errdetail_plural("The trigger that may have returned NULL is %s.",
+								  "The triggers that may have returned NULL are %s.",
+								  n, names.data),
+				 errhint("followup must write the lead it plans: let the trigger return NEW for it, "
+						 "or raise an error to refuse the change.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
+			 errmsg("the update of lead " INT64_FORMAT " of tenant " INT64_FORMAT " wrote no row",
+					lead_id, tenant_id),
+			 errdetail("The lead was locked, but the UPDATE did not reach it: a row security policy "
+					   "for UPDATE hides it, or a trigger skipped it."),
+			 errhint("followup must write the lead it plans: let the policies and triggers of "
+					 "followup.lead allow it.")));
 }

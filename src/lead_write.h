@@ -9,6 +9,8 @@
 #include "storage/itemptr.h"
 #include "utils/relcache.h"
 
+#include "columns.h"
+
 typedef enum LeadLock
 {
 	LEAD_LOCK_FOUND,			/* locked and read */
@@ -31,12 +33,15 @@ extern LeadLock lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locke
 extern void lead_write_note_locked(int64 tenant_id, int64 lead_id, ItemPointer tid);
 
 /*
- * Set the named columns of that lead to values/nulls as an UPDATE would
+ * Set the columns cols of that lead to values/nulls as an UPDATE would
  * (triggers, constraints, indexes); false when the UPDATE statement is
  * needed instead, and nothing was written.
  */
 extern bool lead_write_direct(int64 tenant_id, int64 lead_id, int ncols,
-							  const char *const *names, const Datum *values,
+							  const ColumnSpec *cols, const Datum *values,
 							  const bool *nulls);
+
+/* Report that followup's UPDATE of that lead wrote no row, and why. */
+extern void lead_write_skipped(int64 tenant_id, int64 lead_id) pg_attribute_noreturn();
 
 #endif							/* FOLLOWUP_LEAD_WRITE_H */

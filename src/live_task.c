@@ -8,8 +8,11 @@
  * COPY row); a look into task_one_live_per_lead, the index that keeps one
  * live task per lead, costs a descent of the index.
  *
- * The look reads the index entries whatever their visibility, so "no" is
- * certain: no version of a live task of the lead exists, committed or not,
+ * The index is used only if it holds every live task: its key the lead,
+ * and its predicate (if any) implied by status IN ('open', 'claimed'), as
+ * the planner proves it for a partial index; an index of that name that
+ * was replaced by another is checked again.  The look reads the index
+ * entries whatever their visibility, so "no" is certain: no version of a live task of the lead exists, committed or not,
  * that the statement could find.  Anything else is "maybe" and the caller
  * runs the statement, as it does under SERIALIZABLE, where the statement's
  * read must be recorded for the conflict checks, and for a role without
@@ -23,7 +26,15 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_opfamily.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_clause.h"
+#include "parser/parse_collate.h"
+#include "parser/parse_relation.h"
+#include "parser/parser.h"
+#include "utils/relcache.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -31,17 +42,55 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "direct_write.h"
 #include "live_task.h"
 
 static Oid	task_relid = InvalidOid;
 static Oid	index_relid = InvalidOid;
 static bool callback_registered = false;
+static bool index_checked = false;	/* is_live_task_index() for index_relid */
+static bool index_usable = false;
 
 static void
 forget_relids(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == task_relid || relid == index_relid)
+	{
 		task_relid = index_relid = InvalidOid;
+		index_checked = false;
+	}
+}
+
+/*
+ * Does the index's predicate hold for every live task: is it implied by
+ * status IN ('open', 'claimed')?  No predicate: it holds every task.
+ */
+static bool
+holds_live_tasks(Relation task, Relation index)
+{
+	List	   *pred = RelationGetIndexPredicate(index);
+	RawStmt    *raw;
+	ParseState *pstate;
+	ParseNamespaceItem *nsitem;
+	Node	   *live;
+	bool		implied;
+
+	if (pred == NIL)
+		return true;
+	raw = linitial_node(RawStmt, raw_parser("SELECT status OPERATOR(pg_catalog.=) ANY"
+											" ('{open,claimed}'::followup.task_status[])",
+											RAW_PARSE_DEFAULT));
+	pstate = make_parsestate(NULL);
+	nsitem = addRangeTableEntryForRelation(pstate, task, AccessShareLock, NULL, false, false);
+	addNSItemToQuery(pstate, nsitem, false, true, true);
+	live = transformWhereClause(pstate,
+								linitial_node(ResTarget, castNode(SelectStmt, raw->stmt)->targetList)->val,
+								EXPR_KIND_WHERE, "WHERE");
+	assign_expr_collations(pstate, live);
+	live = eval_const_expressions(NULL, live);
+	implied = predicate_implied_by(pred, list_make1(live), false);
+	free_parsestate(pstate);
+	return implied;
 }
 
 /* Is index the one live task per lead: btree (tenant_id, lead_id), both int8? */
@@ -56,7 +105,8 @@ is_live_task_index(Relation task, Relation index)
 		form->indkey.values[1] == get_attnum(RelationGetRelid(task), "lead_id") &&
 		index->rd_opfamily[0] == INTEGER_BTREE_FAM_OID &&
 		index->rd_opfamily[1] == INTEGER_BTREE_FAM_OID &&
-		index->rd_opcintype[0] == INT8OID && index->rd_opcintype[1] == INT8OID;
+		index->rd_opcintype[0] == INT8OID && index->rd_opcintype[1] == INT8OID &&
+		RelationGetIndexExpressions(index) == NIL && holds_live_tasks(task, index);
 }
 
 bool
@@ -95,8 +145,14 @@ live_task_maybe(int64 tenant_id, int64 lead_id)
 	index_oid = index_relid;
 	task = table_open(task_oid, RowExclusiveLock);
 	index = index_open(index_oid, AccessShareLock);
+	/* checked once per version of the index (an invalidation resets it) */
+	if (!index_checked || index_oid != index_relid)
+	{
+		index_usable = is_live_task_index(task, index);
+		index_checked = index_oid == index_relid;
+	}
 	/* without the privileges the statement needs, let it report them */
-	if (is_live_task_index(task, index) &&
+	if (index_usable &&
 		pg_class_aclcheck(task_oid, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
 		pg_class_aclcheck(task_oid, GetUserId(), ACL_UPDATE) == ACLCHECK_OK)
 	{
@@ -110,4 +166,53 @@ live_task_maybe(int64 tenant_id, int64 lead_id)
 	index_close(index, AccessShareLock);
 	table_close(task, NoLock);
 	return found;
+}
+
+/*
+ * followup has just marked the lead's live task superseded or done (SPI
+ * connected).  A CRM's BEFORE UPDATE trigger on followup.task may have
+ * skipped that write (returned NULL) or kept the task live: the lead would
+ * have its new plan and the old task, which the sweep never replaces.
+ * Refuse, naming the triggers.  Without such triggers nothing is checked.
+ */
+void
+live_task_check_written(int64 tenant_id, int64 lead_id)
+{
+	Oid			relid = get_relname_relid("task", get_namespace_oid("followup", false));
+	Relation	task;
+	StringInfoData names;
+	int			n;
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		args[2] = {Int64GetDatum(tenant_id), Int64GetDatum(lead_id)};
+
+	if (!OidIsValid(relid))
+		return;
+	task = table_open(relid, AccessShareLock);
+	if (!direct_has_before_update_triggers(task))
+	{
+		table_close(task, AccessShareLock);
+		return;
+	}
+	initStringInfo(&names);
+	n = direct_before_update_triggers(task, &names);
+	table_close(task, AccessShareLock);
+
+	/* not read-only: the UPDATE just made must be visible */
+	if (SPI_execute_with_args("SELECT 1 FROM followup.task"
+							  " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+							  " AND lead_id OPERATOR(pg_catalog.=) $2"
+							  " AND status OPERATOR(pg_catalog.=) ANY"
+							  " ('{open,claimed}'::followup.task_status[])",
+							  2, types, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the task of lead " INT64_FORMAT, lead_id);
+	if (SPI_processed > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
+				 errmsg("a BEFORE UPDATE trigger on followup.task kept the live task of lead "
+						INT64_FORMAT " of tenant " INT64_FORMAT, lead_id, tenant_id),
+				 errdetail_plural("followup superseded or completed it; the trigger that may have skipped or changed that update is %s.",
+								  "followup superseded or completed it; the triggers that may have skipped or changed that update are %s.",
+								  n, names.data),
+				 errhint("followup must close the task of a lead whose plan changed or that was touched: "
+						 "let the trigger return NEW for it, or raise an error to refuse the change.")));
 }

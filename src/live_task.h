@@ -7,4 +7,7 @@
 /* false only if no version of a live task of the lead exists */
 extern bool live_task_maybe(int64 tenant_id, int64 lead_id);
 
+/* Refuse a live task that a CRM's trigger kept after followup closed it. */
+extern void live_task_check_written(int64 tenant_id, int64 lead_id);
+
 #endif							/* FOLLOWUP_LIVE_TASK_H */

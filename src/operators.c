@@ -35,6 +35,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "columns.h"
 #include "followup.h"
 #include "task_claim.h"
 
@@ -64,6 +65,11 @@ static const char *const claim_source_sql[CLAIM_SOURCES] = {
 	/* another operator's, escalated to this one */
 	CLAIM_SOURCE_SELECT CLAIM_SOURCE_OPEN " AND escalated_to OPERATOR(pg_catalog.=) $2"
 	" AND assignee OPERATOR(pg_catalog.<>) $2" CLAIM_SOURCE_ORDER
+};
+
+/* the columns of the claim sources' rows that are read: the 1st, the 4th and 5th */
+static const ColumnSpec source_cols[3] = {
+	{"task_id", CT_INT8}, {"due_at", CT_TIMESTAMPTZ}, {"lead_id", CT_INT8}
 };
 
 static SPIPlanPtr source_plan[CLAIM_SOURCES];
@@ -160,6 +166,8 @@ source_head(ClaimSource *src)
 	}
 	row = src->rows->vals[src->pos];
 	desc = src->rows->tupdesc;
+	column_types_check(desc, 1, source_cols, 1, "task");
+	column_types_check(desc, 4, source_cols + 1, 2, "task");
 	src->task_id = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
 	src->not_reply = DatumGetBool(SPI_getbinval(row, desc, 2, &isnull));
 	src->not_hot = DatumGetBool(SPI_getbinval(row, desc, 3, &isnull));
@@ -336,6 +344,12 @@ followup_claim_tasks(PG_FUNCTION_ARGS)
 /* ---------------------------------------------------------------------
  * complete_task
  */
+/* the columns complete_lock_plan reads from the 3rd (the lead_id: 1st), and from the 8th */
+static const ColumnSpec complete_task_cols[4] = {
+	{"done_at", CT_TIMESTAMPTZ}, {"claimed_by", CT_TEXT}, {"channel", CT_TEXT}, {"lead_id", CT_INT8}
+};
+static const ColumnSpec complete_lead_cols[1] = {{"last_event_at", CT_TIMESTAMPTZ}};
+
 static SPIPlanPtr complete_lock_plan = NULL;
 static SPIPlanPtr complete_insert_plan = NULL;
 
@@ -425,6 +439,9 @@ followup_complete_task(PG_FUNCTION_ARGS)
 		task_not_found(task_id, tenant_id);
 	row = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
+	column_types_check(desc, 3, complete_task_cols, 3, "task");
+	column_types_check(desc, 1, complete_task_cols + 3, 1, "task");
+	column_types_check(desc, 8, complete_lead_cols, lengthof(complete_lead_cols), "lead");
 	status = SPI_getvalue(row, desc, 2);
 	claimed_by = SPI_getbinval(row, desc, 4, &claimed_by_null);
 

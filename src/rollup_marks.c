@@ -27,6 +27,7 @@
 #include "utils/datum.h"
 #include "utils/timestamp.h"
 
+#include "columns.h"
 #include "config_cache.h"
 #include "followup.h"
 #include "planner.h"
@@ -207,11 +208,16 @@ column_attnum(TupleDesc desc, const char *name)
 	return attnum;
 }
 
-/* the value of row's column name */
+/* the value of row's column name, of type type */
 static Datum
-row_column(HeapTuple row, TupleDesc desc, const char *name, bool *isnull)
+row_column(HeapTuple row, Relation rel, const char *name, ColumnType type, bool *isnull)
 {
-	return SPI_getbinval(row, desc, column_attnum(desc, name), isnull);
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			attnum = column_attnum(desc, name);
+	ColumnSpec	spec = {name, type};
+
+	column_types_check(desc, attnum, &spec, 1, RelationGetRelationName(rel));
+	return SPI_getbinval(row, desc, attnum, isnull);
 }
 
 /* Do old and new differ in any of the named columns? */
@@ -271,11 +277,11 @@ followup_rollup_mark_row(PG_FUNCTION_ARGS)
 		rows[nrows++] = trigdata->tg_newtuple;
 
 	/* the tenant of the row as it is now (an update may move it) */
-	tenant_id = DatumGetInt64(row_column(rows[nrows - 1], desc, "tenant_id", &isnull));
+	tenant_id = DatumGetInt64(row_column(rows[nrows - 1], trigdata->tg_relation, "tenant_id", CT_INT8, &isnull));
 
 	SPI_connect();
 	if (strcmp(RelationGetRelationName(trigdata->tg_relation), "state_change") == 0)
-		mark_lead(tenant_id, DatumGetInt64(row_column(rows[nrows - 1], desc, "lead_id", &isnull)));
+		mark_lead(tenant_id, DatumGetInt64(row_column(rows[nrows - 1], trigdata->tg_relation, "lead_id", CT_INT8, &isnull)));
 	else
 	{
 		TimestampTz since = DT_NOEND;
@@ -283,7 +289,7 @@ followup_rollup_mark_row(PG_FUNCTION_ARGS)
 
 		for (int i = 0; i < nrows; i++)
 		{
-			TimestampTz at = DatumGetTimestampTz(row_column(rows[i], desc, column, &isnull));
+			TimestampTz at = DatumGetTimestampTz(row_column(rows[i], trigdata->tg_relation, column, CT_TIMESTAMPTZ, &isnull));
 
 			if (isnull)
 				continue;

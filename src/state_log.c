@@ -19,6 +19,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -27,24 +28,54 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
+#include "columns.h"
 #include "followup.h"
+#include "kept_plan.h"
 #include "state_log.h"
 
 PG_FUNCTION_INFO_V1(followup_log_state_change);
 
-static int64 current_interaction_id = 0;
-static bool log_suppressed = false;
+enum
+{
+	SL_TENANT_ID, SL_LEAD_ID, SL_STATE, SL_STATE_SINCE, SL_COUNT
+};
+static const ColumnSpec lead_cols[SL_COUNT] = {
+	{"tenant_id", CT_INT8}, {"lead_id", CT_INT8}, {"state", CT_LEAD_STATE}, {"state_since", CT_TIMESTAMPTZ}
+};
+static ColumnMap lead_map;
+
+/*
+ * The one lead whose write update_lead() is making, at which transaction
+ * nesting level: only its state change is the interaction's (or not logged
+ * at all).  Leads a CRM's own triggers write meanwhile are logged as theirs.
+ */
+static StateLogScope scope;
 
 void
-state_log_set_interaction(int64 interaction_id)
+state_log_scope_begin(int64 tenant_id, int64 lead_id, int64 interaction_id, bool suppress,
+					  StateLogScope *saved)
 {
-	current_interaction_id = interaction_id;
+	*saved = scope;
+	scope.active = true;
+	scope.tenant_id = tenant_id;
+	scope.lead_id = lead_id;
+	scope.interaction_id = interaction_id;
+	scope.suppress = suppress;
+	scope.nest_level = GetCurrentTransactionNestLevel();
 }
 
 void
-state_log_suppress(bool suppress)
+state_log_scope_end(const StateLogScope *saved)
 {
-	log_suppressed = suppress;
+	scope = *saved;
+}
+
+/* Is this row the lead of the current scope? */
+static bool
+in_scope(int64 tenant_id, int64 lead_id)
+{
+	return scope.active && scope.tenant_id == tenant_id && scope.lead_id == lead_id &&
+		scope.nest_level == GetCurrentTransactionNestLevel();
 }
 
 /*
@@ -68,21 +99,18 @@ void
 log_state_change(int64 tenant_id, int64 lead_id, TimestampTz at, Oid from_state,
 				 Oid to_state, int64 interaction_id)
 {
-	static SPIPlanPtr plan = NULL;
+	static KeptPlan plan;
 	Datum		args[6];
 	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 
-	if (plan == NULL)
+	if (!kept_plan_current(&plan))
 	{
 		Oid			types[6] = {INT8OID, INT8OID, TIMESTAMPTZOID,
 		get_enum_oids()->lead_state_type, get_enum_oids()->lead_state_type, INT8OID};
 
-		plan = SPI_prepare("INSERT INTO followup.state_change (tenant_id, lead_id, changed_at,"
-						   " from_state, to_state, interaction_id) VALUES ($1, $2, $3, $4, $5, $6)",
-						   6, types);
-		if (plan == NULL)
-			elog(ERROR, "could not prepare the state log: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
+		kept_plan_prepare(&plan, "INSERT INTO followup.state_change (tenant_id, lead_id, changed_at,"
+						  " from_state, to_state, interaction_id) VALUES ($1, $2, $3, $4, $5, $6)",
+						  6, types);
 	}
 	args[0] = Int64GetDatum(tenant_id);
 	args[1] = Int64GetDatum(lead_id);
@@ -92,7 +120,7 @@ log_state_change(int64 tenant_id, int64 lead_id, TimestampTz at, Oid from_state,
 	args[4] = ObjectIdGetDatum(to_state);
 	args[5] = Int64GetDatum(interaction_id);
 	nulls[5] = interaction_id != 0 ? ' ' : 'n';
-	if (execute_as_history_owner(plan, args, nulls) != SPI_OK_INSERT)
+	if (execute_as_history_owner(plan.plan, args, nulls) != SPI_OK_INSERT)
 		elog(ERROR, "could not log the state change of lead " INT64_FORMAT, lead_id);
 }
 
@@ -101,29 +129,32 @@ followup_log_state_change(PG_FUNCTION_ARGS)
 {
 	TriggerData *trig = (TriggerData *) fcinfo->context;
 	TupleDesc	desc;
+	const int  *att;
 	HeapTuple	newtup;
 	bool		isnull;
 	Oid			from_state = InvalidOid;
+	int64		tenant_id;
+	int64		lead_id;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trig->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
 		elog(ERROR, "followup_log_state_change must be an AFTER ... FOR EACH ROW trigger");
-	if (log_suppressed)
-		return PointerGetDatum(NULL);
-
 	desc = RelationGetDescr(trig->tg_relation);
+	att = column_map(&lead_map, trig->tg_relation, lead_cols, SL_COUNT);
 	newtup = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
+	tenant_id = DatumGetInt64(heap_getattr(newtup, att[SL_TENANT_ID], desc, &isnull));
+	lead_id = DatumGetInt64(heap_getattr(newtup, att[SL_LEAD_ID], desc, &isnull));
+	if (in_scope(tenant_id, lead_id) && scope.suppress)
+		return PointerGetDatum(NULL);
 	if (TRIGGER_FIRED_BY_UPDATE(trig->tg_event))
-		from_state = DatumGetObjectId(heap_getattr(trig->tg_trigtuple, SPI_fnumber(desc, "state"),
-												   desc, &isnull));
+		from_state = DatumGetObjectId(heap_getattr(trig->tg_trigtuple, att[SL_STATE], desc, &isnull));
 
 	SPI_connect();
-	log_state_change(DatumGetInt64(heap_getattr(newtup, SPI_fnumber(desc, "tenant_id"), desc, &isnull)),
-					 DatumGetInt64(heap_getattr(newtup, SPI_fnumber(desc, "lead_id"), desc, &isnull)),
-					 DatumGetTimestampTz(heap_getattr(newtup, SPI_fnumber(desc, "state_since"), desc, &isnull)),
+	log_state_change(tenant_id, lead_id,
+					 DatumGetTimestampTz(heap_getattr(newtup, att[SL_STATE_SINCE], desc, &isnull)),
 					 from_state,
-					 DatumGetObjectId(heap_getattr(newtup, SPI_fnumber(desc, "state"), desc, &isnull)),
-					 current_interaction_id);
+					 DatumGetObjectId(heap_getattr(newtup, att[SL_STATE], desc, &isnull)),
+					 in_scope(tenant_id, lead_id) ? scope.interaction_id : 0);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }

@@ -7,10 +7,25 @@
 #include "config_cache.h"
 #include "executor/spi.h"
 
-/* The interaction being applied (0: none), for the rows the trigger logs. */
-extern void state_log_set_interaction(int64 interaction_id);
-/* While true, the trigger logs nothing (the replay logs for itself). */
-extern void state_log_suppress(bool suppress);
+/* the lead being written by update_lead(), and how its state change is logged */
+typedef struct StateLogScope
+{
+	bool		active;
+	int64		tenant_id;
+	int64		lead_id;
+	int64		interaction_id; /* the cause (0: none) */
+	bool		suppress;		/* log nothing: the replay logs for itself */
+	int			nest_level;		/* GetCurrentTransactionNestLevel() */
+} StateLogScope;
+
+/*
+ * From here to state_log_scope_end(saved), a state change of that one lead
+ * is logged as caused by interaction_id, or not at all (suppress); others
+ * are logged as usual.  End it in PG_FINALLY.
+ */
+extern void state_log_scope_begin(int64 tenant_id, int64 lead_id, int64 interaction_id,
+								  bool suppress, StateLogScope *saved);
+extern void state_log_scope_end(const StateLogScope *saved);
 /* Insert one row; SPI must be connected.  from_state InvalidOid = none. */
 extern void log_state_change(int64 tenant_id, int64 lead_id, TimestampTz at,
 							 Oid from_state, Oid to_state, int64 interaction_id);

@@ -25,6 +25,8 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "columns.h"
+#include "kept_plan.h"
 #include "planner.h"
 
 #include "state_log.h"
@@ -185,12 +187,15 @@ batch_reorders(const LeadRow *lead, TimestampTz at)
 	return true;
 }
 
+/* the columns of followup.interaction that rows_plan reads */
+static const ColumnSpec replay_cols[2] = {{"interaction_id", CT_INT8}, {"occurred_at", CT_TIMESTAMPTZ}};
+
 static void
 replay_lead(BatchLead *entry)
 {
-	static SPIPlanPtr rows_plan = NULL;
-	static SPIPlanPtr stamp_plan = NULL;
-	static SPIPlanPtr unlog_plan = NULL;
+	static KeptPlan rows_plan;
+	static KeptPlan stamp_plan;
+	static KeptPlan unlog_plan;
 	TenantConfig *cfg = get_tenant_config(entry->key.tenant_id);
 	const EnumOids *oids = get_enum_oids();
 	LeadRow		lead = entry->before;
@@ -201,29 +206,25 @@ replay_lead(BatchLead *entry)
 	SPITupleTable *rows;
 	uint64		nrows;
 
-	if (rows_plan == NULL)
+	if (!kept_plan_current(&rows_plan) || !kept_plan_current(&stamp_plan) ||
+		!kept_plan_current(&unlog_plan))
 	{
 		Oid			types[2] = {INT8OID, INT8ARRAYOID};
 		Oid			stamp_types[7] = {INT8OID, INT8OID, oids->lead_state_type, INT4OID,
 		INT4OID, BOOLOID, INT8OID};
 
-		rows_plan = SPI_prepare("SELECT interaction_id, occurred_at, kind FROM followup.interaction"
-								" WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-								" AND interaction_id OPERATOR(pg_catalog.=) ANY ($2)"
-								" ORDER BY occurred_at, interaction_id", 2, types);
+		kept_plan_prepare(&rows_plan, "SELECT interaction_id, occurred_at, kind FROM followup.interaction"
+						  " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+						  " AND interaction_id OPERATOR(pg_catalog.=) ANY ($2)"
+						  " ORDER BY occurred_at, interaction_id", 2, types);
 		/* run as the owner (execute_as_history_owner): every name qualified */
-		stamp_plan = SPI_prepare("UPDATE followup.interaction SET state_at = $3, touches_at = $4,"
-								 " plan_b_step_at = $5, applied = $6, rule_id = $7"
-								 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-								 " AND interaction_id OPERATOR(pg_catalog.=) $2", 7, stamp_types);
-		unlog_plan = SPI_prepare("DELETE FROM followup.state_change"
-								 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-								 " AND interaction_id OPERATOR(pg_catalog.=) ANY ($2)", 2, types);
-		if (rows_plan == NULL || stamp_plan == NULL || unlog_plan == NULL)
-			elog(ERROR, "could not prepare the statement replay");
-		SPI_keepplan(rows_plan);
-		SPI_keepplan(stamp_plan);
-		SPI_keepplan(unlog_plan);
+		kept_plan_prepare(&stamp_plan, "UPDATE followup.interaction SET state_at = $3, touches_at = $4,"
+						  " plan_b_step_at = $5, applied = $6, rule_id = $7"
+						  " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+						  " AND interaction_id OPERATOR(pg_catalog.=) $2", 7, stamp_types);
+		kept_plan_prepare(&unlog_plan, "DELETE FROM followup.state_change"
+						  " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+						  " AND interaction_id OPERATOR(pg_catalog.=) ANY ($2)", 2, types);
 	}
 
 	if (!lock_lead(entry->key.tenant_id, entry->key.lead_id, &now))
@@ -235,15 +236,16 @@ replay_lead(BatchLead *entry)
 	args[0] = Int64GetDatum(entry->key.tenant_id);
 	args[1] = PointerGetDatum(construct_array(elems, entry->nids, INT8OID, 8, true, TYPALIGN_DOUBLE));
 	/* not read-only: the rows of this very statement must be visible */
-	if (SPI_execute_plan(rows_plan, args, NULL, false, 0) != SPI_OK_SELECT)
+	if (SPI_execute_plan(rows_plan.plan, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the statement's interactions");
 	rows = SPI_tuptable;
 	nrows = SPI_processed;
+	column_types_check(rows->tupdesc, 1, replay_cols, lengthof(replay_cols), "interaction");
 	/*
 	 * The state changes the rows logged out of order are logged again below;
 	 * the log and the stamps are the engine's, written as their owner.
 	 */
-	if (execute_as_history_owner(unlog_plan, args, NULL) != SPI_OK_DELETE)
+	if (execute_as_history_owner(unlog_plan.plan, args, NULL) != SPI_OK_DELETE)
 		elog(ERROR, "could not rewrite the state log");
 
 	for (uint64 i = 0; i < nrows; i++)
@@ -265,7 +267,7 @@ replay_lead(BatchLead *entry)
 		args[5] = BoolGetDatum(res.applied);
 		args[6] = res.rule ? Int64GetDatum(res.rule->rule_id) : (Datum) 0;
 		nulls[6] = res.rule ? ' ' : 'n';
-		if (execute_as_history_owner(stamp_plan, args, nulls) != SPI_OK_UPDATE)
+		if (execute_as_history_owner(stamp_plan.plan, args, nulls) != SPI_OK_UPDATE)
 			elog(ERROR, "could not re-stamp interaction " INT64_FORMAT, id);
 		if (lead.state != state_before)
 			log_state_change(lead.tenant_id, lead.lead_id, lead.state_since,
@@ -274,16 +276,8 @@ replay_lead(BatchLead *entry)
 
 	if (lead.next_action != now.next_action || lead.next_followup_at != now.next_followup_at)
 		supersede_open_task(lead.tenant_id, lead.lead_id);
-	state_log_suppress(true);
-	PG_TRY();
-	{
-		update_lead(&lead, 0);
-	}
-	PG_FINALLY();
-	{
-		state_log_suppress(false);
-	}
-	PG_END_TRY();
+	/* the log was rewritten above */
+	update_lead(&lead, 0, false);
 }
 
 Datum

@@ -30,6 +30,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "columns.h"
 #include "config_cache.h"
 #include "direct_write.h"
 #include "followup.h"
@@ -45,10 +46,13 @@ enum
 	TC_TENANT, TC_TASK, TC_LEAD, TC_STATUS, TC_ASSIGNEE, TC_ESCALATED_TO, TC_CLAIMED_BY,
 	TC_CLAIMED_AT, TC_COUNT
 };
-static const char *const task_col_names[TC_COUNT] = {
-	"tenant_id", "task_id", "lead_id", "status", "assignee", "escalated_to", "claimed_by", "claimed_at"
+static const ColumnSpec task_cols[TC_COUNT] = {
+	{"tenant_id", CT_INT8}, {"task_id", CT_INT8}, {"lead_id", CT_INT8}, {"status", CT_TASK_STATUS},
+	{"assignee", CT_TEXT}, {"escalated_to", CT_TEXT}, {"claimed_by", CT_TEXT},
+	{"claimed_at", CT_TIMESTAMPTZ}
 };
-static AttrNumber attnums[TC_COUNT];
+static ColumnMap task_map;
+static const int *attnums;
 
 static void
 forget_task(Datum arg, Oid relid)
@@ -74,17 +78,9 @@ open_task(LOCKMODE lockmode)
 	if (!OidIsValid(relid))
 		elog(ERROR, "followup.task is missing");
 	rel = table_open(relid, lockmode);
-	/* new, or forgotten by an invalidation while opening: look up, locked */
-	if (task_relid != relid)
-	{
-		for (int i = 0; i < TC_COUNT; i++)
-		{
-			attnums[i] = get_attnum(relid, task_col_names[i]);
-			if (attnums[i] == InvalidAttrNumber)
-				elog(ERROR, "column \"%s\" of followup.task is missing", task_col_names[i]);
-		}
-		task_relid = relid;
-	}
+	task_relid = relid;
+	/* looked up, and checked by type, once per version of the table */
+	attnums = column_map(&task_map, rel, task_cols, TC_COUNT);
 	return rel;
 }
 
@@ -122,7 +118,8 @@ claimable(TupleTableSlot *slot, int64 lead_id, Datum operator)
 
 /* Write the locked task in slot claimed by operator; give the row to receive. */
 static void
-write_claimed(Relation rel, TupleTableSlot *slot, Datum operator, TaskReceiver receive, void *arg)
+write_claimed(Relation rel, TupleTableSlot *slot, Datum operator, bool tenant_only,
+			  TaskReceiver receive, void *arg)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	int			cols[3] = {attnums[TC_STATUS], attnums[TC_CLAIMED_BY], attnums[TC_CLAIMED_AT]};
@@ -141,7 +138,7 @@ write_claimed(Relation rel, TupleTableSlot *slot, Datum operator, TaskReceiver r
 	for (int i = 0; i < 3; i++)
 		updated = bms_add_member(updated, cols[i] - FirstLowInvalidHeapAttributeNumber);
 	direct_update(rel, slot, heap_modify_tuple_by_cols(oldtup, desc, 3, cols, values, nulls),
-				  updated, NULL, result);
+				  updated, NULL, tenant_only ? attnums[TC_TENANT] : InvalidAttrNumber, result);
 	if (shouldfree)
 		heap_freetuple(oldtup);
 	row = ExecFetchSlotHeapTuple(result, false, &shouldfree);
@@ -215,7 +212,7 @@ task_claim_direct(int64 tenant_id, int64 task_id, int64 lead_id, Datum operator,
 			result = TASK_PASSED;
 	}
 	if (result == TASK_CLAIMED)
-		write_claimed(rel, slot, operator, receive, arg);
+		write_claimed(rel, slot, operator, tenant_only, receive, arg);
 
 	ExecDropSingleTupleTableSlot(slot);
 	UnregisterSnapshot(snapshot);

@@ -16,6 +16,7 @@
 
 #include "access/htup_details.h"
 #include "access/sysattr.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -27,8 +28,10 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
+#include "columns.h"
 #include "core/decay.h"
 #include "followup.h"
+#include "kept_plan.h"
 #include "lead_write.h"
 #include "live_task.h"
 #include "planner.h"
@@ -40,8 +43,21 @@
 PG_FUNCTION_INFO_V1(followup_lead_trigger);
 PG_FUNCTION_INFO_V1(followup_interaction_trigger);
 
-/* Set while the interaction trigger writes the lead it has already planned. */
-static bool writing_planned_lead = false;
+/*
+ * The one lead the interaction trigger is writing back, already planned:
+ * its own row trigger only stamps updated_at, once.  Any other lead, or this
+ * one written again by a CRM's trigger (or at another transaction nesting
+ * level), is planned as usual.
+ */
+typedef struct PlannedWrite
+{
+	bool		active;
+	int64		tenant_id;
+	int64		lead_id;
+	int			nest_level;
+} PlannedWrite;
+
+static PlannedWrite planned_write;
 
 /* ---------------------------------------------------------------------
  * Column numbers, looked up once per relation rather than per row.
@@ -54,11 +70,15 @@ typedef enum LeadCol
 	LC_DO_NOT_CONTACT, LC_CLOSED_REASON, LC_CREATED_AT, LC_UPDATED_AT, LC_COUNT
 } LeadCol;
 
-static const char *const lead_col_names[LC_COUNT] = {
-	"tenant_id", "lead_id", "state", "state_since", "anchor_at", "touches", "plan_b_step",
-	"next_action", "next_followup_at", "timezone", "last_inbound_at",
-	"last_outbound_at", "last_event_at", "momentum", "momentum_at",
-	"do_not_contact", "closed_reason", "created_at", "updated_at"
+static const ColumnSpec lead_cols[LC_COUNT] = {
+	{"tenant_id", CT_INT8}, {"lead_id", CT_INT8}, {"state", CT_LEAD_STATE},
+	{"state_since", CT_TIMESTAMPTZ}, {"anchor_at", CT_TIMESTAMPTZ}, {"touches", CT_INT4},
+	{"plan_b_step", CT_INT4}, {"next_action", CT_NEXT_ACTION},
+	{"next_followup_at", CT_TIMESTAMPTZ}, {"timezone", CT_TEXT},
+	{"last_inbound_at", CT_TIMESTAMPTZ}, {"last_outbound_at", CT_TIMESTAMPTZ},
+	{"last_event_at", CT_TIMESTAMPTZ}, {"momentum", CT_FLOAT4},
+	{"momentum_at", CT_TIMESTAMPTZ}, {"do_not_contact", CT_BOOL},
+	{"closed_reason", CT_TEXT}, {"created_at", CT_TIMESTAMPTZ}, {"updated_at", CT_TIMESTAMPTZ}
 };
 
 typedef enum InteractionCol
@@ -68,42 +88,14 @@ typedef enum InteractionCol
 	IC_RULE_ID, IC_COUNT
 } InteractionCol;
 
-static const char *const interaction_col_names[IC_COUNT] = {
-	"tenant_id", "interaction_id", "lead_id", "occurred_at", "kind", "operator", "task_id",
-	"state_at", "touches_at", "plan_b_step_at", "by_rule", "applied", "rule_id"
+static const ColumnSpec interaction_cols[IC_COUNT] = {
+	{"tenant_id", CT_INT8}, {"interaction_id", CT_INT8}, {"lead_id", CT_INT8},
+	{"occurred_at", CT_TIMESTAMPTZ}, {"kind", CT_TEXT}, {"operator", CT_TEXT},
+	{"task_id", CT_INT8}, {"state_at", CT_LEAD_STATE}, {"touches_at", CT_INT4},
+	{"plan_b_step_at", CT_INT4}, {"by_rule", CT_BOOL}, {"applied", CT_BOOL}, {"rule_id", CT_INT8}
 };
 
-typedef struct ColumnMap
-{
-	Oid			relid;
-	int			natts;
-	int			attnum[32];
-} ColumnMap;
-
-StaticAssertDecl(LC_COUNT <= 32 && IC_COUNT <= 32, "ColumnMap.attnum is too small");
-
-static const int *
-column_map(ColumnMap *map, Relation rel, const char *const *names, int n)
-{
-	TupleDesc	desc = RelationGetDescr(rel);
-
-	if (map->relid != RelationGetRelid(rel) || map->natts != desc->natts)
-	{
-		for (int i = 0; i < n; i++)
-		{
-			map->attnum[i] = SPI_fnumber(desc, names[i]);
-			if (map->attnum[i] <= 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_COLUMN),
-						 errmsg("column \"%s\" of %s is missing", names[i],
-								RelationGetRelationName(rel)),
-						 errhint("The followup extension may be damaged; reinstall it.")));
-		}
-		map->relid = RelationGetRelid(rel);
-		map->natts = desc->natts;
-	}
-	return map->attnum;
-}
+StaticAssertDecl(LC_COUNT <= COLUMN_MAP_MAX && IC_COUNT <= COLUMN_MAP_MAX, "ColumnMap.attnum is too small");
 
 /* ---------------------------------------------------------------------
  * Reading and writing LeadRow
@@ -418,6 +410,7 @@ bool
 supersede_open_task(int64 tenant_id, int64 lead_id)
 {
 	Datum		args[2] = {Int64GetDatum(tenant_id), Int64GetDatum(lead_id)};
+	bool		found;
 
 	if (!live_task_maybe(tenant_id, lead_id))
 		return false;
@@ -430,7 +423,9 @@ supersede_open_task(int64 tenant_id, int64 lead_id)
 	}
 	if (SPI_execute_plan(supersede_plan, args, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not supersede the task of lead " INT64_FORMAT, lead_id);
-	return SPI_processed > 0;
+	found = SPI_processed > 0;
+	live_task_check_written(tenant_id, lead_id);
+	return found;
 }
 
 /* Mark the lead's open or claimed task done by a touch; its id, or 0. */
@@ -440,6 +435,7 @@ fulfil_open_task(int64 tenant_id, int64 lead_id, TimestampTz at, const char *ope
 	Datum		args[4];
 	char		nulls[4] = {' ', ' ', ' ', operator ? ' ' : 'n'};
 	bool		isnull;
+	int64		task_id;
 
 	if (!live_task_maybe(tenant_id, lead_id))
 		return 0;
@@ -457,9 +453,10 @@ fulfil_open_task(int64 tenant_id, int64 lead_id, TimestampTz at, const char *ope
 	}
 	if (SPI_execute_plan(fulfil_plan, args, nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "could not fulfil the task of lead " INT64_FORMAT, lead_id);
-	if (SPI_processed == 0)
-		return 0;
-	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	task_id = SPI_processed == 0 ? 0 :
+		DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	live_task_check_written(tenant_id, lead_id);
+	return task_id;
 }
 
 /* ---------------------------------------------------------------------
@@ -588,7 +585,7 @@ refuse_forged_plan(TriggerData *trig, HeapTuple newtup, TupleDesc desc, const in
 		{
 			/* momentum is NOT NULL DEFAULT 0 */
 			if (!isnull && (engine_cols[i] != LC_MOMENTUM || DatumGetFloat4(d) != 0))
-				forged = lead_col_names[engine_cols[i]];
+				forged = lead_cols[engine_cols[i]].name;
 		}
 		else
 		{
@@ -597,7 +594,7 @@ refuse_forged_plan(TriggerData *trig, HeapTuple newtup, TupleDesc desc, const in
 
 			if (isnull != oldnull ||
 				(!isnull && !datumIsEqual(d, o, attr->attbyval, attr->attlen)))
-				forged = lead_col_names[engine_cols[i]];
+				forged = lead_cols[engine_cols[i]].name;
 		}
 	}
 	if (forged == NULL || has_privs_of_role(GetUserId(), trig->tg_relation->rd_rel->relowner))
@@ -659,8 +656,25 @@ check_lead_times(HeapTuple newtup, HeapTuple oldtup, TupleDesc desc, const int *
 			if (!changed && !(cols[i] == LC_STATE_SINCE && state_moved && state_since_named))
 				continue;
 		}
-		check_event_time(DatumGetTimestampTz(d), lead_col_names[cols[i]]);
+		check_event_time(DatumGetTimestampTz(d), lead_cols[cols[i]].name);
 	}
+}
+
+/* Is tup (the row being updated) the lead update_lead() is writing, planned? */
+static bool
+is_planned_write(HeapTuple tup, TupleDesc desc, const int *att)
+{
+	bool		isnull1;
+	bool		isnull2;
+	Datum		t;
+	Datum		l;
+
+	if (!planned_write.active || planned_write.nest_level != GetCurrentTransactionNestLevel())
+		return false;
+	t = heap_getattr(tup, att[LC_TENANT_ID], desc, &isnull1);
+	l = heap_getattr(tup, att[LC_LEAD_ID], desc, &isnull2);
+	return !isnull1 && !isnull2 && DatumGetInt64(t) == planned_write.tenant_id &&
+		DatumGetInt64(l) == planned_write.lead_id;
 }
 
 Datum
@@ -678,12 +692,15 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 		elog(ERROR, "followup_lead_trigger must be a BEFORE ... FOR EACH ROW trigger");
 
 	desc = RelationGetDescr(trig->tg_relation);
-	att = column_map(&lead_map, trig->tg_relation, lead_col_names, LC_COUNT);
+	att = column_map(&lead_map, trig->tg_relation, lead_cols, LC_COUNT);
 	newtup = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
 
 	/* the interaction trigger has planned this row already */
-	if (writing_planned_lead)
+	if (TRIGGER_FIRED_BY_UPDATE(trig->tg_event) && is_planned_write(trig->tg_trigtuple, desc, att))
+	{
+		planned_write.active = false;
 		PG_RETURN_POINTER(write_lead_tuple(newtup, desc, att, NULL));
+	}
 
 	if (has_null_key(newtup, desc, att))
 		PG_RETURN_POINTER(newtup);	/* its NOT NULL constraint refuses it */
@@ -737,14 +754,14 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
  */
 static ColumnMap interaction_map;
 static SPIPlanPtr lock_lead_plan = NULL;
-static SPIPlanPtr update_lead_plan = NULL;
-static const char *lead_write_col_names[LEAD_WRITE_COLS];
+static KeptPlan update_lead_plan;	/* its parameters are followup's enums */
+static ColumnSpec lead_write_specs[LEAD_WRITE_COLS];
 
 static void
 read_locked_lead(Relation rel, HeapTuple row, void *arg)
 {
 	lead_from_tuple((LeadRow *) arg, row, RelationGetDescr(rel),
-					column_map(&lead_map, rel, lead_col_names, LC_COUNT));
+					column_map(&lead_map, rel, lead_cols, LC_COUNT));
 }
 
 /* Lock and read the lead; false if it does not exist. */
@@ -774,7 +791,7 @@ lock_lead(int64 tenant_id, int64 lead_id, LeadRow *lead)
 		appendStringInfoString(&sql, "SELECT ");
 		for (int i = 0; i < LC_COUNT; i++)
 		{
-			appendStringInfo(&sql, "%s%s", i > 0 ? ", " : "", lead_col_names[i]);
+			appendStringInfo(&sql, "%s%s", i > 0 ? ", " : "", lead_cols[i].name);
 			identity[i] = i + 1;
 		}
 		/* the version locked, for lead_write_direct() */
@@ -790,6 +807,7 @@ lock_lead(int64 tenant_id, int64 lead_id, LeadRow *lead)
 		lead_write_note_locked(tenant_id, lead_id, NULL);
 		return false;
 	}
+	column_types_check(SPI_tuptable->tupdesc, 1, lead_cols, LC_COUNT, "lead");
 	lead_from_tuple(lead, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, identity);
 	lead_write_note_locked(tenant_id, lead_id,
 						   (ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
@@ -799,17 +817,20 @@ lock_lead(int64 tenant_id, int64 lead_id, LeadRow *lead)
 
 /*
  * Write the planned lead back; its own trigger only stamps updated_at, and
- * a state change is logged as caused by interaction_id.
+ * a state change is logged as caused by interaction_id (not at all unless
+ * log_state).
  */
 void
-update_lead(const LeadRow *lead, int64 interaction_id)
+update_lead(const LeadRow *lead, int64 interaction_id, bool log_state)
 {
 	Datum		values[LEAD_WRITE_COLS + 2];
 	bool		isnull[LEAD_WRITE_COLS + 2];
 	char		nulls[LEAD_WRITE_COLS + 2];
 	volatile int ret = 0;
+	PlannedWrite saved_write = planned_write;
+	StateLogScope saved_scope;
 
-	if (update_lead_plan == NULL)
+	if (!kept_plan_current(&update_lead_plan))
 	{
 		const EnumOids *oids = get_enum_oids();
 		StringInfoData sql;
@@ -820,15 +841,15 @@ update_lead(const LeadRow *lead, int64 interaction_id)
 		};
 
 		for (int i = 0; i < LEAD_WRITE_COLS; i++)
-			lead_write_col_names[i] = lead_col_names[lead_write_cols[i]];
+			lead_write_specs[i] = lead_cols[lead_write_cols[i]];
 		initStringInfo(&sql);
 		appendStringInfoString(&sql, "UPDATE followup.lead SET ");
 		for (int i = 0; i < LEAD_WRITE_COLS; i++)
 			appendStringInfo(&sql, "%s%s = $%d", i > 0 ? ", " : "",
-							 lead_col_names[lead_write_cols[i]], i + 3);
+							 lead_cols[lead_write_cols[i]].name, i + 3);
 		appendStringInfoString(&sql, " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
 							   " AND lead_id OPERATOR(pg_catalog.=) $2");
-		update_lead_plan = keep_plan(sql.data, LEAD_WRITE_COLS + 2, types);
+		kept_plan_prepare(&update_lead_plan, sql.data, LEAD_WRITE_COLS + 2, types);
 	}
 
 	values[0] = Int64GetDatum(lead->tenant_id);
@@ -838,22 +859,28 @@ update_lead(const LeadRow *lead, int64 interaction_id)
 	for (int i = 0; i < LEAD_WRITE_COLS + 2; i++)
 		nulls[i] = isnull[i] ? 'n' : ' ';
 
-	writing_planned_lead = true;
-	state_log_set_interaction(interaction_id);
+	/* nested: a CRM's trigger may write another interaction meanwhile */
+	planned_write.active = true;
+	planned_write.tenant_id = lead->tenant_id;
+	planned_write.lead_id = lead->lead_id;
+	planned_write.nest_level = GetCurrentTransactionNestLevel();
+	state_log_scope_begin(lead->tenant_id, lead->lead_id, interaction_id, !log_state, &saved_scope);
 	PG_TRY();
 	{
 		if (lead_write_direct(lead->tenant_id, lead->lead_id, LEAD_WRITE_COLS,
-							  lead_write_col_names, values + 2, isnull + 2))
+							  lead_write_specs, values + 2, isnull + 2))
 			ret = -1;
 		else
-			ret = SPI_execute_plan(update_lead_plan, values, nulls, false, 0);
+			ret = SPI_execute_plan(update_lead_plan.plan, values, nulls, false, 0);
 	}
 	PG_FINALLY();
 	{
-		writing_planned_lead = false;
-		state_log_set_interaction(0);
+		planned_write = saved_write;
+		state_log_scope_end(&saved_scope);
 	}
 	PG_END_TRY();
+	if (ret == SPI_OK_UPDATE && SPI_processed == 0)
+		lead_write_skipped(lead->tenant_id, lead->lead_id);
 	if (ret != -1 && (ret != SPI_OK_UPDATE || SPI_processed != 1))
 		elog(ERROR, "could not update lead " INT64_FORMAT, lead->lead_id);
 }
@@ -876,7 +903,7 @@ refuse_forged_stamps(Relation rel, HeapTuple tup, const int *att)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("column \"%s\" of followup.interaction is stamped by followup",
-						interaction_col_names[i]),
+						interaction_cols[i].name),
 				 errdetail("Only the owner of the table may insert interactions with their stamps (state_at, touches_at, plan_b_step_at, by_rule, applied, rule_id) set, as pg_restore does."),
 				 errhint("Leave the stamped columns out of the INSERT (or NULL): the trigger sets them.")));
 	}
@@ -911,7 +938,7 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 		elog(ERROR, "followup_interaction_trigger must be a BEFORE INSERT ... FOR EACH ROW trigger");
 
 	desc = RelationGetDescr(trig->tg_relation);
-	att = column_map(&interaction_map, trig->tg_relation, interaction_col_names, IC_COUNT);
+	att = column_map(&interaction_map, trig->tg_relation, interaction_cols, IC_COUNT);
 	tup = trig->tg_trigtuple;
 
 	/*
@@ -996,7 +1023,7 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 		}
 		else if (res.plan_changed)
 			supersede_open_task(tenant_id, lead_id);
-		update_lead(&lead, interaction_id);
+		update_lead(&lead, interaction_id, true);
 	}
 	else if (!batch_reorders(&lead, occurred_at) && kind->direction == DIR_OUTBOUND)
 	{

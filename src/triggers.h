@@ -46,6 +46,6 @@ extern void replan_lead(const TenantConfig *cfg, LeadRow *lead, bool reply_owed,
 extern void enter_state(LeadRow *lead, int state, TimestampTz at);
 extern bool supersede_open_task(int64 tenant_id, int64 lead_id);
 extern bool lock_lead(int64 tenant_id, int64 lead_id, LeadRow *lead);
-extern void update_lead(const LeadRow *lead, int64 interaction_id);
+extern void update_lead(const LeadRow *lead, int64 interaction_id, bool log_state);
 
 #endif							/* FOLLOWUP_TRIGGERS_H */

@@ -153,8 +153,13 @@ LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t followup.task;
 BEGIN
-    SELECT * INTO t FROM followup.task x
-    WHERE x.tenant_id = followup.current_tenant() AND x.task_id = release_task.task_id FOR UPDATE;
+    -- the lead before the task, in the order every writer locks them (the
+    -- interaction trigger, claim_tasks, complete_task): no deadlock with a
+    -- reply being applied to the same lead
+    SELECT x.* INTO t FROM followup.task x
+    JOIN followup.lead l ON l.tenant_id = x.tenant_id AND l.lead_id = x.lead_id
+    WHERE x.tenant_id = followup.current_tenant() AND x.task_id = release_task.task_id
+    FOR NO KEY UPDATE OF l FOR UPDATE OF x;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'task % does not exist in tenant %', release_task.task_id, followup.current_tenant()
             USING ERRCODE = '42704', HINT = followup.tenant_hint('task', 'task');
