@@ -34,6 +34,8 @@ EXTRA_CLEAN = test/unit/bin test/unit/bin-sanitize test/fuzz/bin
 # Debian keeps one pg_config per major version; target 15 when it is there.
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+# rebuild what includes a header that changed (.deps/), whatever PostgreSQL was configured with
+override autodepend = yes
 
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)

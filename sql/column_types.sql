@@ -42,5 +42,19 @@ VALUES (140, 140007, '2026-11-24 12:00+00', 'plan_b_declined'),
        (140, 140007, '2026-11-24 12:05+00', 'reply');
 SELECT lead_id, state, plan_b_step, next_action, momentum > 0 AS has_momentum
 FROM followup.lead WHERE tenant_id = 140 AND lead_id IN (140007, 140008) ORDER BY lead_id;
+-- the configuration the triggers read is checked the same way
+ALTER TABLE followup.policy ALTER COLUMN timezone TYPE varchar(64);
+INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind)
+VALUES (140, 140008, '2026-11-24 12:10+00', 'reply');
+SELECT :'LAST_ERROR_SQLSTATE';
+ALTER TABLE followup.policy ALTER COLUMN timezone TYPE text;
+ALTER TABLE followup.rule ALTER COLUMN min_momentum TYPE numeric;
+INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind)
+VALUES (140, 140008, '2026-11-24 12:10+00', 'reply');
+SELECT :'LAST_ERROR_SQLSTATE';
+ALTER TABLE followup.rule ALTER COLUMN min_momentum TYPE real;
+INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind)
+VALUES (140, 140008, '2026-11-24 12:10+00', 'reply');
+SELECT lead_id, next_action, next_followup_at FROM followup.lead WHERE tenant_id = 140 AND lead_id = 140008;
 \c contrib_regression
 DROP DATABASE followup_column_types;

@@ -29,7 +29,7 @@ static int	nwatched = 0;
 static bool callback_registered = false;
 
 /* followup's own types, looked up by name for the current generation */
-static Oid	followup_types[3];
+static Oid	followup_types[4];
 static uint64 types_generation = 0;
 
 static void
@@ -71,14 +71,14 @@ watch(Oid relid)
 static Oid
 followup_type(int i)
 {
-	static const char *const names[3] = {"lead_state", "next_action", "task_status"};
+	static const char *const names[4] = {"lead_state", "next_action", "task_status", "cadence"};
 
 	if (types_generation != generation)
 	{
 		Oid			nsp = get_namespace_oid("followup", false);
 		uint64		g = generation;
 
-		for (int j = 0; j < 3; j++)
+		for (int j = 0; j < (int) lengthof(names); j++)
 			followup_types[j] = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 												CStringGetDatum(names[j]), ObjectIdGetDatum(nsp));
 		types_generation = g;
@@ -105,12 +105,20 @@ type_oid(ColumnType type)
 			return TIMESTAMPTZOID;
 		case CT_JSONB:
 			return JSONBOID;
+		case CT_INTERVAL:
+			return INTERVALOID;
+		case CT_TIME:
+			return TIMEOID;
+		case CT_INT4_ARRAY:
+			return INT4ARRAYOID;
 		case CT_LEAD_STATE:
 			return followup_type(0);
 		case CT_NEXT_ACTION:
 			return followup_type(1);
 		case CT_TASK_STATUS:
 			return followup_type(2);
+		case CT_CADENCE:
+			return followup_type(3);
 	}
 	return InvalidOid;			/* keep compiler quiet */
 }

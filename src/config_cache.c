@@ -32,6 +32,7 @@
 #include "utils/memutils.h"
 
 #include "cadence.h"
+#include "columns.h"
 #include "config_cache.h"
 #include "followup.h"
 
@@ -260,6 +261,29 @@ cache_text(HeapTuple tup, TupleDesc desc, int col)
 	return s ? MemoryContextStrdup(CacheCxt, s) : NULL;
 }
 
+/*
+ * The columns each loading query selects, in order: checked against the
+ * result, so that a column whose type was changed is a clear error, not
+ * a misread datum.
+ */
+static const ColumnSpec policy_cols[] = {
+	{"state", CT_LEAD_STATE}, {"cadence", CT_CADENCE}, {"reply_within", CT_INTERVAL},
+	{"close_after", CT_INTERVAL}, {"on_exhausted", CT_LEAD_STATE}, {"escalate_after", CT_INTERVAL},
+	{"escalate_to", CT_TEXT}, {"work_days", CT_INT4_ARRAY}, {"work_start", CT_TIME},
+	{"work_end", CT_TIME}, {"timezone", CT_TEXT}
+};
+static const ColumnSpec step_cols[] = {
+	{"state", CT_LEAD_STATE}, {"step_no", CT_INT4}, {"channel", CT_TEXT}, {"purpose", CT_TEXT},
+	{"action_code", CT_TEXT}, {"template", CT_TEXT}
+};
+static const ColumnSpec signal_cols[] = {
+	{"kind", CT_TEXT}, {"direction", CT_TEXT}, {"weight", CT_FLOAT4}
+};
+static const ColumnSpec rule_cols[] = {
+	{"kind", CT_TEXT}, {"rule_id", CT_INT8}, {"from_state", CT_LEAD_STATE}, {"to_state", CT_LEAD_STATE},
+	{"effect", CT_TEXT}, {"due_in", CT_INTERVAL}, {"min_momentum", CT_FLOAT4}, {"close_reason", CT_TEXT}
+};
+
 static void
 load_policies(TenantConfig *cfg)
 {
@@ -270,6 +294,7 @@ load_policies(TenantConfig *cfg)
 					 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
 					 " OR p.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8"
 					 " ORDER BY p.state, p.tenant_id DESC", cfg->tenant_id, "policy");
+	column_types_check(SPI_tuptable->tupdesc, 1, policy_cols, lengthof(policy_cols), "policy");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -315,6 +340,7 @@ load_steps(TenantConfig *cfg)
 					 "  (SELECT FROM followup.step o WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
 					 "   AND o.state OPERATOR(pg_catalog.=) s.state))"
 					 " ORDER BY s.state, s.step_no", cfg->tenant_id, "step");
+	column_types_check(SPI_tuptable->tupdesc, 1, step_cols, lengthof(step_cols), "step");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -351,6 +377,7 @@ load_kinds(TenantConfig *cfg)
 					 " WHERE g.tenant_id OPERATOR(pg_catalog.=) $1"
 					 " OR g.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8"
 					 " ORDER BY g.kind, g.tenant_id DESC", cfg->tenant_id, "signal");
+	column_types_check(SPI_tuptable->tupdesc, 1, signal_cols, lengthof(signal_cols), "signal");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -375,6 +402,7 @@ load_kinds(TenantConfig *cfg)
 					 "  (SELECT FROM followup.rule o WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
 					 "   AND o.kind OPERATOR(pg_catalog.=) r.kind))"
 					 " ORDER BY r.kind, r.priority, r.rule_id", cfg->tenant_id, "rule");
+	column_types_check(SPI_tuptable->tupdesc, 1, rule_cols, lengthof(rule_cols), "rule");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
