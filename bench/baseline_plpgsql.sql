@@ -264,6 +264,7 @@ DECLARE
     reply_owed boolean;
     replan boolean := false;
     is_touch boolean := false;
+    final_kept boolean;
     due_hint timestamptz;
     elapsed float8;
     half_life float8;
@@ -338,7 +339,7 @@ BEGIN
 
     -- the first matching rule: the tenant's own rules for the kind if it has
     -- any, else tenant 0's
-    SELECT ru.rule_id, ru.to_state, ru.effect, ru.due_in, ru.close_reason INTO r
+    SELECT ru.rule_id, ru.from_state, ru.to_state, ru.effect, ru.due_in, ru.close_reason INTO r
     FROM followup.rule ru
     WHERE ru.tenant_id = CASE WHEN EXISTS (SELECT 1 FROM followup.rule o
                                            WHERE o.tenant_id = NEW.tenant_id AND o.kind = NEW.kind)
@@ -351,7 +352,9 @@ BEGIN
 
     IF FOUND THEN
         NEW.rule_id := r.rule_id;
-        IF r.to_state IS NOT NULL AND r.to_state <> l.state THEN
+        -- won and lost stay final unless the rule was written for them
+        final_kept := l.state IN ('won', 'lost') AND r.from_state IS NULL;
+        IF NOT final_kept AND r.to_state IS NOT NULL AND r.to_state <> l.state THEN
             -- the state's bookkeeping starts over
             l.state := r.to_state;
             l.state_since := at;
@@ -384,13 +387,25 @@ BEGIN
                     -- this touch is the reply: the silence starts now
                     reply_owed := false;
                     l.anchor_at := at;
+                    -- a new lead that got our answer is in a conversation: warm
+                    IF l.state = 'new' THEN
+                        l.state := 'warm';
+                        l.state_since := at;
+                        l.touches := 0;
+                        l.plan_b_step := NULL;
+                        l.closed_reason := NULL;
+                    END IF;
+                    replan := true;
+                ELSIF l.state = 'installment_rejected' AND l.next_action = 'plan_b'
+                      AND at < l.next_followup_at THEN
+                    NULL;       -- not the Plan B offer (not due yet): the plan stays
                 ELSE
                     l.touches := l.touches + 1;
                     IF l.state = 'installment_rejected' AND l.plan_b_step > 0 THEN
                         l.plan_b_step := l.plan_b_step + 1;
                     END IF;
+                    replan := true;
                 END IF;
-                replan := true;
             WHEN 'next_plan_b' THEN
                 -- the customer declined the option on the table: the next one now
                 l.anchor_at := at;
@@ -401,7 +416,9 @@ BEGIN
                             END;
                 replan := true;
             WHEN 'close' THEN
-                l.closed_reason := r.close_reason;
+                IF NOT final_kept THEN
+                    l.closed_reason := r.close_reason;
+                END IF;
                 IF r.close_reason = 'opt_out' THEN
                     l.do_not_contact := true;
                 END IF;
