@@ -1,6 +1,8 @@
 --
 -- installing followup: works without pg_cron in the database
 --
+-- (the errors' context lines differ between PostgreSQL versions)
+\set SHOW_CONTEXT never
 SELECT extname, extversion, extrelocatable, n.nspname AS schema
 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
 WHERE extname = 'followup';

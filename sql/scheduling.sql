@@ -21,7 +21,9 @@ SELECT jobname, schedule, database, active FROM cron.job WHERE jobname LIKE 'fol
 SELECT jobname, cron_schedule FROM followup.schedule_jobs('*/5 * * * *');
 SELECT count(*) FROM cron.job WHERE jobname LIKE 'followup-%';
 -- a bad schedule is pg_cron's error, and nothing changes
+\set VERBOSITY terse
 SELECT * FROM followup.schedule_jobs('every minute');
+\set VERBOSITY default
 SELECT jobname, schedule FROM cron.job WHERE jobname LIKE 'followup-%' ORDER BY jobname;
 -- the scheduled command works as pg_cron will run it
 SELECT command FROM cron.job WHERE jobname = 'followup-run-due:followup_cron' \gset

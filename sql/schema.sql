@@ -24,6 +24,9 @@ FROM pg_depend d JOIN pg_type t ON d.classid = 'pg_type'::regclass AND d.objid =
 WHERE d.refclassid = 'pg_extension'::regclass
   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'followup')
   AND obj_description(t.oid, 'pg_type') IS NULL
+  -- a table's row type and array types (members too from PostgreSQL 17 on)
+  AND t.oid NOT IN (SELECT typarray FROM pg_type)
+  AND NOT EXISTS (SELECT FROM pg_class c WHERE c.reltype = t.oid AND c.relkind <> 'c')
 ORDER BY 1;
 
 -- tables and their keys: tenant_id first everywhere

@@ -32,6 +32,7 @@
 #include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
+#include "compat.h"
 #include "miscadmin.h"
 #include "parser/parse_clause.h"
 #include "parser/parse_collate.h"
@@ -294,7 +295,7 @@ direct_fetch_by_key(Relation rel, Relation index, int64 key1, int64 key2, Snapsh
 
 	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(key1));
 	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(key2));
-	scan = index_beginscan(rel, index, snapshot, 2, 0);
+	scan = fu_index_beginscan(rel, index, snapshot, 2, 0);
 	index_rescan(scan, keys, 2, NULL, 0);
 	found = index_getnext_slot(scan, ForwardScanDirection, slot);
 	index_endscan(scan);
@@ -315,20 +316,37 @@ direct_update(Relation rel, TupleTableSlot *oldslot, HeapTuple newtup, Bitmapset
 	rte->relid = RelationGetRelid(rel);
 	rte->relkind = RELKIND_RELATION;
 	rte->rellockmode = RowExclusiveLock;
+	/* the updated columns decide which UPDATE OF triggers fire */
+#if PG_VERSION_NUM >= 160000
+	{
+		RTEPermissionInfo *perminfo = makeNode(RTEPermissionInfo);
+
+		perminfo->relid = rte->relid;
+		perminfo->requiredPerms = ACL_UPDATE;
+		perminfo->updatedCols = updated_cols;
+		rte->perminfoindex = 1;
+#if PG_VERSION_NUM >= 180000
+		ExecInitRangeTable(estate, list_make1(rte), list_make1(perminfo), bms_make_singleton(1));
+#else
+		ExecInitRangeTable(estate, list_make1(rte), list_make1(perminfo));
+#endif
+	}
+#else
 	rte->requiredPerms = ACL_UPDATE;
 	rte->updatedCols = updated_cols;
 	ExecInitRangeTable(estate, list_make1(rte));
+#endif
 	/* registered, so that the AFTER triggers find it and it is closed below */
 	relinfo = makeNode(ResultRelInfo);
 	ExecInitResultRelation(estate, relinfo, 1);
 	ExecOpenIndices(relinfo, false);
-	relinfo->ri_ConstraintExprs = checks;
+	fu_set_check_exprs(relinfo, checks);
 
 	/* what the caller did before is visible, as to a new statement */
 	CommandCounterIncrement();
 	estate->es_output_cid = GetCurrentCommandId(true);
 	estate->es_snapshot = GetActiveSnapshot();
-	EvalPlanQualInit(&epqstate, estate, NULL, NIL, -1);
+	fu_epq_init(&epqstate, estate);
 
 	newslot = table_slot_create(rel, &estate->es_tupleTable);
 	ExecForceStoreHeapTuple(newtup, newslot, true);

@@ -24,6 +24,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "compat.h"
 #include "config_cache.h"
 #include "core/render.h"
 #include "followup.h"
@@ -78,7 +79,7 @@ check_tenant_id(char **newval, void **extra, GucSource source)
 							tenant_id);
 		return false;
 	}
-	parsed = malloc(sizeof(ParsedSetting));
+	parsed = fu_guc_malloc(sizeof(ParsedSetting));
 	if (parsed == NULL)
 		return false;
 	parsed->tenant = v;
@@ -121,7 +122,7 @@ check_half_life(char **newval, void **extra, GucSource source)
 		GUC_check_errdetail("followup.half_life must be at least one minute.");
 		return false;
 	}
-	parsed = malloc(sizeof(ParsedSetting));
+	parsed = fu_guc_malloc(sizeof(ParsedSetting));
 	if (parsed == NULL)
 		return false;
 	parsed->seconds = seconds;

@@ -27,6 +27,7 @@
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "compat.h"
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
 #include "utils/datum.h"
@@ -222,7 +223,7 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader re
 		return LEAD_LOCK_MISSING;
 	}
 	map_columns(rel, 0, NULL);
-	pkey = RelationGetPrimaryKeyIndex(rel);
+	pkey = fu_primary_key_index(rel);
 	if (!OidIsValid(pkey))
 	{
 		table_close(rel, NoLock);

@@ -10,6 +10,7 @@
 #include "utils/relcache.h"
 
 #include "columns.h"
+#include "compat.h"
 
 typedef enum LeadLock
 {
@@ -42,6 +43,6 @@ extern bool lead_write_direct(int64 tenant_id, int64 lead_id, int ncols,
 							  const bool *nulls);
 
 /* Report that followup's UPDATE of that lead wrote no row, and why. */
-extern void lead_write_skipped(int64 tenant_id, int64 lead_id) pg_attribute_noreturn();
+pg_noreturn extern void lead_write_skipped(int64 tenant_id, int64 lead_id);
 
 #endif							/* FOLLOWUP_LEAD_WRITE_H */

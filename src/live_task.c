@@ -28,6 +28,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "compat.h"
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
 #include "parser/parse_clause.h"
@@ -158,7 +159,7 @@ live_task_maybe(int64 tenant_id, int64 lead_id)
 	{
 		ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(tenant_id));
 		ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(lead_id));
-		scan = index_beginscan(task, index, SnapshotAny, 2, 0);
+		scan = fu_index_beginscan(task, index, SnapshotAny, 2, 0);
 		index_rescan(scan, keys, 2, NULL, 0);
 		found = index_getnext_tid(scan, ForwardScanDirection) != NULL;
 		index_endscan(scan);

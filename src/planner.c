@@ -17,6 +17,7 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
 #include "funcapi.h"
 #include "pgtime.h"
 #include "utils/builtins.h"

@@ -31,6 +31,7 @@
 #include "utils/snapmgr.h"
 
 #include "columns.h"
+#include "compat.h"
 #include "config_cache.h"
 #include "direct_write.h"
 #include "followup.h"
@@ -162,7 +163,7 @@ task_claim_direct(int64 tenant_id, int64 task_id, int64 lead_id, Datum operator,
 
 	if (!direct_write_allowed(rel, &tenant_only) ||
 		(rel->trigdesc != NULL && rel->trigdesc->trig_update_before_row) ||
-		!OidIsValid(pkey = RelationGetPrimaryKeyIndex(rel)))
+		!OidIsValid(pkey = fu_primary_key_index(rel)))
 	{
 		table_close(rel, NoLock);
 		return TASK_CLAIM_STATEMENT;
