@@ -50,16 +50,6 @@ static EnumOids enum_oids;
 #define CONFIG_RULE 3
 static Oid	config_relids[4];
 
-static const char *const lead_state_names[LS_COUNT] = {
-	"new", "hot", "warm", "thinking", "installment_rejected", "recycle", "won", "lost"
-};
-
-const char *
-lead_state_name(int state)
-{
-	return state >= 0 && state < LS_COUNT ? lead_state_names[state] : "(none)";
-}
-
 static void
 config_relcache_callback(Datum arg, Oid relid)
 {
@@ -197,38 +187,37 @@ get_enum_oids(void)
 	return &enum_oids;
 }
 
-int
+LeadState
 lead_state_from_oid(Oid oid)
 {
 	if (!enums_loaded)
 		ensure_cache();
 	for (int i = 0; i < LS_COUNT; i++)
 		if (enum_oids.lead_state[i] == oid)
-			return i;
+			return (LeadState) i;
 	elog(ERROR, "unknown followup.lead_state label %u", oid);
-	return -1;					/* keep compiler quiet */
+	return LS_NONE;					/* keep compiler quiet */
 }
 
-int
+NextAction
 next_action_from_oid(Oid oid)
 {
 	if (!enums_loaded)
 		ensure_cache();
 	for (int i = 0; i < NA_COUNT; i++)
 		if (enum_oids.next_action[i] == oid)
-			return i;
+			return (NextAction) i;
 	elog(ERROR, "unknown followup.next_action label %u", oid);
-	return -1;					/* keep compiler quiet */
+	return NA_NONE;					/* keep compiler quiet */
 }
 
 static RuleEffect
 parse_effect(const char *s)
 {
-	static const char *const names[] = {"restart", "respond", "touch", "next_plan_b", "close", "none"};
+	int			i = domain_label_index(rule_effect_names, EFFECT_COUNT, s);
 
-	for (int i = 0; i < (int) lengthof(names); i++)
-		if (strcmp(s, names[i]) == 0)
-			return (RuleEffect) i;
+	if (i >= 0)
+		return (RuleEffect) i;
 	elog(ERROR, "unknown rule effect \"%s\"", s);	/* the CHECK forbids it */
 	return EFFECT_NONE;
 }
@@ -300,7 +289,7 @@ load_policies(TenantConfig *cfg)
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		int			state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull)));
+		LeadState	state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull)));
 		Policy	   *p = &cfg->policy[state];
 		ArrayType  *days;
 		Datum	   *elems;
@@ -346,7 +335,7 @@ load_steps(TenantConfig *cfg)
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		int			state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull)));
+		LeadState	state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull)));
 		StateSteps *ss = &cfg->steps[state];
 		Step	   *s;
 
@@ -387,8 +376,8 @@ load_kinds(TenantConfig *cfg)
 		bool		isnull;
 
 		entry = hash_search(cfg->kinds, kind, HASH_ENTER, NULL);
-		entry->direction = strcmp(direction, "inbound") == 0 ? DIR_INBOUND :
-			strcmp(direction, "outbound") == 0 ? DIR_OUTBOUND : DIR_SYSTEM;
+		entry->direction = strcmp(direction, signal_direction_names[DIR_INBOUND]) == 0 ? DIR_INBOUND :
+			strcmp(direction, signal_direction_names[DIR_OUTBOUND]) == 0 ? DIR_OUTBOUND : DIR_SYSTEM;
 		entry->weight = DatumGetFloat4(SPI_getbinval(tup, desc, 3, &isnull));
 		entry->nrules = 0;
 		entry->rules = NULL;
@@ -421,9 +410,9 @@ load_kinds(TenantConfig *cfg)
 		r = &entry->rules[entry->nrules++];
 		r->rule_id = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
 		d = SPI_getbinval(tup, desc, 3, &isnull);
-		r->from_state = isnull ? -1 : lead_state_from_oid(DatumGetObjectId(d));
+		r->from_state = isnull ? LS_NONE : lead_state_from_oid(DatumGetObjectId(d));
 		d = SPI_getbinval(tup, desc, 4, &isnull);
-		r->to_state = isnull ? -1 : lead_state_from_oid(DatumGetObjectId(d));
+		r->to_state = isnull ? LS_NONE : lead_state_from_oid(DatumGetObjectId(d));
 		r->effect = parse_effect(SPI_getvalue(tup, desc, 5));
 		d = SPI_getbinval(tup, desc, 6, &isnull);
 		r->has_due_in = !isnull;
@@ -480,7 +469,7 @@ find_kind(TenantConfig *cfg, const char *kind)
 }
 
 const Step *
-find_step(const TenantConfig *cfg, int state, int step_no)
+find_step(const TenantConfig *cfg, LeadState state, int step_no)
 {
 	const StateSteps *ss = &cfg->steps[state];
 

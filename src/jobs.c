@@ -224,8 +224,8 @@ followup_materialize_due(PG_FUNCTION_ARGS)
 		TupleDesc	desc = due->tupdesc;
 		bool		isnull;
 		int64		tenant_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		int			state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull)));
-		int			action = next_action_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull)));
+		LeadState	state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull)));
+		NextAction	action = next_action_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull)));
 		int32		touches = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
 		Datum		plan_b = SPI_getbinval(tup, desc, 7, &isnull);
 		bool		plan_b_null = isnull;

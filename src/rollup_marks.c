@@ -163,7 +163,7 @@ mark_lead(int64 tenant_id, int64 lead_id)
 }
 
 void
-rollup_note_interaction(const LeadRow *before, int direction, TimestampTz at, const ApplyResult *res)
+rollup_note_interaction(const LeadRow *before, SignalDirection direction, TimestampTz at, const ApplyResult *res)
 {
 	/* now() less a day: what the SQL triggers call old */
 	TimestampTz old = GetCurrentTransactionStartTimestamp() - USECS_PER_DAY;

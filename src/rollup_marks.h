@@ -7,7 +7,7 @@
 #include "triggers.h"
 
 /* marks what an interaction changes of older rows; call under SPI */
-extern void rollup_note_interaction(const LeadRow *before, int direction, TimestampTz at,
+extern void rollup_note_interaction(const LeadRow *before, SignalDirection direction, TimestampTz at,
 									const ApplyResult *res);
 
 #endif

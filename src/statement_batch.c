@@ -255,7 +255,7 @@ replay_lead(BatchLead *entry)
 		TimestampTz at = DatumGetTimestampTz(SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &isnull));
 		const KindEntry *kind = find_kind(cfg, SPI_getvalue(rows->vals[i], rows->tupdesc, 3));
 		ApplyResult res;
-		int			state_before = lead.state;
+		LeadState	state_before = lead.state;
 
 		args[1] = Int64GetDatum(id);
 		args[2] = ObjectIdGetDatum(oids->lead_state[lead.state]);

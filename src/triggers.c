@@ -130,7 +130,7 @@ lead_from_tuple(LeadRow *lead, HeapTuple tup, TupleDesc desc, const int *att)
 	d = heap_getattr(tup, att[LC_PLAN_B_STEP], desc, &isnull);
 	lead->plan_b_step = isnull ? 0 : DatumGetInt32(d);
 	d = heap_getattr(tup, att[LC_NEXT_ACTION], desc, &isnull);
-	lead->next_action = isnull ? -1 : next_action_from_oid(DatumGetObjectId(d));
+	lead->next_action = isnull ? NA_NONE : next_action_from_oid(DatumGetObjectId(d));
 	d = heap_getattr(tup, att[LC_NEXT_FOLLOWUP_AT], desc, &isnull);
 	lead->next_followup_at = ts_or_null(d, isnull);
 	d = heap_getattr(tup, att[LC_TIMEZONE], desc, &isnull);
@@ -175,7 +175,7 @@ lead_to_values(const LeadRow *lead, Datum *values, bool *nulls)
 	nulls[3] = false;
 	values[4] = Int32GetDatum(lead->plan_b_step);
 	nulls[4] = lead->plan_b_step == 0;
-	nulls[5] = lead->next_action < 0;
+	nulls[5] = lead->next_action == NA_NONE;
 	values[5] = nulls[5] ? (Datum) 0 : ObjectIdGetDatum(oids->next_action[lead->next_action]);
 	values[6] = ts_datum(lead->next_followup_at, &nulls[6]);
 	values[7] = ts_datum(lead->last_inbound_at, &nulls[7]);
@@ -210,16 +210,16 @@ replan_lead(const TenantConfig *cfg, LeadRow *lead, bool reply_owed,
 	in.timezone = lead->timezone;
 	plan_next_touch(cfg, &in, &out);
 
-	if (!TS_IS_NULL(due_hint) && out.action >= 0 &&
+	if (!TS_IS_NULL(due_hint) && out.action != NA_NONE &&
 		out.action != NA_REPLY && out.action != NA_CLOSE)
 		out.due_at = plan_due_hint(cfg, &in, due_hint);
 	lead->next_action = out.action;
-	lead->next_followup_at = out.action < 0 ? DT_NOBEGIN : out.due_at;
+	lead->next_followup_at = out.action == NA_NONE ? DT_NOBEGIN : out.due_at;
 }
 
 /* The state's bookkeeping starts over: DESIGN 3.2. */
 void
-enter_state(LeadRow *lead, int state, TimestampTz at)
+enter_state(LeadRow *lead, LeadState state, TimestampTz at)
 {
 	lead->state = state;
 	lead->state_since = at;
@@ -250,7 +250,7 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 	bool		reply_owed = lead->next_action == NA_REPLY;
 	bool		replan = false;
 	TimestampTz due_hint = DT_NOBEGIN;
-	int			old_action = lead->next_action;
+	NextAction	old_action = lead->next_action;
 	TimestampTz old_due = lead->next_followup_at;
 	bool		final_kept;
 
@@ -278,7 +278,7 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 	{
 		const Rule *r = &kind->rules[i];
 
-		if (r->from_state >= 0 && r->from_state != lead->state)
+		if (r->from_state != LS_NONE && r->from_state != lead->state)
 			continue;
 		if (r->has_min_momentum && lead->momentum < r->min_momentum)
 			continue;
@@ -295,8 +295,8 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 	 * the CRM's own UPDATE can.  Its other effects still apply (an opt_out
 	 * still sets do_not_contact).
 	 */
-	final_kept = STATE_IS_TERMINAL(lead->state) && res->rule->from_state < 0;
-	if (!final_kept && res->rule->to_state >= 0 && res->rule->to_state != lead->state)
+	final_kept = STATE_IS_TERMINAL(lead->state) && res->rule->from_state == LS_NONE;
+	if (!final_kept && res->rule->to_state != LS_NONE && res->rule->to_state != lead->state)
 	{
 		enter_state(lead, res->rule->to_state, at);
 		reply_owed = false;

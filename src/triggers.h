@@ -7,17 +7,17 @@
 
 #include "config_cache.h"
 
-/* A followup.lead row; -1, 0 and DT_NOBEGIN stand for NULL as noted. */
+/* A followup.lead row; NA_NONE, 0 and DT_NOBEGIN stand for NULL as noted. */
 typedef struct LeadRow
 {
 	int64		tenant_id;
 	int64		lead_id;
-	int			state;
+	LeadState	state;
 	TimestampTz state_since;
 	TimestampTz anchor_at;
 	int32		touches;
 	int32		plan_b_step;	/* 0 = NULL */
-	int			next_action;	/* -1 = NULL */
+	NextAction	next_action;	/* NA_NONE = NULL */
 	TimestampTz next_followup_at;
 	char	   *timezone;
 	TimestampTz last_inbound_at;
@@ -43,7 +43,7 @@ extern void apply_interaction(const TenantConfig *cfg, LeadRow *lead,
 							  ApplyResult *res);
 extern void replan_lead(const TenantConfig *cfg, LeadRow *lead, bool reply_owed,
 						TimestampTz due_hint);
-extern void enter_state(LeadRow *lead, int state, TimestampTz at);
+extern void enter_state(LeadRow *lead, LeadState state, TimestampTz at);
 extern bool supersede_open_task(int64 tenant_id, int64 lead_id);
 extern bool lock_lead(int64 tenant_id, int64 lead_id, LeadRow *lead);
 extern void update_lead(const LeadRow *lead, int64 interaction_id, bool log_state);
