@@ -16,7 +16,7 @@
 #include "followup.h"
 #include "planner.h"
 #include "render.h"
-#include "triggers.h"
+#include "rules.h"
 
 PG_FUNCTION_INFO_V1(followup_momentum);
 PG_FUNCTION_INFO_V1(followup_preview);

@@ -42,11 +42,6 @@
 #include "followup.h"
 #include "lead_write.h"
 
-/* the lead the interaction trigger locked last, and the version it saw */
-static int64 locked_tenant_id;
-static int64 locked_lead_id;
-static ItemPointerData locked_tid;
-
 /* CHECK constraints of followup.lead, prepared for checked_user */
 static MemoryContext check_cxt = NULL;
 static ExprState **check_exprs = NULL;
@@ -102,17 +97,6 @@ static void
 proc_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
 	checks_stale = true;
-}
-
-void
-lead_write_note_locked(int64 tenant_id, int64 lead_id, ItemPointer tid)
-{
-	locked_tenant_id = tenant_id;
-	locked_lead_id = lead_id;
-	if (tid != NULL)
-		ItemPointerCopy(tid, &locked_tid);
-	else
-		ItemPointerSetInvalid(&locked_tid);
 }
 
 /* The CHECK constraints of rel, prepared once (ExecRelCheck does it per statement). */
@@ -199,7 +183,8 @@ open_lead(LOCKMODE lockmode, int64 tenant_id, bool *missing, bool *tenant_only)
 }
 
 LeadLock
-lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader read, void *arg)
+lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader read, void *arg,
+				 ItemPointer tid)
 {
 	Relation	rel;
 	Relation	index;
@@ -217,7 +202,8 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader re
 	if (missing)
 	{
 		/* another tenant's lead, which the statement would not see */
-		lead_write_note_locked(tenant_id, lead_id, NULL);
+		if (tid != NULL)
+			ItemPointerSetInvalid(tid);
 		table_close(rel, NoLock);
 		return LEAD_LOCK_MISSING;
 	}
@@ -260,7 +246,10 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader re
 		if (shouldfree)
 			heap_freetuple(row);
 	}
-	lead_write_note_locked(tenant_id, lead_id, found ? &slot->tts_tid : NULL);
+	if (tid != NULL && found)
+		ItemPointerCopy(&slot->tts_tid, tid);
+	else if (tid != NULL)
+		ItemPointerSetInvalid(tid);
 
 	ExecDropSingleTupleTableSlot(slot);
 	UnregisterSnapshot(snapshot);
@@ -270,8 +259,8 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader re
 }
 
 bool
-lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const ColumnSpec *cols,
-				  const Datum *values, const bool *nulls)
+lead_write_direct(int64 tenant_id, int64 lead_id, ItemPointer locked_tid, int ncols,
+				  const ColumnSpec *cols, const Datum *values, const bool *nulls)
 {
 	Relation	rel;
 	TupleDesc	desc;
@@ -283,11 +272,9 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const ColumnSpec *c
 	bool		tenant_only;
 	ItemPointerData tid;
 
-	if (tenant_id != locked_tenant_id || lead_id != locked_lead_id ||
-		!ItemPointerIsValid(&locked_tid) || ncols > COLUMN_MAP_MAX)
+	if (!ItemPointerIsValid(locked_tid) || ncols > COLUMN_MAP_MAX)
 		return false;
-	ItemPointerCopy(&locked_tid, &tid);
-	ItemPointerSetInvalid(&locked_tid);	/* good for one write */
+	ItemPointerCopy(locked_tid, &tid);
 
 	rel = open_lead(RowExclusiveLock, tenant_id, &missing, &tenant_only);
 	if (rel == NULL)

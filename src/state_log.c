@@ -45,7 +45,7 @@ static const ColumnSpec lead_cols[SL_COUNT] = {
 static ColumnMap lead_map;
 
 /*
- * The one lead whose write update_lead() is making, at which transaction
+ * The one lead whose write lead_update() is making, at which transaction
  * nesting level: only its state change is the interaction's (or not logged
  * at all).  Leads a CRM's own triggers write meanwhile are logged as theirs.
  */

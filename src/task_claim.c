@@ -190,7 +190,7 @@ task_claim_direct(int64 tenant_id, int64 task_id, int64 lead_id, Datum operator,
 
 	/* then the lead, then the task, as every writer locks them */
 	if (result == TASK_CLAIMED)
-		switch (lead_lock_direct(tenant_id, lead_id, true, NULL, NULL))
+		switch (lead_lock_direct(tenant_id, lead_id, true, NULL, NULL, NULL))
 		{
 			case LEAD_LOCK_FOUND:
 				break;
