@@ -35,6 +35,7 @@
 #include "columns.h"
 #include "config_cache.h"
 #include "followup.h"
+#include "relations.h"
 
 PG_FUNCTION_INFO_V1(followup_config_changed);
 
@@ -43,31 +44,10 @@ static HTAB *tenants = NULL;
 static bool cache_valid = false;
 static bool enums_loaded = false;
 static EnumOids enum_oids;
-/* the configuration tables, indexes into config_relids */
-#define CONFIG_POLICY 0
-#define CONFIG_STEP 1
-#define CONFIG_SIGNAL 2
-#define CONFIG_RULE 3
+/* the configuration tables, and their generations when they were loaded */
+static const FollowupRel config_rels[4] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE};
 static Oid	config_relids[4];
-
-static void
-config_relcache_callback(Datum arg, Oid relid)
-{
-	if (relid == InvalidOid)
-	{
-		cache_valid = false;
-		return;
-	}
-	for (int i = 0; i < (int) lengthof(config_relids); i++)
-		if (config_relids[i] == relid)
-			cache_valid = false;
-}
-
-void
-config_cache_init(void)
-{
-	CacheRegisterRelcacheCallback(config_relcache_callback, (Datum) 0);
-}
+static uint64 config_generations[4];
 
 Datum
 followup_config_changed(PG_FUNCTION_ARGS)
@@ -107,17 +87,28 @@ reset_cache(void)
 }
 
 static Oid
-config_relid(const char *name)
+config_relid(FollowupRel rel)
 {
-	Oid			nsp = get_namespace_oid("followup", false);
-	Oid			relid = get_relname_relid(name, nsp);
+	Oid			relid = followup_relid(rel);
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("table followup.%s does not exist", name),
+				 errmsg("table followup.%s does not exist", followup_relname(rel)),
 				 errhint("The followup extension may be damaged; reinstall it.")));
 	return relid;
+}
+
+/* Has a configuration table changed (or followup_config_changed() said so) since loading? */
+static bool
+config_changed(void)
+{
+	if (!enums_loaded)
+		return false;
+	for (int i = 0; i < (int) lengthof(config_rels); i++)
+		if (relation_generation(config_relids[i]) != config_generations[i])
+			return true;
+	return false;
 }
 
 static void
@@ -160,17 +151,18 @@ load_enum_oids(void)
 		else if (type == 3 && pos < TS_COUNT)
 			enum_oids.task_status[pos] = oid;
 	}
-	config_relids[CONFIG_POLICY] = config_relid("policy");
-	config_relids[CONFIG_STEP] = config_relid("step");
-	config_relids[CONFIG_SIGNAL] = config_relid("signal");
-	config_relids[CONFIG_RULE] = config_relid("rule");
+	for (int i = 0; i < (int) lengthof(config_rels); i++)
+	{
+		config_relids[i] = config_relid(config_rels[i]);
+		config_generations[i] = relation_generation(config_relids[i]);
+	}
 	enums_loaded = true;
 }
 
 static void
 ensure_cache(void)
 {
-	if (!cache_valid || tenants == NULL)
+	if (!cache_valid || tenants == NULL || config_changed())
 		reset_cache();
 	if (!enums_loaded)
 	{

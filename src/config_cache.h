@@ -94,6 +94,5 @@ extern LeadState lead_state_from_oid(Oid oid);
 extern NextAction next_action_from_oid(Oid oid);
 extern const KindEntry *find_kind(TenantConfig *cfg, const char *kind);
 extern const Step *find_step(const TenantConfig *cfg, LeadState state, int step_no);
-extern void config_cache_init(void);
 
 #endif							/* FOLLOWUP_CONFIG_CACHE_H */

@@ -24,9 +24,9 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-#include "config_cache.h"
 #include "core/render.h"
 #include "followup.h"
+#include "relations.h"
 
 PG_MODULE_MAGIC;
 
@@ -159,7 +159,7 @@ _PG_init(void)
 							 &followup_notify, true, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("followup");
-	config_cache_init();
+	relations_init();
 }
 
 int64

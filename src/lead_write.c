@@ -41,22 +41,25 @@
 #include "direct_write.h"
 #include "followup.h"
 #include "lead_write.h"
+#include "relations.h"
 
-/* CHECK constraints of followup.lead, prepared for checked_user */
+/*
+ * CHECK constraints of followup.lead, prepared for checked_user, while the
+ * table and the functions they may call (and maybe inlined) are the same
+ */
 static MemoryContext check_cxt = NULL;
 static ExprState **check_exprs = NULL;
 static int	check_count = 0;
 static Oid	checked_relid = InvalidOid;
 static Oid	checked_user = InvalidOid;
-static Oid	lead_relid = InvalidOid;
-static bool checks_stale = false;
+static uint64 checked_generation = 0;
+static uint64 checked_functions = 0;
 
 /* attribute numbers of the key, and of the written columns, checked by type */
 static ColumnMap key_map;
 static ColumnMap write_map;
 static const int *key_attnums;
 static const int *write_attnums;
-static bool callbacks_registered = false;
 
 static const ColumnSpec key_cols[2] = {{"tenant_id", CT_INT8}, {"lead_id", CT_INT8}};
 
@@ -77,28 +80,6 @@ forget_checks(void)
 	checked_relid = InvalidOid;
 }
 
-/*
- * Invalidation may arrive while an update is using the prepared checks (a
- * trigger opening a relation): they are only marked here, and rebuilt by
- * the next update.
- */
-static void
-lead_relcache_callback(Datum arg, Oid relid)
-{
-	if (relid == InvalidOid || relid == checked_relid || relid == lead_relid)
-	{
-		checks_stale = true;
-		lead_relid = InvalidOid;
-	}
-}
-
-/* a function a CHECK calls may have been replaced (and was maybe inlined) */
-static void
-proc_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
-{
-	checks_stale = true;
-}
-
 /* The CHECK constraints of rel, prepared once (ExecRelCheck does it per statement). */
 static ExprState **
 prepared_checks(Relation rel)
@@ -107,11 +88,18 @@ prepared_checks(Relation rel)
 	int			ncheck = constr ? constr->num_check : 0;
 	MemoryContext oldcxt;
 
-	if (check_exprs != NULL && !checks_stale && checked_relid == RelationGetRelid(rel) &&
+	/*
+	 * Invalidations may arrive while an update is using the prepared checks
+	 * (a trigger opening a relation): they are rebuilt by the next update.
+	 */
+	uint64		generation = relation_generation(RelationGetRelid(rel));
+	uint64		functions = function_generation();
+
+	if (check_exprs != NULL && checked_generation == generation &&
+		checked_functions == functions && checked_relid == RelationGetRelid(rel) &&
 		checked_user == GetUserId() && check_count == ncheck)
 		return check_exprs;
 	forget_checks();
-	checks_stale = false;
 	if (ncheck == 0)
 		return NULL;
 	if (check_cxt == NULL)
@@ -125,6 +113,8 @@ prepared_checks(Relation rel)
 	check_count = ncheck;
 	checked_relid = RelationGetRelid(rel);
 	checked_user = GetUserId();
+	checked_generation = generation;
+	checked_functions = functions;
 	return check_exprs;
 }
 
@@ -160,16 +150,9 @@ is_lead(HeapTuple tup, TupleDesc desc, int64 tenant_id, int64 lead_id)
 static Relation
 open_lead(LOCKMODE lockmode, int64 tenant_id, bool *missing, bool *tenant_only)
 {
+	Oid			lead_relid = followup_relid(FR_LEAD);
 	Relation	rel;
 
-	if (!callbacks_registered)
-	{
-		CacheRegisterRelcacheCallback(lead_relcache_callback, (Datum) 0);
-		CacheRegisterSyscacheCallback(PROCOID, proc_syscache_callback, (Datum) 0);
-		callbacks_registered = true;
-	}
-	if (!OidIsValid(lead_relid))
-		lead_relid = get_relname_relid("lead", get_namespace_oid("followup", false));
 	if (!OidIsValid(lead_relid))
 		return NULL;
 	rel = table_open(lead_relid, lockmode);
@@ -339,7 +322,7 @@ lead_write_direct(int64 tenant_id, int64 lead_id, ItemPointer locked_tid, int nc
 void
 lead_write_skipped(int64 tenant_id, int64 lead_id)
 {
-	Oid			relid = get_relname_relid("lead", get_namespace_oid("followup", false));
+	Oid			relid = followup_relid(FR_LEAD);
 	Relation	rel;
 	StringInfoData names;
 	int			n = 0;

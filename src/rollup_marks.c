@@ -30,21 +30,12 @@
 #include "columns.h"
 #include "config_cache.h"
 #include "followup.h"
+#include "kept_plan.h"
 #include "planner.h"
 #include "rollup_marks.h"
 
-static SPIPlanPtr mark_plan = NULL;
-static SPIPlanPtr mark_lead_plan = NULL;
-
-static SPIPlanPtr
-prepare_kept(const char *sql, int nargs, Oid *argtypes)
-{
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
-
-	if (plan == NULL || SPI_keepplan(plan) != 0)
-		elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
-	return plan;
-}
+static KeptPlan mark_plan;
+static KeptPlan mark_lead_plan;
 
 /* runs a kept plan as the owner of followup.rollup_mark */
 static void
@@ -129,17 +120,17 @@ mark(int64 tenant_id, TimestampTz since, TimestampTz until)
 		RegisterSubXactCallback(forget_marks_at_subxact_abort, NULL);
 		callbacks_registered = true;
 	}
-	if (mark_plan == NULL)
+	if (!kept_plan_current(&mark_plan))
 	{
 		Oid			types[3] = {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 
-		mark_plan = prepare_kept("INSERT INTO followup.rollup_mark (tenant_id, since, until) VALUES ($1, $2, $3)",
-								 3, types);
+		kept_plan_prepare(&mark_plan, "INSERT INTO followup.rollup_mark (tenant_id, since, until) VALUES ($1, $2, $3)",
+						  3, types);
 	}
 	args[0] = Int64GetDatum(m.tenant_id);
 	args[1] = TimestampTzGetDatum(m.since);
 	args[2] = TimestampTzGetDatum(m.until);
-	execute_as_owner(mark_plan, args);
+	execute_as_owner(mark_plan.plan, args);
 	remembered[next_slot] = m;
 	next_slot = (next_slot + 1) % MARKS_REMEMBERED;
 	nremembered = Min(nremembered + 1, MARKS_REMEMBERED);
@@ -151,15 +142,15 @@ mark_lead(int64 tenant_id, int64 lead_id)
 {
 	Datum		args[2];
 
-	if (mark_lead_plan == NULL)
+	if (!kept_plan_current(&mark_lead_plan))
 	{
 		Oid			types[2] = {INT8OID, INT8OID};
 
-		mark_lead_plan = prepare_kept("SELECT followup.rollup_mark_lead($1, $2)", 2, types);
+		kept_plan_prepare(&mark_lead_plan, "SELECT followup.rollup_mark_lead($1, $2)", 2, types);
 	}
 	args[0] = Int64GetDatum(tenant_id);
 	args[1] = Int64GetDatum(lead_id);
-	execute_as_owner(mark_lead_plan, args);
+	execute_as_owner(mark_lead_plan.plan, args);
 }
 
 void

@@ -35,11 +35,10 @@
 #include "direct_write.h"
 #include "followup.h"
 #include "lead_write.h"
+#include "relations.h"
 #include "task_claim.h"
 
-/* followup.task and the attribute numbers of the columns read and written */
-static Oid	task_relid = InvalidOid;
-static bool callback_registered = false;
+/* the attribute numbers of followup.task's columns read and written */
 
 enum
 {
@@ -54,31 +53,16 @@ static const ColumnSpec task_cols[TC_COUNT] = {
 static ColumnMap task_map;
 static const int *attnums;
 
-static void
-forget_task(Datum arg, Oid relid)
-{
-	if (relid == InvalidOid || relid == task_relid)
-		task_relid = InvalidOid;
-}
-
 /* followup.task, opened with lockmode, its columns looked up */
 static Relation
 open_task(LOCKMODE lockmode)
 {
-	Oid			relid = task_relid;
+	Oid			relid = followup_relid(FR_TASK);
 	Relation	rel;
 
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(forget_task, (Datum) 0);
-		callback_registered = true;
-	}
-	if (!OidIsValid(relid))
-		relid = get_relname_relid("task", get_namespace_oid("followup", false));
 	if (!OidIsValid(relid))
 		elog(ERROR, "followup.task is missing");
 	rel = table_open(relid, lockmode);
-	task_relid = relid;
 	/* looked up, and checked by type, once per version of the table */
 	attnums = column_map(&task_map, rel, task_cols, TC_COUNT);
 	return rel;
