@@ -135,7 +135,8 @@ column_map(ColumnMap *map, Relation rel, const ColumnSpec *cols, int n)
 		if (attnum <= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of table followup.%s is missing", cols[i].name,
+					 errmsg("column \"%s\" of relation \"%s.%s\" does not exist", cols[i].name,
+							get_namespace_name(RelationGetNamespace(rel)),
 							RelationGetRelationName(rel)),
 					 errhint("The followup extension may be damaged; reinstall it.")));
 		check_type(RelationGetRelationName(rel), &cols[i], TupleDescAttr(desc, attnum - 1)->atttypid);

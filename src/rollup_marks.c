@@ -25,6 +25,8 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/timestamp.h"
 
 #include "columns.h"
@@ -189,13 +191,18 @@ rollup_note_interaction(const LeadRow *before, SignalDirection direction, Timest
 	}
 }
 
+/* the attribute number of rel's column name */
 static int
-column_attnum(TupleDesc desc, const char *name)
+column_attnum(Relation rel, const char *name)
 {
-	int			attnum = SPI_fnumber(desc, name);
+	int			attnum = SPI_fnumber(RelationGetDescr(rel), name);
 
 	if (attnum <= 0)
-		elog(ERROR, "followup.rollup_mark_row: the table has no column \"%s\"", name);
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s.%s\" does not exist", name,
+						get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel)),
+				 errdetail("followup.rollup_mark_row() reads tenant_id, the columns its trigger's arguments name, and lead_id of state_change.")));
 	return attnum;
 }
 
@@ -204,7 +211,7 @@ static Datum
 row_column(HeapTuple row, Relation rel, const char *name, ColumnType type, bool *isnull)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
-	int			attnum = column_attnum(desc, name);
+	int			attnum = column_attnum(rel, name);
 	ColumnSpec	spec = {name, type};
 
 	column_types_check(desc, attnum, &spec, 1, RelationGetRelationName(rel));
@@ -213,11 +220,13 @@ row_column(HeapTuple row, Relation rel, const char *name, ColumnType type, bool 
 
 /* Do old and new differ in any of the named columns? */
 static bool
-columns_differ(HeapTuple old, HeapTuple new, TupleDesc desc, char **names, int n)
+columns_differ(HeapTuple old, HeapTuple new, Relation rel, char **names, int n)
 {
+	TupleDesc	desc = RelationGetDescr(rel);
+
 	for (int i = 0; i < n; i++)
 	{
-		int			attnum = column_attnum(desc, names[i]);
+		int			attnum = column_attnum(rel, names[i]);
 		Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
 		bool		old_null;
 		bool		new_null;
@@ -246,7 +255,6 @@ Datum
 followup_rollup_mark_row(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	TupleDesc	desc;
 	HeapTuple	rows[2];
 	int			nrows = 0;
 	const char *column;
@@ -255,11 +263,12 @@ followup_rollup_mark_row(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || trigdata->tg_trigger->tgnargs < 1)
-		elog(ERROR, "followup.rollup_mark_row must be an AFTER ROW trigger with a time column as argument");
-	desc = RelationGetDescr(trigdata->tg_relation);
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("followup.rollup_mark_row() must be fired AFTER ... FOR EACH ROW, with a time column as its first argument")));
 	column = trigdata->tg_trigger->tgargs[0];
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) && trigdata->tg_trigger->tgnargs > 1 &&
-		!columns_differ(trigdata->tg_trigtuple, trigdata->tg_newtuple, desc,
+		!columns_differ(trigdata->tg_trigtuple, trigdata->tg_newtuple, trigdata->tg_relation,
 						trigdata->tg_trigger->tgargs + 1, trigdata->tg_trigger->tgnargs - 1))
 		return PointerGetDatum(NULL);
 	/* the row before the write, if any, then the row after it, if any */

@@ -138,7 +138,9 @@ followup_log_state_change(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trig->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
-		elog(ERROR, "followup_log_state_change must be an AFTER ... FOR EACH ROW trigger");
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("followup.log_state_change() must be fired AFTER ... FOR EACH ROW")));
 	desc = RelationGetDescr(trig->tg_relation);
 	att = column_map(&lead_map, trig->tg_relation, lead_cols, SL_COUNT);
 	newtup = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;

@@ -61,7 +61,10 @@ open_task(LOCKMODE lockmode)
 	Relation	rel;
 
 	if (!OidIsValid(relid))
-		elog(ERROR, "followup.task is missing");
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table followup.task does not exist"),
+				 errhint("The followup extension may be damaged; reinstall it.")));
 	rel = table_open(relid, lockmode);
 	/* looked up, and checked by type, once per version of the table */
 	attnums = column_map(&task_map, rel, task_cols, TC_COUNT);

@@ -248,7 +248,9 @@ followup_lead_trigger(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trig->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
-		elog(ERROR, "followup_lead_trigger must be a BEFORE ... FOR EACH ROW trigger");
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("followup.lead_trigger() must be fired BEFORE ... FOR EACH ROW")));
 
 	desc = RelationGetDescr(trig->tg_relation);
 	att = lead_column_map(trig->tg_relation);
@@ -361,7 +363,9 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trig->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trig->tg_event) || !TRIGGER_FIRED_BY_INSERT(trig->tg_event))
-		elog(ERROR, "followup_interaction_trigger must be a BEFORE INSERT ... FOR EACH ROW trigger");
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("followup.interaction_trigger() must be fired BEFORE INSERT ... FOR EACH ROW")));
 
 	desc = RelationGetDescr(trig->tg_relation);
 	att = column_map(&interaction_map, trig->tg_relation, interaction_cols, IC_COUNT);
