@@ -220,7 +220,7 @@ parse_effect(const char *s)
  * so the result depends on the tenant only.
  */
 static void
-run_tenant_query(const char *sql, int64 tenant_id, const char *table)
+run_tenant_query(const char *sql, int64 tenant_id, FollowupRel table)
 {
 	Oid			argtypes[1] = {INT8OID};
 	Datum		args[1] = {Int64GetDatum(tenant_id)};
@@ -274,7 +274,7 @@ load_policies(TenantConfig *cfg)
 					 " FROM followup.policy p"
 					 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
 					 " OR p.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8"
-					 " ORDER BY p.state, p.tenant_id DESC", cfg->tenant_id, "policy");
+					 " ORDER BY p.state, p.tenant_id DESC", cfg->tenant_id, FR_POLICY);
 	column_types_check(SPI_tuptable->tupdesc, 1, policy_cols, lengthof(policy_cols), "policy");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -320,7 +320,7 @@ load_steps(TenantConfig *cfg)
 					 " OR (s.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8 AND NOT EXISTS"
 					 "  (SELECT FROM followup.step o WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
 					 "   AND o.state OPERATOR(pg_catalog.=) s.state))"
-					 " ORDER BY s.state, s.step_no", cfg->tenant_id, "step");
+					 " ORDER BY s.state, s.step_no", cfg->tenant_id, FR_STEP);
 	column_types_check(SPI_tuptable->tupdesc, 1, step_cols, lengthof(step_cols), "step");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -357,7 +357,7 @@ load_kinds(TenantConfig *cfg)
 	run_tenant_query("SELECT DISTINCT ON (g.kind) g.kind, g.direction, g.weight FROM followup.signal g"
 					 " WHERE g.tenant_id OPERATOR(pg_catalog.=) $1"
 					 " OR g.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8"
-					 " ORDER BY g.kind, g.tenant_id DESC", cfg->tenant_id, "signal");
+					 " ORDER BY g.kind, g.tenant_id DESC", cfg->tenant_id, FR_SIGNAL);
 	column_types_check(SPI_tuptable->tupdesc, 1, signal_cols, lengthof(signal_cols), "signal");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -382,7 +382,7 @@ load_kinds(TenantConfig *cfg)
 					 " OR (r.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8 AND NOT EXISTS"
 					 "  (SELECT FROM followup.rule o WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
 					 "   AND o.kind OPERATOR(pg_catalog.=) r.kind))"
-					 " ORDER BY r.kind, r.priority, r.rule_id", cfg->tenant_id, "rule");
+					 " ORDER BY r.kind, r.priority, r.rule_id", cfg->tenant_id, FR_RULE);
 	column_types_check(SPI_tuptable->tupdesc, 1, rule_cols, lengthof(rule_cols), "rule");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{

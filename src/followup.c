@@ -26,7 +26,6 @@
 
 #include "core/render.h"
 #include "followup.h"
-#include "relations.h"
 
 PG_MODULE_MAGIC;
 
@@ -238,16 +237,16 @@ followup_require_session_tenant(Oid relid, int64 row_tenant)
 }
 
 Oid
-followup_table_owner(const char *relname)
+followup_table_owner(FollowupRel rel)
 {
-	Oid			relid = get_relname_relid(relname, get_namespace_oid("followup", false));
+	Oid			relid = followup_relid(rel);
 	HeapTuple	tup;
 	Oid			owner;
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("table followup.%s does not exist", relname),
+				 errmsg("table followup.%s does not exist", followup_relname(rel)),
 				 errhint("The followup extension may be damaged; reinstall it.")));
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tup))
@@ -258,9 +257,9 @@ followup_table_owner(const char *relname)
 }
 
 void
-as_owner_begin(const char *relname, bool restricted, AsOwner *save)
+as_owner_begin(FollowupRel rel, bool restricted, AsOwner *save)
 {
-	Oid			owner = followup_table_owner(relname);
+	Oid			owner = followup_table_owner(rel);
 
 	GetUserIdAndSecContext(&save->save_userid, &save->save_sec_context);
 	SetUserIdAndSecContext(owner, save->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |

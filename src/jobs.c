@@ -130,7 +130,7 @@ tenant_channel(int64 tenant_id)
 	AsOwner		save;
 	char	   *channel = NULL;
 
-	as_owner_begin("notify_channel", true, &save);
+	as_owner_begin(FR_NOTIFY_CHANNEL, true, &save);
 	if (SPI_execute_with_args(find, 1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the notification channel of tenant " INT64_FORMAT, tenant_id);
 	if (SPI_processed == 0 &&

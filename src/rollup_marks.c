@@ -46,7 +46,7 @@ execute_as_owner(SPIPlanPtr plan, Datum *args)
 	AsOwner		save;
 	int			ret;
 
-	as_owner_begin("rollup_mark", true, &save);
+	as_owner_begin(FR_ROLLUP_MARK, true, &save);
 	ret = SPI_execute_plan(plan, args, NULL, false, 0);
 	as_owner_end(&save);
 	if (ret < 0)

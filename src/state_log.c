@@ -89,7 +89,7 @@ execute_as_history_owner(SPIPlanPtr plan, Datum *args, const char *nulls)
 	AsOwner		save;
 	int			ret;
 
-	as_owner_begin("state_change", false, &save);
+	as_owner_begin(FR_STATE_CHANGE, false, &save);
 	ret = SPI_execute_plan(plan, args, nulls, false, 0);
 	as_owner_end(&save);
 	return ret;
