@@ -25,7 +25,6 @@
 #include "catalog/namespace.h"
 #include "executor/tuptable.h"
 #include "utils/builtins.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
