@@ -6,8 +6,8 @@
  * int4 and write its momentum as a float4.  A column whose type was changed
  * (ALTER TABLE ... ALTER COLUMN ... TYPE) would be read as garbage, or
  * crash the server when a pass-by-value datum is taken for a pointer: its
- * type is checked when its number is looked up, once per relcache
- * generation of the table, and the query results the C code reads are
+ * type is checked when its number is looked up, once per generation of the
+ * table (relations.c), and the query results the C code reads are
  * checked against the same expectations.
  */
 #include "postgres.h"

@@ -6,7 +6,8 @@
  * configuration (its own rows over tenant 0's) on first use and keeps it
  * until a configuration table changes: the tables' statement triggers call
  * followup_config_changed(), which queues a relcache invalidation that every
- * backend receives at commit, as pg_cron does for cron.job.
+ * backend receives at commit, as pg_cron does for cron.job, and that
+ * relations.c counts in the tables' generations.
  *
  * A rebuilt cache leaves the old one to be freed at the end of the
  * transaction, so pointers a caller holds stay valid until then.

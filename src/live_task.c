@@ -108,7 +108,6 @@ live_task_maybe(int64 tenant_id, int64 lead_id)
 	ScanKeyData keys[2];
 	IndexScanDesc scan;
 	bool		found = true;
-
 	uint64		task_generation;
 	uint64		index_generation;
 
