@@ -6,8 +6,8 @@
  * int4 and write its momentum as a float4.  A column whose type was changed
  * (ALTER TABLE ... ALTER COLUMN ... TYPE) would be read as garbage, or
  * crash the server when a pass-by-value datum is taken for a pointer: its
- * type is checked when its number is looked up, once per relcache
- * generation of the table, and the query results the C code reads are
+ * type is checked when its number is looked up, once per generation of the
+ * table (relations.c), and the query results the C code reads are
  * checked against the same expectations.
  */
 #include "postgres.h"
@@ -15,68 +15,28 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "columns.h"
-
-/* bumped when a table whose columns were looked up changes */
-static uint64 generation = 1;
-static Oid	watched[8];
-static int	nwatched = 0;
-static bool callback_registered = false;
+#include "relations.h"
 
 /* followup's own types, looked up by name for the current generation */
 static Oid	followup_types[4];
 static uint64 types_generation = 0;
-
-static void
-columns_relcache_callback(Datum arg, Oid relid)
-{
-	if (relid == InvalidOid)
-	{
-		generation++;
-		return;
-	}
-	for (int i = 0; i < nwatched; i++)
-		if (watched[i] == relid)
-		{
-			generation++;
-			return;
-		}
-}
-
-static void
-watch(Oid relid)
-{
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(columns_relcache_callback, (Datum) 0);
-		callback_registered = true;
-	}
-	for (int i = 0; i < nwatched; i++)
-		if (watched[i] == relid)
-			return;
-	if (nwatched == (int) lengthof(watched))
-	{
-		/* tables of former installations: start over, every map looked up again */
-		nwatched = 0;
-		generation++;
-	}
-	watched[nwatched++] = relid;
-}
 
 static Oid
 followup_type(int i)
 {
 	static const char *const names[4] = {"lead_state", "next_action", "task_status", "cadence"};
 
-	if (types_generation != generation)
+	/* a new installation has new tables, and new types */
+	uint64		g = relation_generation(InvalidOid);
+
+	if (types_generation != g)
 	{
 		Oid			nsp = get_namespace_oid("followup", false);
-		uint64		g = generation;
 
 		for (int j = 0; j < (int) lengthof(names); j++)
 			followup_types[j] = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
@@ -163,11 +123,10 @@ column_map(ColumnMap *map, Relation rel, const ColumnSpec *cols, int n)
 	uint64		g;
 
 	Assert(n <= COLUMN_MAP_MAX);
-	if (map->relid == relid && map->generation == generation)
-		return map->attnum;
-	watch(relid);
 	/* an invalidation arriving during the checks is seen next time */
-	g = generation;
+	g = relation_generation(relid);
+	if (map->relid == relid && map->generation == g)
+		return map->attnum;
 	map->generation = 0;
 	for (int i = 0; i < n; i++)
 	{
@@ -176,7 +135,8 @@ column_map(ColumnMap *map, Relation rel, const ColumnSpec *cols, int n)
 		if (attnum <= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of table followup.%s is missing", cols[i].name,
+					 errmsg("column \"%s\" of relation \"%s.%s\" does not exist", cols[i].name,
+							get_namespace_name(RelationGetNamespace(rel)),
 							RelationGetRelationName(rel)),
 					 errhint("The followup extension may be damaged; reinstall it.")));
 		check_type(RelationGetRelationName(rel), &cols[i], TupleDescAttr(desc, attnum - 1)->atttypid);

@@ -6,7 +6,8 @@
  * configuration (its own rows over tenant 0's) on first use and keeps it
  * until a configuration table changes: the tables' statement triggers call
  * followup_config_changed(), which queues a relcache invalidation that every
- * backend receives at commit, as pg_cron does for cron.job.
+ * backend receives at commit, as pg_cron does for cron.job, and that
+ * relations.c counts in the tables' generations.
  *
  * A rebuilt cache leaves the old one to be freed at the end of the
  * transaction, so pointers a caller holds stay valid until then.
@@ -35,6 +36,7 @@
 #include "columns.h"
 #include "config_cache.h"
 #include "followup.h"
+#include "relations.h"
 
 PG_FUNCTION_INFO_V1(followup_config_changed);
 
@@ -43,41 +45,10 @@ static HTAB *tenants = NULL;
 static bool cache_valid = false;
 static bool enums_loaded = false;
 static EnumOids enum_oids;
-/* the configuration tables, indexes into config_relids */
-#define CONFIG_POLICY 0
-#define CONFIG_STEP 1
-#define CONFIG_SIGNAL 2
-#define CONFIG_RULE 3
+/* the configuration tables, and their generations when they were loaded */
+static const FollowupRel config_rels[4] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE};
 static Oid	config_relids[4];
-
-static const char *const lead_state_names[LS_COUNT] = {
-	"new", "hot", "warm", "thinking", "installment_rejected", "recycle", "won", "lost"
-};
-
-const char *
-lead_state_name(int state)
-{
-	return state >= 0 && state < LS_COUNT ? lead_state_names[state] : "(none)";
-}
-
-static void
-config_relcache_callback(Datum arg, Oid relid)
-{
-	if (relid == InvalidOid)
-	{
-		cache_valid = false;
-		return;
-	}
-	for (int i = 0; i < (int) lengthof(config_relids); i++)
-		if (config_relids[i] == relid)
-			cache_valid = false;
-}
-
-void
-config_cache_init(void)
-{
-	CacheRegisterRelcacheCallback(config_relcache_callback, (Datum) 0);
-}
+static uint64 config_generations[4];
 
 Datum
 followup_config_changed(PG_FUNCTION_ARGS)
@@ -87,7 +58,7 @@ followup_config_changed(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("followup_config_changed() must be called as a trigger")));
+				 errmsg("followup.config_changed() must be called as a trigger")));
 	CacheInvalidateRelcache(trigdata->tg_relation);
 	PG_RETURN_POINTER(NULL);
 }
@@ -117,17 +88,28 @@ reset_cache(void)
 }
 
 static Oid
-config_relid(const char *name)
+config_relid(FollowupRel rel)
 {
-	Oid			nsp = get_namespace_oid("followup", false);
-	Oid			relid = get_relname_relid(name, nsp);
+	Oid			relid = followup_relid(rel);
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("table followup.%s does not exist", name),
+				 errmsg("table followup.%s does not exist", followup_relname(rel)),
 				 errhint("The followup extension may be damaged; reinstall it.")));
 	return relid;
+}
+
+/* Has a configuration table changed (or followup_config_changed() said so) since loading? */
+static bool
+config_changed(void)
+{
+	if (!enums_loaded)
+		return false;
+	for (int i = 0; i < (int) lengthof(config_rels); i++)
+		if (relation_generation(config_relids[i]) != config_generations[i])
+			return true;
+	return false;
 }
 
 static void
@@ -170,17 +152,18 @@ load_enum_oids(void)
 		else if (type == 3 && pos < TS_COUNT)
 			enum_oids.task_status[pos] = oid;
 	}
-	config_relids[CONFIG_POLICY] = config_relid("policy");
-	config_relids[CONFIG_STEP] = config_relid("step");
-	config_relids[CONFIG_SIGNAL] = config_relid("signal");
-	config_relids[CONFIG_RULE] = config_relid("rule");
+	for (int i = 0; i < (int) lengthof(config_rels); i++)
+	{
+		config_relids[i] = config_relid(config_rels[i]);
+		config_generations[i] = relation_generation(config_relids[i]);
+	}
 	enums_loaded = true;
 }
 
 static void
 ensure_cache(void)
 {
-	if (!cache_valid || tenants == NULL)
+	if (!cache_valid || tenants == NULL || config_changed())
 		reset_cache();
 	if (!enums_loaded)
 	{
@@ -197,38 +180,37 @@ get_enum_oids(void)
 	return &enum_oids;
 }
 
-int
+LeadState
 lead_state_from_oid(Oid oid)
 {
 	if (!enums_loaded)
 		ensure_cache();
 	for (int i = 0; i < LS_COUNT; i++)
 		if (enum_oids.lead_state[i] == oid)
-			return i;
+			return (LeadState) i;
 	elog(ERROR, "unknown followup.lead_state label %u", oid);
-	return -1;					/* keep compiler quiet */
+	return LS_NONE;					/* keep compiler quiet */
 }
 
-int
+NextAction
 next_action_from_oid(Oid oid)
 {
 	if (!enums_loaded)
 		ensure_cache();
 	for (int i = 0; i < NA_COUNT; i++)
 		if (enum_oids.next_action[i] == oid)
-			return i;
+			return (NextAction) i;
 	elog(ERROR, "unknown followup.next_action label %u", oid);
-	return -1;					/* keep compiler quiet */
+	return NA_NONE;					/* keep compiler quiet */
 }
 
 static RuleEffect
 parse_effect(const char *s)
 {
-	static const char *const names[] = {"restart", "respond", "touch", "next_plan_b", "close", "none"};
+	int			i = domain_label_index(rule_effect_names, EFFECT_COUNT, s);
 
-	for (int i = 0; i < (int) lengthof(names); i++)
-		if (strcmp(s, names[i]) == 0)
-			return (RuleEffect) i;
+	if (i >= 0)
+		return (RuleEffect) i;
 	elog(ERROR, "unknown rule effect \"%s\"", s);	/* the CHECK forbids it */
 	return EFFECT_NONE;
 }
@@ -239,7 +221,7 @@ parse_effect(const char *s)
  * so the result depends on the tenant only.
  */
 static void
-run_tenant_query(const char *sql, int64 tenant_id, const char *table)
+run_tenant_query(const char *sql, int64 tenant_id, FollowupRel table)
 {
 	Oid			argtypes[1] = {INT8OID};
 	Datum		args[1] = {Int64GetDatum(tenant_id)};
@@ -293,14 +275,14 @@ load_policies(TenantConfig *cfg)
 					 " FROM followup.policy p"
 					 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
 					 " OR p.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8"
-					 " ORDER BY p.state, p.tenant_id DESC", cfg->tenant_id, "policy");
+					 " ORDER BY p.state, p.tenant_id DESC", cfg->tenant_id, FR_POLICY);
 	column_types_check(SPI_tuptable->tupdesc, 1, policy_cols, lengthof(policy_cols), "policy");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		int			state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull)));
+		LeadState	state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull)));
 		Policy	   *p = &cfg->policy[state];
 		ArrayType  *days;
 		Datum	   *elems;
@@ -339,14 +321,14 @@ load_steps(TenantConfig *cfg)
 					 " OR (s.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8 AND NOT EXISTS"
 					 "  (SELECT FROM followup.step o WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
 					 "   AND o.state OPERATOR(pg_catalog.=) s.state))"
-					 " ORDER BY s.state, s.step_no", cfg->tenant_id, "step");
+					 " ORDER BY s.state, s.step_no", cfg->tenant_id, FR_STEP);
 	column_types_check(SPI_tuptable->tupdesc, 1, step_cols, lengthof(step_cols), "step");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		int			state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull)));
+		LeadState	state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull)));
 		StateSteps *ss = &cfg->steps[state];
 		Step	   *s;
 
@@ -376,7 +358,7 @@ load_kinds(TenantConfig *cfg)
 	run_tenant_query("SELECT DISTINCT ON (g.kind) g.kind, g.direction, g.weight FROM followup.signal g"
 					 " WHERE g.tenant_id OPERATOR(pg_catalog.=) $1"
 					 " OR g.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8"
-					 " ORDER BY g.kind, g.tenant_id DESC", cfg->tenant_id, "signal");
+					 " ORDER BY g.kind, g.tenant_id DESC", cfg->tenant_id, FR_SIGNAL);
 	column_types_check(SPI_tuptable->tupdesc, 1, signal_cols, lengthof(signal_cols), "signal");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -387,8 +369,8 @@ load_kinds(TenantConfig *cfg)
 		bool		isnull;
 
 		entry = hash_search(cfg->kinds, kind, HASH_ENTER, NULL);
-		entry->direction = strcmp(direction, "inbound") == 0 ? DIR_INBOUND :
-			strcmp(direction, "outbound") == 0 ? DIR_OUTBOUND : DIR_SYSTEM;
+		entry->direction = strcmp(direction, signal_direction_names[DIR_INBOUND]) == 0 ? DIR_INBOUND :
+			strcmp(direction, signal_direction_names[DIR_OUTBOUND]) == 0 ? DIR_OUTBOUND : DIR_SYSTEM;
 		entry->weight = DatumGetFloat4(SPI_getbinval(tup, desc, 3, &isnull));
 		entry->nrules = 0;
 		entry->rules = NULL;
@@ -401,7 +383,7 @@ load_kinds(TenantConfig *cfg)
 					 " OR (r.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8 AND NOT EXISTS"
 					 "  (SELECT FROM followup.rule o WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
 					 "   AND o.kind OPERATOR(pg_catalog.=) r.kind))"
-					 " ORDER BY r.kind, r.priority, r.rule_id", cfg->tenant_id, "rule");
+					 " ORDER BY r.kind, r.priority, r.rule_id", cfg->tenant_id, FR_RULE);
 	column_types_check(SPI_tuptable->tupdesc, 1, rule_cols, lengthof(rule_cols), "rule");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -421,9 +403,9 @@ load_kinds(TenantConfig *cfg)
 		r = &entry->rules[entry->nrules++];
 		r->rule_id = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
 		d = SPI_getbinval(tup, desc, 3, &isnull);
-		r->from_state = isnull ? -1 : lead_state_from_oid(DatumGetObjectId(d));
+		r->from_state = isnull ? LS_NONE : lead_state_from_oid(DatumGetObjectId(d));
 		d = SPI_getbinval(tup, desc, 4, &isnull);
-		r->to_state = isnull ? -1 : lead_state_from_oid(DatumGetObjectId(d));
+		r->to_state = isnull ? LS_NONE : lead_state_from_oid(DatumGetObjectId(d));
 		r->effect = parse_effect(SPI_getvalue(tup, desc, 5));
 		d = SPI_getbinval(tup, desc, 6, &isnull);
 		r->has_due_in = !isnull;
@@ -480,7 +462,7 @@ find_kind(TenantConfig *cfg, const char *kind)
 }
 
 const Step *
-find_step(const TenantConfig *cfg, int state, int step_no)
+find_step(const TenantConfig *cfg, LeadState state, int step_no)
 {
 	const StateSteps *ss = &cfg->steps[state];
 

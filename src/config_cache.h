@@ -7,40 +7,12 @@
 #include "postgres.h"
 
 #include "core/cadence.h"
+#include "domain.h"
 #include "datatype/timestamp.h"
 #include "pgtime.h"
 #include "utils/date.h"
 #include "utils/hsearch.h"
 
-/* The enums' labels, in their SQL order; -1 stands for NULL. */
-typedef enum LeadState
-{
-	LS_NEW, LS_HOT, LS_WARM, LS_THINKING, LS_INSTALLMENT_REJECTED, LS_RECYCLE,
-	LS_WON, LS_LOST, LS_COUNT
-} LeadState;
-
-typedef enum NextAction
-{
-	NA_REPLY, NA_FOLLOWUP, NA_PLAN_B, NA_REACTIVATE, NA_CLOSE, NA_COUNT
-} NextAction;
-
-typedef enum TaskStatus
-{
-	TS_OPEN, TS_CLAIMED, TS_DONE, TS_SUPERSEDED, TS_COUNT
-} TaskStatus;
-
-typedef enum RuleEffect
-{
-	EFFECT_RESTART, EFFECT_RESPOND, EFFECT_TOUCH, EFFECT_NEXT_PLAN_B,
-	EFFECT_CLOSE, EFFECT_NONE
-} RuleEffect;
-
-typedef enum SignalDirection
-{
-	DIR_INBOUND, DIR_OUTBOUND, DIR_SYSTEM
-} SignalDirection;
-
-#define STATE_IS_TERMINAL(s)	((s) == LS_WON || (s) == LS_LOST)
 
 typedef struct Policy
 {
@@ -49,7 +21,7 @@ typedef struct Policy
 	Interval	reply_within;
 	Interval	close_after;
 	Interval	escalate_after;
-	int			on_exhausted;
+	LeadState	on_exhausted;
 	char	   *escalate_to;
 	uint8		work_days;		/* bit d set: ISO day d is a working day */
 	TimeADT		work_start;
@@ -76,8 +48,8 @@ typedef struct StateSteps
 typedef struct Rule
 {
 	int64		rule_id;
-	int			from_state;		/* -1 = any */
-	int			to_state;		/* -1 = keep */
+	LeadState	from_state;		/* LS_NONE = any */
+	LeadState	to_state;		/* LS_NONE = keep */
 	RuleEffect	effect;
 	bool		has_due_in;
 	Interval	due_in;
@@ -118,11 +90,9 @@ typedef struct EnumOids
 
 extern TenantConfig *get_tenant_config(int64 tenant_id);
 extern const EnumOids *get_enum_oids(void);
-extern int	lead_state_from_oid(Oid oid);
-extern int	next_action_from_oid(Oid oid);
+extern LeadState lead_state_from_oid(Oid oid);
+extern NextAction next_action_from_oid(Oid oid);
 extern const KindEntry *find_kind(TenantConfig *cfg, const char *kind);
-extern const Step *find_step(const TenantConfig *cfg, int state, int step_no);
-extern const char *lead_state_name(int state);
-extern void config_cache_init(void);
+extern const Step *find_step(const TenantConfig *cfg, LeadState state, int step_no);
 
 #endif							/* FOLLOWUP_CONFIG_CACHE_H */

@@ -43,12 +43,12 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
-#include "utils/inval.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
 
 #include "direct_write.h"
+#include "relations.h"
 #include "followup.h"
 
 /*
@@ -58,6 +58,7 @@
 typedef struct PolicyVerdict
 {
 	Oid			relid;
+	uint64		generation;		/* relation_generation() when judged */
 	bool		tenant_rows_alone;
 	bool		user_row_triggers;
 	bool		user_before_update;
@@ -65,18 +66,6 @@ typedef struct PolicyVerdict
 
 static PolicyVerdict verdicts[4];
 static int	nverdicts = 0;
-static bool callback_registered = false;
-
-static void
-forget_verdicts(Datum arg, Oid relid)
-{
-	for (int i = 0; i < nverdicts; i++)
-		if (relid == InvalidOid || verdicts[i].relid == relid)
-		{
-			nverdicts = 0;
-			return;
-		}
-}
 
 /*
  * Is the row security of rel exactly the tenant_rows policy followup
@@ -178,21 +167,26 @@ verdict(Relation rel)
 {
 	static PolicyVerdict v;
 	Oid			relid = RelationGetRelid(rel);
+	/* a change while judging is seen next time */
+	uint64		generation = relation_generation(relid);
+	int			slot = -1;
 
 	for (int i = 0; i < nverdicts; i++)
 		if (verdicts[i].relid == relid)
-			return &verdicts[i];
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(forget_verdicts, (Datum) 0);
-		callback_registered = true;
-	}
+		{
+			if (verdicts[i].generation == generation)
+				return &verdicts[i];
+			slot = i;
+		}
 	v.relid = relid;
+	v.generation = generation;
 	v.tenant_rows_alone = policy_is_tenant_rows(rel);
 	v.user_row_triggers = has_user_row_triggers(rel);
 	v.user_before_update = direct_before_update_triggers(rel, NULL) > 0;
-	if (nverdicts < (int) lengthof(verdicts))
-		verdicts[nverdicts++] = v;
+	if (slot < 0 && nverdicts < (int) lengthof(verdicts))
+		slot = nverdicts++;
+	if (slot >= 0)
+		verdicts[slot] = v;
 	return &v;
 }
 

@@ -25,7 +25,6 @@
 #include "utils/timestamp.h"
 
 #include "compat.h"
-#include "config_cache.h"
 #include "core/render.h"
 #include "followup.h"
 
@@ -160,7 +159,7 @@ _PG_init(void)
 							 &followup_notify, true, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("followup");
-	config_cache_init();
+	relations_init();
 }
 
 int64
@@ -239,16 +238,16 @@ followup_require_session_tenant(Oid relid, int64 row_tenant)
 }
 
 Oid
-followup_table_owner(const char *relname)
+followup_table_owner(FollowupRel rel)
 {
-	Oid			relid = get_relname_relid(relname, get_namespace_oid("followup", false));
+	Oid			relid = followup_relid(rel);
 	HeapTuple	tup;
 	Oid			owner;
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("table followup.%s does not exist", relname),
+				 errmsg("table followup.%s does not exist", followup_relname(rel)),
 				 errhint("The followup extension may be damaged; reinstall it.")));
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tup))
@@ -259,9 +258,9 @@ followup_table_owner(const char *relname)
 }
 
 void
-as_owner_begin(const char *relname, bool restricted, AsOwner *save)
+as_owner_begin(FollowupRel rel, bool restricted, AsOwner *save)
 {
-	Oid			owner = followup_table_owner(relname);
+	Oid			owner = followup_table_owner(rel);
 
 	GetUserIdAndSecContext(&save->save_userid, &save->save_sec_context);
 	SetUserIdAndSecContext(owner, save->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |

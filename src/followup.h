@@ -6,6 +6,8 @@
 
 #include "postgres.h"
 
+#include "relations.h"
+
 extern int64 followup_current_tenant_id(void);
 extern double followup_half_life_seconds(void);
 extern bool followup_notify;
@@ -25,8 +27,8 @@ typedef struct AsOwner
 	int			save_nestlevel;
 } AsOwner;
 
-extern Oid	followup_table_owner(const char *relname);
-extern void as_owner_begin(const char *relname, bool restricted, AsOwner *save);
+extern Oid	followup_table_owner(FollowupRel rel);
+extern void as_owner_begin(FollowupRel rel, bool restricted, AsOwner *save);
 extern void as_owner_end(AsOwner *save);
 
 extern void followup_require_session_tenant(Oid relid, int64 row_tenant);

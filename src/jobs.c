@@ -101,7 +101,9 @@ iso_utc(TimestampTz t)
 	fsec_t		fsec;
 
 	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
-		elog(ERROR, "timestamp out of range");
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
 	return psprintf("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year, tm.tm_mon,
 					tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
 }
@@ -128,7 +130,7 @@ tenant_channel(int64 tenant_id)
 	AsOwner		save;
 	char	   *channel = NULL;
 
-	as_owner_begin("notify_channel", true, &save);
+	as_owner_begin(FR_NOTIFY_CHANNEL, true, &save);
 	if (SPI_execute_with_args(find, 1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the notification channel of tenant " INT64_FORMAT, tenant_id);
 	if (SPI_processed == 0 &&
@@ -224,8 +226,8 @@ followup_materialize_due(PG_FUNCTION_ARGS)
 		TupleDesc	desc = due->tupdesc;
 		bool		isnull;
 		int64		tenant_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		int			state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull)));
-		int			action = next_action_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull)));
+		LeadState	state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull)));
+		NextAction	action = next_action_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull)));
 		int32		touches = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
 		Datum		plan_b = SPI_getbinval(tup, desc, 7, &isnull);
 		bool		plan_b_null = isnull;

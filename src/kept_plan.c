@@ -25,8 +25,15 @@ kept_plan_current(const KeptPlan *kp)
 SPIPlanPtr
 kept_plan_prepare(KeptPlan *kp, const char *sql, int nargs, Oid *argtypes)
 {
+	return kept_plan_prepare_cursor(kp, sql, nargs, argtypes, 0);
+}
+
+SPIPlanPtr
+kept_plan_prepare_cursor(KeptPlan *kp, const char *sql, int nargs, Oid *argtypes,
+						 int cursor_options)
+{
 	Oid			installation = get_enum_oids()->lead_state_type;
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes, cursor_options);
 
 	if (plan == NULL)
 		elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));

@@ -23,4 +23,8 @@ extern bool kept_plan_current(const KeptPlan *kp);
  */
 extern SPIPlanPtr kept_plan_prepare(KeptPlan *kp, const char *sql, int nargs, Oid *argtypes);
 
+/* Likewise with SPI_prepare_cursor()'s cursor_options (CURSOR_OPT_*). */
+extern SPIPlanPtr kept_plan_prepare_cursor(KeptPlan *kp, const char *sql, int nargs,
+										   Oid *argtypes, int cursor_options);
+
 #endif							/* FOLLOWUP_KEPT_PLAN_H */

@@ -16,7 +16,7 @@
 #include "followup.h"
 #include "planner.h"
 #include "render.h"
-#include "triggers.h"
+#include "rules.h"
 
 PG_FUNCTION_INFO_V1(followup_momentum);
 PG_FUNCTION_INFO_V1(followup_preview);
@@ -118,7 +118,7 @@ followup_preview(PG_FUNCTION_ARGS)
 	lead.plan_b_step = DatumGetInt32(SPI_getbinval(tup, desc, 4, &isnull));
 	if (isnull)
 		lead.plan_b_step = 0;
-	lead.next_action = -1;
+	lead.next_action = NA_NONE;
 	{
 		Datum		d = SPI_getbinval(tup, desc, 5, &isnull);
 
@@ -138,14 +138,14 @@ followup_preview(PG_FUNCTION_ARGS)
 
 	/* a touch made exactly when due, as the silence goes on */
 	memset(&touch_rule, 0, sizeof(touch_rule));
-	touch_rule.from_state = touch_rule.to_state = -1;
+	touch_rule.from_state = touch_rule.to_state = LS_NONE;
 	touch_rule.effect = EFFECT_TOUCH;
 	memset(&touch, 0, sizeof(touch));
 	touch.direction = DIR_OUTBOUND;
 	touch.nrules = 1;
 	touch.rules = &touch_rule;
 
-	for (int row = 0; row < 2 * FU_CADENCE_MAX_STEPS + 2 && lead.next_action >= 0; row++)
+	for (int row = 0; row < 2 * FU_CADENCE_MAX_STEPS + 2 && lead.next_action != NA_NONE; row++)
 	{
 		Datum		values[8];
 		bool		nulls[8] = {false, false, false, true, true, true, true, true};

@@ -23,7 +23,6 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -31,38 +30,34 @@
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
 #include "utils/datum.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
-#include "utils/syscache.h"
 
 #include "columns.h"
 #include "direct_write.h"
 #include "followup.h"
 #include "lead_write.h"
+#include "relations.h"
 
-/* the lead the interaction trigger locked last, and the version it saw */
-static int64 locked_tenant_id;
-static int64 locked_lead_id;
-static ItemPointerData locked_tid;
-
-/* CHECK constraints of followup.lead, prepared for checked_user */
+/*
+ * CHECK constraints of followup.lead, prepared for checked_user, while the
+ * table and the functions they may call (and maybe inlined) are the same
+ */
 static MemoryContext check_cxt = NULL;
 static ExprState **check_exprs = NULL;
 static int	check_count = 0;
 static Oid	checked_relid = InvalidOid;
 static Oid	checked_user = InvalidOid;
-static Oid	lead_relid = InvalidOid;
-static bool checks_stale = false;
+static uint64 checked_generation = 0;
+static uint64 checked_functions = 0;
 
 /* attribute numbers of the key, and of the written columns, checked by type */
 static ColumnMap key_map;
 static ColumnMap write_map;
 static const int *key_attnums;
 static const int *write_attnums;
-static bool callbacks_registered = false;
 
 static const ColumnSpec key_cols[2] = {{"tenant_id", CT_INT8}, {"lead_id", CT_INT8}};
 
@@ -83,39 +78,6 @@ forget_checks(void)
 	checked_relid = InvalidOid;
 }
 
-/*
- * Invalidation may arrive while an update is using the prepared checks (a
- * trigger opening a relation): they are only marked here, and rebuilt by
- * the next update.
- */
-static void
-lead_relcache_callback(Datum arg, Oid relid)
-{
-	if (relid == InvalidOid || relid == checked_relid || relid == lead_relid)
-	{
-		checks_stale = true;
-		lead_relid = InvalidOid;
-	}
-}
-
-/* a function a CHECK calls may have been replaced (and was maybe inlined) */
-static void
-proc_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
-{
-	checks_stale = true;
-}
-
-void
-lead_write_note_locked(int64 tenant_id, int64 lead_id, ItemPointer tid)
-{
-	locked_tenant_id = tenant_id;
-	locked_lead_id = lead_id;
-	if (tid != NULL)
-		ItemPointerCopy(tid, &locked_tid);
-	else
-		ItemPointerSetInvalid(&locked_tid);
-}
-
 /* The CHECK constraints of rel, prepared once (ExecRelCheck does it per statement). */
 static ExprState **
 prepared_checks(Relation rel)
@@ -124,11 +86,18 @@ prepared_checks(Relation rel)
 	int			ncheck = constr ? constr->num_check : 0;
 	MemoryContext oldcxt;
 
-	if (check_exprs != NULL && !checks_stale && checked_relid == RelationGetRelid(rel) &&
+	/*
+	 * Invalidations may arrive while an update is using the prepared checks
+	 * (a trigger opening a relation): they are rebuilt by the next update.
+	 */
+	uint64		generation = relation_generation(RelationGetRelid(rel));
+	uint64		functions = function_generation();
+
+	if (check_exprs != NULL && checked_generation == generation &&
+		checked_functions == functions && checked_relid == RelationGetRelid(rel) &&
 		checked_user == GetUserId() && check_count == ncheck)
 		return check_exprs;
 	forget_checks();
-	checks_stale = false;
 	if (ncheck == 0)
 		return NULL;
 	if (check_cxt == NULL)
@@ -142,6 +111,8 @@ prepared_checks(Relation rel)
 	check_count = ncheck;
 	checked_relid = RelationGetRelid(rel);
 	checked_user = GetUserId();
+	checked_generation = generation;
+	checked_functions = functions;
 	return check_exprs;
 }
 
@@ -177,16 +148,9 @@ is_lead(HeapTuple tup, TupleDesc desc, int64 tenant_id, int64 lead_id)
 static Relation
 open_lead(LOCKMODE lockmode, int64 tenant_id, bool *missing, bool *tenant_only)
 {
+	Oid			lead_relid = followup_relid(FR_LEAD);
 	Relation	rel;
 
-	if (!callbacks_registered)
-	{
-		CacheRegisterRelcacheCallback(lead_relcache_callback, (Datum) 0);
-		CacheRegisterSyscacheCallback(PROCOID, proc_syscache_callback, (Datum) 0);
-		callbacks_registered = true;
-	}
-	if (!OidIsValid(lead_relid))
-		lead_relid = get_relname_relid("lead", get_namespace_oid("followup", false));
 	if (!OidIsValid(lead_relid))
 		return NULL;
 	rel = table_open(lead_relid, lockmode);
@@ -200,7 +164,8 @@ open_lead(LOCKMODE lockmode, int64 tenant_id, bool *missing, bool *tenant_only)
 }
 
 LeadLock
-lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader read, void *arg)
+lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader read, void *arg,
+				 ItemPointer tid)
 {
 	Relation	rel;
 	Relation	index;
@@ -218,7 +183,8 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader re
 	if (missing)
 	{
 		/* another tenant's lead, which the statement would not see */
-		lead_write_note_locked(tenant_id, lead_id, NULL);
+		if (tid != NULL)
+			ItemPointerSetInvalid(tid);
 		table_close(rel, NoLock);
 		return LEAD_LOCK_MISSING;
 	}
@@ -261,7 +227,10 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader re
 		if (shouldfree)
 			heap_freetuple(row);
 	}
-	lead_write_note_locked(tenant_id, lead_id, found ? &slot->tts_tid : NULL);
+	if (tid != NULL && found)
+		ItemPointerCopy(&slot->tts_tid, tid);
+	else if (tid != NULL)
+		ItemPointerSetInvalid(tid);
 
 	ExecDropSingleTupleTableSlot(slot);
 	UnregisterSnapshot(snapshot);
@@ -271,8 +240,8 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader re
 }
 
 bool
-lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const ColumnSpec *cols,
-				  const Datum *values, const bool *nulls)
+lead_write_direct(int64 tenant_id, int64 lead_id, ItemPointer locked_tid, int ncols,
+				  const ColumnSpec *cols, const Datum *values, const bool *nulls)
 {
 	Relation	rel;
 	TupleDesc	desc;
@@ -284,11 +253,9 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const ColumnSpec *c
 	bool		tenant_only;
 	ItemPointerData tid;
 
-	if (tenant_id != locked_tenant_id || lead_id != locked_lead_id ||
-		!ItemPointerIsValid(&locked_tid) || ncols > COLUMN_MAP_MAX)
+	if (!ItemPointerIsValid(locked_tid) || ncols > COLUMN_MAP_MAX)
 		return false;
-	ItemPointerCopy(&locked_tid, &tid);
-	ItemPointerSetInvalid(&locked_tid);	/* good for one write */
+	ItemPointerCopy(locked_tid, &tid);
 
 	rel = open_lead(RowExclusiveLock, tenant_id, &missing, &tenant_only);
 	if (rel == NULL)
@@ -353,7 +320,7 @@ lead_write_direct(int64 tenant_id, int64 lead_id, int ncols, const ColumnSpec *c
 void
 lead_write_skipped(int64 tenant_id, int64 lead_id)
 {
-	Oid			relid = get_relname_relid("lead", get_namespace_oid("followup", false));
+	Oid			relid = followup_relid(FR_LEAD);
 	Relation	rel;
 	StringInfoData names;
 	int			n = 0;

@@ -25,20 +25,18 @@ typedef void (*LeadReader) (Relation rel, HeapTuple row, void *arg);
 
 /*
  * Lock the lead as SELECT ... FOR NO KEY UPDATE [SKIP LOCKED] would; read
- * its row (read may be NULL).
+ * its row (read may be NULL).  *tid (unless tid is NULL) receives the
+ * version locked, or is made invalid.
  */
 extern LeadLock lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked,
-								 LeadReader read, void *arg);
-
-/* the lead the trigger has just locked, at the version tid (NULL: unknown) */
-extern void lead_write_note_locked(int64 tenant_id, int64 lead_id, ItemPointer tid);
+								 LeadReader read, void *arg, ItemPointer tid);
 
 /*
- * Set the columns cols of that lead to values/nulls as an UPDATE would
- * (triggers, constraints, indexes); false when the UPDATE statement is
- * needed instead, and nothing was written.
+ * Set the columns cols of the lead locked at version tid to values/nulls as
+ * an UPDATE would (triggers, constraints, indexes); false when the UPDATE
+ * statement is needed instead, and nothing was written.
  */
-extern bool lead_write_direct(int64 tenant_id, int64 lead_id, int ncols,
+extern bool lead_write_direct(int64 tenant_id, int64 lead_id, ItemPointer tid, int ncols,
 							  const ColumnSpec *cols, const Datum *values,
 							  const bool *nulls);
 

@@ -23,7 +23,6 @@
 #include "access/genam.h"
 #include "access/table.h"
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_opfamily.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -38,29 +37,19 @@
 #include "utils/relcache.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
 #include "direct_write.h"
 #include "live_task.h"
+#include "relations.h"
 
-static Oid	task_relid = InvalidOid;
-static Oid	index_relid = InvalidOid;
-static bool callback_registered = false;
-static bool index_checked = false;	/* is_live_task_index() for index_relid */
+/* is_live_task_index() for the index, while it and the table are the same */
+static Oid	checked_index = InvalidOid;
+static uint64 checked_task_generation = 0;
+static uint64 checked_index_generation = 0;
 static bool index_usable = false;
-
-static void
-forget_relids(Datum arg, Oid relid)
-{
-	if (relid == InvalidOid || relid == task_relid || relid == index_relid)
-	{
-		task_relid = index_relid = InvalidOid;
-		index_checked = false;
-	}
-}
 
 /*
  * Does the index's predicate hold for every live task: is it implied by
@@ -120,37 +109,29 @@ live_task_maybe(int64 tenant_id, int64 lead_id)
 	ScanKeyData keys[2];
 	IndexScanDesc scan;
 	bool		found = true;
+	uint64		task_generation;
+	uint64		index_generation;
 
 	if (IsolationIsSerializable())
 		return true;
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(forget_relids, (Datum) 0);
-		callback_registered = true;
-	}
-	if (!OidIsValid(index_relid))
-	{
-		Oid			nsp = get_namespace_oid("followup", false);
+	task_oid = followup_relid(FR_TASK);
+	index_oid = followup_relid(FR_TASK_ONE_LIVE_PER_LEAD);
+	if (!OidIsValid(task_oid) || !OidIsValid(index_oid))
+		return true;
 
-		task_relid = get_relname_relid("task", nsp);
-		index_relid = get_relname_relid("task_one_live_per_lead", nsp);
-		if (!OidIsValid(task_relid) || !OidIsValid(index_relid))
-			return true;
-	}
-
-	/*
-	 * The lock the statement would take.  Opening may process invalidations
-	 * that forget the relids: use copies.
-	 */
-	task_oid = task_relid;
-	index_oid = index_relid;
+	/* the lock the statement would take */
 	task = table_open(task_oid, RowExclusiveLock);
 	index = index_open(index_oid, AccessShareLock);
-	/* checked once per version of the index (an invalidation resets it) */
-	if (!index_checked || index_oid != index_relid)
+	/* checked once per version of the index and the table */
+	task_generation = relation_generation(task_oid);
+	index_generation = relation_generation(index_oid);
+	if (checked_index != index_oid || checked_task_generation != task_generation ||
+		checked_index_generation != index_generation)
 	{
 		index_usable = is_live_task_index(task, index);
-		index_checked = index_oid == index_relid;
+		checked_index = index_oid;
+		checked_task_generation = task_generation;
+		checked_index_generation = index_generation;
 	}
 	/* without the privileges the statement needs, let it report them */
 	if (index_usable &&
@@ -179,7 +160,7 @@ live_task_maybe(int64 tenant_id, int64 lead_id)
 void
 live_task_check_written(int64 tenant_id, int64 lead_id)
 {
-	Oid			relid = get_relname_relid("task", get_namespace_oid("followup", false));
+	Oid			relid = followup_relid(FR_TASK);
 	Relation	task;
 	StringInfoData names;
 	int			n;

@@ -37,6 +37,7 @@
 
 #include "columns.h"
 #include "followup.h"
+#include "kept_plan.h"
 #include "task_claim.h"
 
 PG_FUNCTION_INFO_V1(followup_claim_tasks);
@@ -72,8 +73,8 @@ static const ColumnSpec source_cols[3] = {
 	{"task_id", CT_INT8}, {"due_at", CT_TIMESTAMPTZ}, {"lead_id", CT_INT8}
 };
 
-static SPIPlanPtr source_plan[CLAIM_SOURCES];
-static SPIPlanPtr claim_plan = NULL;
+static KeptPlan source_plan[CLAIM_SOURCES];
+static KeptPlan claim_plan;
 
 typedef struct ClaimSource
 {
@@ -100,14 +101,8 @@ prepare_claim_plans(void)
 	for (int i = 0; i < CLAIM_SOURCES; i++)
 	{
 		/* read a few rows at a time: plan for a fast start, in index order */
-		SPIPlanPtr	plan = SPI_prepare_cursor(claim_source_sql[i], 2, source_types,
-											  CURSOR_OPT_FAST_PLAN);
-
-		if (plan == NULL)
-			elog(ERROR, "could not prepare followup.claim_tasks: %s",
-				 SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		source_plan[i] = plan;
+		kept_plan_prepare_cursor(&source_plan[i], claim_source_sql[i], 2, source_types,
+								 CURSOR_OPT_FAST_PLAN);
 	}
 
 	/*
@@ -117,7 +112,7 @@ prepare_claim_plans(void)
 	 * task another operator holds.  The conditions are checked again on the
 	 * locked row: the candidate was read without a lock.
 	 */
-	claim_plan = SPI_prepare("WITH pick AS ("
+	kept_plan_prepare(&claim_plan, "WITH pick AS ("
 							 " SELECT t.tenant_id, t.task_id FROM followup.task t"
 							 " JOIN followup.lead l ON l.tenant_id OPERATOR(pg_catalog.=) t.tenant_id"
 							 "  AND l.lead_id OPERATOR(pg_catalog.=) t.lead_id"
@@ -133,10 +128,6 @@ prepare_claim_plans(void)
 							 " WHERE t.tenant_id OPERATOR(pg_catalog.=) pick.tenant_id"
 							 " AND t.task_id OPERATOR(pg_catalog.=) pick.task_id"
 							 " RETURNING t.*", 3, claim_types);
-	if (claim_plan == NULL)
-		elog(ERROR, "could not prepare followup.claim_tasks: %s",
-			 SPI_result_code_string(SPI_result));
-	SPI_keepplan(claim_plan);
 }
 
 /* Make src's next candidate current; false when the source is used up. */
@@ -282,7 +273,7 @@ followup_claim_tasks(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
 	SPI_connect();
-	if (claim_plan == NULL)
+	if (!kept_plan_current(&claim_plan))
 		prepare_claim_plans();
 
 	for (int i = 0; i < CLAIM_SOURCES; i++)
@@ -293,7 +284,7 @@ followup_claim_tasks(PG_FUNCTION_ARGS)
 		/* as many as are wanted first, in case the first ones are claimed */
 		sources[i].fetch = Min(max_tasks, CLAIM_FETCH);
 		/* not read-only: the candidates must be as fresh as the claims */
-		sources[i].portal = SPI_cursor_open(NULL, source_plan[i], args, NULL, false);
+		sources[i].portal = SPI_cursor_open(NULL, source_plan[i].plan, args, NULL, false);
 		source_head(&sources[i]);
 	}
 
@@ -320,7 +311,7 @@ followup_claim_tasks(PG_FUNCTION_ARGS)
 				args[0] = Int64GetDatum(tenant_id);
 				args[1] = Int64GetDatum(next->task_id);
 				args[2] = operator_datum;
-				if (SPI_execute_plan(claim_plan, args, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
+				if (SPI_execute_plan(claim_plan.plan, args, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
 					elog(ERROR, "could not claim task " INT64_FORMAT, next->task_id);
 				if (SPI_processed > 0)
 				{
@@ -350,8 +341,8 @@ static const ColumnSpec complete_task_cols[4] = {
 };
 static const ColumnSpec complete_lead_cols[1] = {{"last_event_at", CT_TIMESTAMPTZ}};
 
-static SPIPlanPtr complete_lock_plan = NULL;
-static SPIPlanPtr complete_insert_plan = NULL;
+static KeptPlan complete_lock_plan;
+static KeptPlan complete_insert_plan;
 
 static void
 prepare_complete_plans(void)
@@ -361,7 +352,7 @@ prepare_complete_plans(void)
 	INT8OID, TEXTOID};
 
 	/* lead before task, in the order the interaction trigger locks them */
-	complete_lock_plan = SPI_prepare("SELECT t.lead_id, t.status::pg_catalog.text, t.done_at, t.claimed_by,"
+	kept_plan_prepare(&complete_lock_plan, "SELECT t.lead_id, t.status::pg_catalog.text, t.done_at, t.claimed_by,"
 									 " t.channel, l.state::pg_catalog.text, l.next_action::pg_catalog.text,"
 									 " l.last_event_at"
 									 " FROM followup.task t"
@@ -370,16 +361,11 @@ prepare_complete_plans(void)
 									 " WHERE t.tenant_id OPERATOR(pg_catalog.=) $1"
 									 " AND t.task_id OPERATOR(pg_catalog.=) $2"
 									 " FOR NO KEY UPDATE OF l FOR UPDATE OF t", 2, lock_types);
-	complete_insert_plan = SPI_prepare("INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at,"
+	kept_plan_prepare(&complete_insert_plan, "INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at,"
 									   " kind, channel, operator, task_id, body)"
 									   " VALUES ($1, $2, $3, CASE WHEN $4 OPERATOR(pg_catalog.=) 'call'"
 									   " THEN 'call' ELSE 'message' END,"
 									   " $4, $5, $6, $7) RETURNING *", 7, insert_types);
-	if (complete_lock_plan == NULL || complete_insert_plan == NULL)
-		elog(ERROR, "could not prepare followup.complete_task: %s",
-			 SPI_result_code_string(SPI_result));
-	SPI_keepplan(complete_lock_plan);
-	SPI_keepplan(complete_insert_plan);
 }
 
 /* A timestamptz as the session prints it (DateStyle, TimeZone); "" for NULL. */
@@ -428,12 +414,12 @@ followup_complete_task(PG_FUNCTION_ARGS)
 	occurred_at = PG_GETARG_TIMESTAMPTZ(3);
 
 	SPI_connect();
-	if (complete_lock_plan == NULL)
+	if (!kept_plan_current(&complete_lock_plan) || !kept_plan_current(&complete_insert_plan))
 		prepare_complete_plans();
 
 	args[0] = Int64GetDatum(tenant_id);
 	args[1] = Int64GetDatum(task_id);
-	if (SPI_execute_plan(complete_lock_plan, args, NULL, false, 0) != SPI_OK_SELECT)
+	if (SPI_execute_plan(complete_lock_plan.plan, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not lock task " INT64_FORMAT, task_id);
 	if (SPI_processed == 0)
 		task_not_found(task_id, tenant_id);
@@ -494,7 +480,7 @@ followup_complete_task(PG_FUNCTION_ARGS)
 		args[6] = PG_GETARG_DATUM(2);
 	else
 		nulls[6] = 'n';
-	if (SPI_execute_plan(complete_insert_plan, args, nulls, false, 0) != SPI_OK_INSERT_RETURNING ||
+	if (SPI_execute_plan(complete_insert_plan.plan, args, nulls, false, 0) != SPI_OK_INSERT_RETURNING ||
 		SPI_processed != 1)
 		elog(ERROR, "could not record the touch of task " INT64_FORMAT, task_id);
 

@@ -204,7 +204,7 @@ plan_next_touch(const TenantConfig *cfg, const PlanInput *in, PlanResult *out)
 	TimestampTz last_touch;
 	int			k = Max(in->touches, 0);	/* a CHECK rejects negatives later */
 
-	out->action = -1;
+	out->action = NA_NONE;
 	out->due_at = DT_NOBEGIN;
 	out->step_no = 0;
 	if (STATE_IS_TERMINAL(in->state))
@@ -313,7 +313,7 @@ followup_plan_next_touch(PG_FUNCTION_ARGS)
 				 errmsg("time zone \"%s\" not recognized", in.timezone)));
 
 	plan_next_touch(cfg, &in, &out);
-	if (out.action < 0)
+	if (out.action == NA_NONE)
 		nulls[0] = nulls[1] = nulls[2] = true;
 	else
 	{

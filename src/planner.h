@@ -6,10 +6,10 @@
 
 #include "config_cache.h"
 
-/* The lead as the planner sees it; -1 / 0 / DT_NOBEGIN stand for NULL. */
+/* The lead as the planner sees it; 0 / DT_NOBEGIN stand for NULL. */
 typedef struct PlanInput
 {
-	int			state;
+	LeadState	state;
 	TimestampTz anchor_at;
 	int			touches;
 	int			plan_b_step;	/* 0 outside installment_rejected */
@@ -21,7 +21,7 @@ typedef struct PlanInput
 
 typedef struct PlanResult
 {
-	int			action;			/* NextAction, or -1 for none */
+	NextAction	action;			/* NA_NONE: nothing planned */
 	TimestampTz due_at;
 	int			step_no;		/* touch number the action is (1-based), 0 for close/reply */
 } PlanResult;

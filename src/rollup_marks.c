@@ -25,26 +25,19 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/timestamp.h"
 
 #include "columns.h"
 #include "config_cache.h"
 #include "followup.h"
+#include "kept_plan.h"
 #include "planner.h"
 #include "rollup_marks.h"
 
-static SPIPlanPtr mark_plan = NULL;
-static SPIPlanPtr mark_lead_plan = NULL;
-
-static SPIPlanPtr
-prepare_kept(const char *sql, int nargs, Oid *argtypes)
-{
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
-
-	if (plan == NULL || SPI_keepplan(plan) != 0)
-		elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
-	return plan;
-}
+static KeptPlan mark_plan;
+static KeptPlan mark_lead_plan;
 
 /* runs a kept plan as the owner of followup.rollup_mark */
 static void
@@ -53,7 +46,7 @@ execute_as_owner(SPIPlanPtr plan, Datum *args)
 	AsOwner		save;
 	int			ret;
 
-	as_owner_begin("rollup_mark", true, &save);
+	as_owner_begin(FR_ROLLUP_MARK, true, &save);
 	ret = SPI_execute_plan(plan, args, NULL, false, 0);
 	as_owner_end(&save);
 	if (ret < 0)
@@ -129,17 +122,17 @@ mark(int64 tenant_id, TimestampTz since, TimestampTz until)
 		RegisterSubXactCallback(forget_marks_at_subxact_abort, NULL);
 		callbacks_registered = true;
 	}
-	if (mark_plan == NULL)
+	if (!kept_plan_current(&mark_plan))
 	{
 		Oid			types[3] = {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 
-		mark_plan = prepare_kept("INSERT INTO followup.rollup_mark (tenant_id, since, until) VALUES ($1, $2, $3)",
-								 3, types);
+		kept_plan_prepare(&mark_plan, "INSERT INTO followup.rollup_mark (tenant_id, since, until) VALUES ($1, $2, $3)",
+						  3, types);
 	}
 	args[0] = Int64GetDatum(m.tenant_id);
 	args[1] = TimestampTzGetDatum(m.since);
 	args[2] = TimestampTzGetDatum(m.until);
-	execute_as_owner(mark_plan, args);
+	execute_as_owner(mark_plan.plan, args);
 	remembered[next_slot] = m;
 	next_slot = (next_slot + 1) % MARKS_REMEMBERED;
 	nremembered = Min(nremembered + 1, MARKS_REMEMBERED);
@@ -151,19 +144,19 @@ mark_lead(int64 tenant_id, int64 lead_id)
 {
 	Datum		args[2];
 
-	if (mark_lead_plan == NULL)
+	if (!kept_plan_current(&mark_lead_plan))
 	{
 		Oid			types[2] = {INT8OID, INT8OID};
 
-		mark_lead_plan = prepare_kept("SELECT followup.rollup_mark_lead($1, $2)", 2, types);
+		kept_plan_prepare(&mark_lead_plan, "SELECT followup.rollup_mark_lead($1, $2)", 2, types);
 	}
 	args[0] = Int64GetDatum(tenant_id);
 	args[1] = Int64GetDatum(lead_id);
-	execute_as_owner(mark_lead_plan, args);
+	execute_as_owner(mark_lead_plan.plan, args);
 }
 
 void
-rollup_note_interaction(const LeadRow *before, int direction, TimestampTz at, const ApplyResult *res)
+rollup_note_interaction(const LeadRow *before, SignalDirection direction, TimestampTz at, const ApplyResult *res)
 {
 	/* now() less a day: what the SQL triggers call old */
 	TimestampTz old = GetCurrentTransactionStartTimestamp() - USECS_PER_DAY;
@@ -198,13 +191,18 @@ rollup_note_interaction(const LeadRow *before, int direction, TimestampTz at, co
 	}
 }
 
+/* the attribute number of rel's column name */
 static int
-column_attnum(TupleDesc desc, const char *name)
+column_attnum(Relation rel, const char *name)
 {
-	int			attnum = SPI_fnumber(desc, name);
+	int			attnum = SPI_fnumber(RelationGetDescr(rel), name);
 
 	if (attnum <= 0)
-		elog(ERROR, "followup.rollup_mark_row: the table has no column \"%s\"", name);
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s.%s\" does not exist", name,
+						get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel)),
+				 errdetail("followup.rollup_mark_row() reads tenant_id, the columns its trigger's arguments name, and lead_id of state_change.")));
 	return attnum;
 }
 
@@ -213,7 +211,7 @@ static Datum
 row_column(HeapTuple row, Relation rel, const char *name, ColumnType type, bool *isnull)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
-	int			attnum = column_attnum(desc, name);
+	int			attnum = column_attnum(rel, name);
 	ColumnSpec	spec = {name, type};
 
 	column_types_check(desc, attnum, &spec, 1, RelationGetRelationName(rel));
@@ -222,11 +220,13 @@ row_column(HeapTuple row, Relation rel, const char *name, ColumnType type, bool 
 
 /* Do old and new differ in any of the named columns? */
 static bool
-columns_differ(HeapTuple old, HeapTuple new, TupleDesc desc, char **names, int n)
+columns_differ(HeapTuple old, HeapTuple new, Relation rel, char **names, int n)
 {
+	TupleDesc	desc = RelationGetDescr(rel);
+
 	for (int i = 0; i < n; i++)
 	{
-		int			attnum = column_attnum(desc, names[i]);
+		int			attnum = column_attnum(rel, names[i]);
 		Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
 		bool		old_null;
 		bool		new_null;
@@ -255,7 +255,6 @@ Datum
 followup_rollup_mark_row(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	TupleDesc	desc;
 	HeapTuple	rows[2];
 	int			nrows = 0;
 	const char *column;
@@ -264,11 +263,12 @@ followup_rollup_mark_row(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || trigdata->tg_trigger->tgnargs < 1)
-		elog(ERROR, "followup.rollup_mark_row must be an AFTER ROW trigger with a time column as argument");
-	desc = RelationGetDescr(trigdata->tg_relation);
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("followup.rollup_mark_row() must be fired AFTER ... FOR EACH ROW, with a time column as its first argument")));
 	column = trigdata->tg_trigger->tgargs[0];
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) && trigdata->tg_trigger->tgnargs > 1 &&
-		!columns_differ(trigdata->tg_trigtuple, trigdata->tg_newtuple, desc,
+		!columns_differ(trigdata->tg_trigtuple, trigdata->tg_newtuple, trigdata->tg_relation,
 						trigdata->tg_trigger->tgargs + 1, trigdata->tg_trigger->tgnargs - 1))
 		return PointerGetDatum(NULL);
 	/* the row before the write, if any, then the row after it, if any */

@@ -45,7 +45,7 @@ static const ColumnSpec lead_cols[SL_COUNT] = {
 static ColumnMap lead_map;
 
 /*
- * The one lead whose write update_lead() is making, at which transaction
+ * The one lead whose write lead_update() is making, at which transaction
  * nesting level: only its state change is the interaction's (or not logged
  * at all).  Leads a CRM's own triggers write meanwhile are logged as theirs.
  */
@@ -89,7 +89,7 @@ execute_as_history_owner(SPIPlanPtr plan, Datum *args, const char *nulls)
 	AsOwner		save;
 	int			ret;
 
-	as_owner_begin("state_change", false, &save);
+	as_owner_begin(FR_STATE_CHANGE, false, &save);
 	ret = SPI_execute_plan(plan, args, nulls, false, 0);
 	as_owner_end(&save);
 	return ret;
@@ -138,7 +138,9 @@ followup_log_state_change(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trig->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
-		elog(ERROR, "followup_log_state_change must be an AFTER ... FOR EACH ROW trigger");
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("followup.log_state_change() must be fired AFTER ... FOR EACH ROW")));
 	desc = RelationGetDescr(trig->tg_relation);
 	att = column_map(&lead_map, trig->tg_relation, lead_cols, SL_COUNT);
 	newtup = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;

@@ -7,7 +7,7 @@
 #include "config_cache.h"
 #include "executor/spi.h"
 
-/* the lead being written by update_lead(), and how its state change is logged */
+/* the lead being written by lead_update(), and how its state change is logged */
 typedef struct StateLogScope
 {
 	bool		active;

@@ -26,11 +26,13 @@
 #include "utils/timestamp.h"
 
 #include "columns.h"
+#include "config_cache.h"
 #include "kept_plan.h"
 #include "planner.h"
-
+#include "rules.h"
 #include "state_log.h"
 #include "statement_batch.h"
+#include "task.h"
 
 PG_FUNCTION_INFO_V1(followup_interaction_batch_begin);
 PG_FUNCTION_INFO_V1(followup_interaction_batch_end);
@@ -198,8 +200,8 @@ replay_lead(BatchLead *entry)
 	static KeptPlan unlog_plan;
 	TenantConfig *cfg = get_tenant_config(entry->key.tenant_id);
 	const EnumOids *oids = get_enum_oids();
+	LeadHandle	h;
 	LeadRow		lead = entry->before;
-	LeadRow		now;
 	Datum	   *elems;
 	Datum		args[7];
 	char		nulls[7];
@@ -227,7 +229,7 @@ replay_lead(BatchLead *entry)
 						  " AND interaction_id OPERATOR(pg_catalog.=) ANY ($2)", 2, types);
 	}
 
-	if (!lock_lead(entry->key.tenant_id, entry->key.lead_id, &now))
+	if (!lead_lock(entry->key.tenant_id, entry->key.lead_id, &h))
 		return;					/* deleted by a later row's cascade: nothing to fix */
 
 	elems = palloc(sizeof(Datum) * entry->nids);
@@ -255,7 +257,7 @@ replay_lead(BatchLead *entry)
 		TimestampTz at = DatumGetTimestampTz(SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &isnull));
 		const KindEntry *kind = find_kind(cfg, SPI_getvalue(rows->vals[i], rows->tupdesc, 3));
 		ApplyResult res;
-		int			state_before = lead.state;
+		LeadState	state_before = lead.state;
 
 		args[1] = Int64GetDatum(id);
 		args[2] = ObjectIdGetDatum(oids->lead_state[lead.state]);
@@ -274,10 +276,11 @@ replay_lead(BatchLead *entry)
 							 oids->lead_state[state_before], oids->lead_state[lead.state], id);
 	}
 
-	if (lead.next_action != now.next_action || lead.next_followup_at != now.next_followup_at)
+	if (lead.next_action != h.row.next_action || lead.next_followup_at != h.row.next_followup_at)
 		supersede_open_task(lead.tenant_id, lead.lead_id);
 	/* the log was rewritten above */
-	update_lead(&lead, 0, false);
+	h.row = lead;
+	lead_update(&h, 0, false);
 }
 
 Datum

@@ -4,7 +4,7 @@
 #ifndef FOLLOWUP_STATEMENT_BATCH_H
 #define FOLLOWUP_STATEMENT_BATCH_H
 
-#include "triggers.h"
+#include "lead.h"
 
 /*
  * Note that interaction_id of this statement, at "at", reaches the lead

@@ -25,7 +25,6 @@
 #include "catalog/namespace.h"
 #include "executor/tuptable.h"
 #include "utils/builtins.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -36,11 +35,10 @@
 #include "direct_write.h"
 #include "followup.h"
 #include "lead_write.h"
+#include "relations.h"
 #include "task_claim.h"
 
-/* followup.task and the attribute numbers of the columns read and written */
-static Oid	task_relid = InvalidOid;
-static bool callback_registered = false;
+/* the attribute numbers of followup.task's columns read and written */
 
 enum
 {
@@ -55,31 +53,19 @@ static const ColumnSpec task_cols[TC_COUNT] = {
 static ColumnMap task_map;
 static const int *attnums;
 
-static void
-forget_task(Datum arg, Oid relid)
-{
-	if (relid == InvalidOid || relid == task_relid)
-		task_relid = InvalidOid;
-}
-
 /* followup.task, opened with lockmode, its columns looked up */
 static Relation
 open_task(LOCKMODE lockmode)
 {
-	Oid			relid = task_relid;
+	Oid			relid = followup_relid(FR_TASK);
 	Relation	rel;
 
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(forget_task, (Datum) 0);
-		callback_registered = true;
-	}
 	if (!OidIsValid(relid))
-		relid = get_relname_relid("task", get_namespace_oid("followup", false));
-	if (!OidIsValid(relid))
-		elog(ERROR, "followup.task is missing");
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table followup.task does not exist"),
+				 errhint("The followup extension may be damaged; reinstall it.")));
 	rel = table_open(relid, lockmode);
-	task_relid = relid;
 	/* looked up, and checked by type, once per version of the table */
 	attnums = column_map(&task_map, rel, task_cols, TC_COUNT);
 	return rel;
@@ -191,7 +177,7 @@ task_claim_direct(int64 tenant_id, int64 task_id, int64 lead_id, Datum operator,
 
 	/* then the lead, then the task, as every writer locks them */
 	if (result == TASK_CLAIMED)
-		switch (lead_lock_direct(tenant_id, lead_id, true, NULL, NULL))
+		switch (lead_lock_direct(tenant_id, lead_id, true, NULL, NULL, NULL))
 		{
 			case LEAD_LOCK_FOUND:
 				break;

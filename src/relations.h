@@ -1,0 +1,38 @@
+/*
+ * relations.h - the relations of followup the C code opens by OID, and
+ * knowing when they (or the functions their constraints call) changed.
+ */
+#ifndef FOLLOWUP_RELATIONS_H
+#define FOLLOWUP_RELATIONS_H
+
+#include "postgres.h"
+
+typedef enum FollowupRel
+{
+	FR_LEAD, FR_INTERACTION, FR_TASK, FR_STATE_CHANGE, FR_ROLLUP_MARK,
+	FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE, FR_NOTIFY_CHANNEL,
+	FR_TASK_ONE_LIVE_PER_LEAD,	/* index: one open or claimed task per lead */
+	FR_COUNT
+} FollowupRel;
+
+/* The relation's name in schema followup. */
+extern const char *followup_relname(FollowupRel rel);
+
+/* The OID of followup.<rel>, InvalidOid if there is none. */
+extern Oid	followup_relid(FollowupRel rel);
+
+/*
+ * A number that changes whenever relid's relcache entry is invalidated
+ * (ALTER TABLE, CREATE INDEX or TRIGGER, DROP): what was derived from the
+ * relation is current while it is the same.  relid InvalidOid: changes
+ * when any relation asked about this way does.
+ */
+extern uint64 relation_generation(Oid relid);
+
+/* Likewise for any function (CREATE OR REPLACE FUNCTION, DROP). */
+extern uint64 function_generation(void);
+
+/* Register the invalidation callbacks; from _PG_init only. */
+extern void relations_init(void);
+
+#endif							/* FOLLOWUP_RELATIONS_H */
