@@ -14,11 +14,13 @@ OBJS = src/followup.o src/cadence.o src/config_cache.o src/planner.o \
 SQL_SOURCES = src/sql/types.sql src/sql/settings.sql src/sql/config.sql \
               src/sql/data.sql src/sql/defaults.sql src/sql/functions.sql src/sql/jobs.sql src/sql/rollups.sql \
               src/sql/reports.sql src/sql/security.sql
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-# upgrade scripts, sql/followup--A--B.sql, as releases add them
-DATA = $(wildcard sql/$(EXTENSION)--*--*.sql)
+# The install and upgrade scripts live at the top (sql/ and expected/ hold
+# the regression suites only): followup--<version>.sql is built, the
+# upgrade scripts followup--A--B.sql are written by hand, one per release.
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = $(wildcard $(EXTENSION)--*--*.sql)
 
-REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
+REGRESS = $(sort $(patsubst sql/%.sql,%,$(wildcard sql/*.sql)))
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 # concurrency promises, one isolation spec each (test/isolation/specs)
 ISOLATION = $(sort $(patsubst test/isolation/specs/%.spec,%,$(wildcard test/isolation/specs/*.spec)))
@@ -44,7 +46,7 @@ all install installcheck:
 	@exit 1
 endif
 
-sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) followup.control
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) followup.control
 	cat $(SQL_SOURCES) > $@
 
 # --- the two commands of README.md -----------------------------------------
