@@ -20,21 +20,40 @@ SQL_SOURCES = src/sql/types.sql src/sql/settings.sql src/sql/config.sql \
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard $(EXTENSION)--*--*.sql)
 
+# `make installcheck` runs the pg_regress suites (sql/, expected/), the
+# isolation specs (test/isolation) and the TAP tests (test/t) against the
+# server PGHOST/PGPORT/PGUSER name; TEMP_INSTANCE=1 runs the pg_regress
+# and isolation suites in throwaway servers of their own instead, started
+# with test/followup.conf (pg_cron preloaded; not as root).  Naming suites
+# runs only those: `make installcheck REGRESS=cadence`,
+# `make installcheck REGRESS= ISOLATION=claim_never_waits`,
+# `make installcheck REGRESS= TAP_TESTS=1`.
 REGRESS = $(sort $(patsubst sql/%.sql,%,$(wildcard sql/*.sql)))
 REGRESS_OPTS = --load-extension=$(EXTENSION)
+ISOLATION_OPTS = --load-extension=$(EXTENSION) --inputdir=test/isolation --outputdir=test/isolation/output
+ifneq ($(origin REGRESS),command line)
 # concurrency promises, one isolation spec each (test/isolation/specs)
 ISOLATION = $(sort $(patsubst test/isolation/specs/%.spec,%,$(wildcard test/isolation/specs/*.spec)))
-ISOLATION_OPTS = --load-extension=$(EXTENSION) --inputdir=test/isolation --outputdir=test/isolation/output
+endif
+ifeq ($(filter command line,$(origin REGRESS) $(origin ISOLATION)),)
+# cluster-level tests (PostgreSQL::Test::Cluster): crashes, dump and restore
+TAP_TESTS = 1
+endif
+PROVE_TESTS = test/t/*.pl
+ifdef TEMP_INSTANCE
+REGRESS_OPTS += --temp-instance=$(CURDIR)/tmp_check --temp-config=$(srcdir)/test/followup.conf
+ISOLATION_OPTS += --temp-instance=$(CURDIR)/tmp_check_iso --temp-config=$(srcdir)/test/followup.conf
+endif
 
 PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 ifdef WERROR
 PG_CPPFLAGS += -Werror
 endif
 
-EXTRA_CLEAN = test/unit/bin test/unit/bin-sanitize test/fuzz/bin
+EXTRA_CLEAN = test/unit/bin test/unit/bin-sanitize test/fuzz/bin test/isolation/output test/nocron/output \
+              test/log dist
 
-# Debian keeps one pg_config per major version; target 15 when it is there.
-PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 
 ifneq ($(wildcard $(PGXS)),)
@@ -51,15 +70,22 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) followup.control
 
 # --- the two commands of README.md -----------------------------------------
 
-.PHONY: test demo deps unit fuzz soak bench
+.PHONY: test demo deps unit fuzz soak bench dist
+
+# a PGXN-ready zip of the committed tree (META.json, the sources, the tests)
+dist:
+	mkdir -p dist
+	git archive --format zip --prefix=$(EXTENSION)-$(EXTVERSION)/ --output dist/$(EXTENSION)-$(EXTVERSION).zip HEAD
 
 deps:
 	@scripts/ensure-deps
 
+# everything, against throwaway servers of the PostgreSQL that PG_CONFIG
+# names; ends with "N passed, N failed"
 test: deps
 	@$(MAKE) --no-print-directory WERROR=1 all
 	@$(MAKE) --no-print-directory install >/dev/null
-	@test/run
+	@PG_CONFIG=$(PG_CONFIG) PGBIN=$(shell $(PG_CONFIG) --bindir) test/run
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -5,13 +5,16 @@ SELECT extname, extversion, extrelocatable, n.nspname AS schema
 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
 WHERE extname = 'followup';
 SELECT count(*) AS pg_cron_here FROM pg_extension WHERE extname = 'pg_cron';
+-- where pg_regress put us, to come back to (no database or role named here)
+\set regress_db :DBNAME
+\set regress_user :USER
 CREATE DATABASE followup_no_cron;
 \c followup_no_cron
 CREATE EXTENSION followup;
 SELECT '24h, 3d, 7d'::followup.cadence;
 SELECT count(*) AS pg_cron_here FROM pg_extension WHERE extname = 'pg_cron';
 DROP EXTENSION followup;
-\c contrib_regression
+\c :regress_db
 DROP DATABASE followup_no_cron;
 -- the extension cannot be moved to another schema
 CREATE SCHEMA elsewhere;
@@ -31,6 +34,6 @@ CREATE EXTENSION followup;
 DROP SCHEMA followup CASCADE;
 CREATE EXTENSION followup;
 SELECT extname FROM pg_extension WHERE extname = 'followup';
-\c contrib_regression
+\c :regress_db
 DROP DATABASE followup_attack;
 DROP ROLE regress_fu_attacker;

@@ -4,6 +4,9 @@
 -- role acting for another tenant is refused before anything of that tenant
 -- is loaded.  A database of its own, so that tenants 7 and 8 are empty.
 --
+-- where pg_regress put us, to come back to (no database or role named here)
+\set regress_db :DBNAME
+\set regress_user :USER
 CREATE DATABASE followup_tenant_cache;
 \c followup_tenant_cache
 CREATE EXTENSION followup;
@@ -76,7 +79,7 @@ RESET ROLE;
 -- nothing was written for tenant 8 by tenant 7
 SELECT tenant_id, external_ref, state FROM followup.lead ORDER BY tenant_id, external_ref;
 
-\c contrib_regression
+\c :regress_db
 DROP DATABASE followup_tenant_cache;
 DROP ROLE regress_fu_tc_crm;
 DROP ROLE regress_fu_tc_narrow;

@@ -4,6 +4,9 @@
 -- security that forgot to set followup.tenant_id, a role locked to its
 -- tenant, and the owner, who sees every tenant.
 --
+-- where pg_regress put us, to come back to (no database or role named here)
+\set regress_db :DBNAME
+\set regress_user :USER
 CREATE DATABASE followup_tenant_errors;
 \c followup_tenant_errors
 CREATE EXTENSION followup;
@@ -68,7 +71,7 @@ SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 
 -- the owner writes any tenant's rows; a lead that does not exist is just
 -- that, and the functions that read the session's tenant say so
-\c - postgres
+\c - :regress_user
 SET timezone = 'UTC';
 INSERT INTO followup.lead (tenant_id, external_ref, created_at) VALUES (2, 'owner-made', '2026-11-23 10:00+00')
 RETURNING tenant_id, external_ref, state;
@@ -77,7 +80,7 @@ SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 SELECT followup.complete_task(2, 'bob');
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 
-\c contrib_regression
+\c :regress_db
 DROP DATABASE followup_tenant_errors;
 DROP ROLE regress_fu_te_pool;
 DROP ROLE regress_fu_te_shop1;
