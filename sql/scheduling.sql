@@ -13,8 +13,11 @@
 \set regress_db :DBNAME
 SELECT current_setting('cron.database_name') AS cron_db \gset
 SELECT :'cron_db' <> current_database() AS cron_elsewhere;
+-- (quietly: whether it is made depends on the server)
+\set ECHO none
 SELECT format('CREATE DATABASE %I', :'cron_db')
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'cron_db') \gexec
+\set ECHO all
 SELECT count(*) AS pg_cron_here FROM pg_extension WHERE extname = 'pg_cron';
 -- here, the hint is the exact statement to run in the cron database
 SELECT * FROM followup.schedule_jobs();
