@@ -31,11 +31,11 @@ DATA = $(wildcard $(EXTENSION)--*--*.sql)
 REGRESS = $(sort $(patsubst sql/%.sql,%,$(wildcard sql/*.sql)))
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 ISOLATION_OPTS = --load-extension=$(EXTENSION) --inputdir=test/isolation --outputdir=test/isolation/output
-ifneq ($(origin REGRESS),command line)
 # concurrency promises, one isolation spec each (test/isolation/specs)
-ISOLATION = $(sort $(patsubst test/isolation/specs/%.spec,%,$(wildcard test/isolation/specs/*.spec)))
-endif
-ifeq ($(filter command line,$(origin REGRESS) $(origin ISOLATION)),)
+ISOLATION_ALL = $(sort $(patsubst test/isolation/specs/%.spec,%,$(wildcard test/isolation/specs/*.spec)))
+# with no suite named on the command line, everything; else only what is named
+ifeq ($(filter command line,$(origin REGRESS) $(origin ISOLATION) $(origin TAP_TESTS)),)
+ISOLATION = $(ISOLATION_ALL)
 # cluster-level tests (PostgreSQL::Test::Cluster): crashes, dump and restore
 TAP_TESTS = 1
 endif
