@@ -13,7 +13,11 @@ SELECT line FROM (
     SELECT 'comment ' || pg_describe_object(classid, objid, objsubid) || ': ' || obj_description(objid)
     FROM member WHERE obj_description(objid) IS NOT NULL
     UNION ALL
-    SELECT format('column %s.%s %s%s%s: %s', r.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+    -- with its place among the live columns: a column an upgrade adds comes
+    -- last, so src/sql must add it last too (SELECT *, COPY and INSERT
+    -- without a column list see the order)
+    SELECT format('column %s.%s #%s %s%s%s: %s', r.relname, a.attname,
+                  row_number() OVER (PARTITION BY r.oid ORDER BY a.attnum), format_type(a.atttypid, a.atttypmod),
                   CASE WHEN a.attnotnull THEN ' not null' ELSE '' END,
                   coalesce(' default ' || pg_get_expr(ad.adbin, ad.adrelid), ''),
                   coalesce(col_description(r.oid, a.attnum), ''))
