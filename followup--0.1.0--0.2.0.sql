@@ -466,12 +466,21 @@ BEGIN
                    ' followup.offsets(followup.cadence) TO %s', role);
 END $$;
 
+-- Nothing for PUBLIC, as in a fresh install: the functions new in 0.2.0
+REVOKE ALL ON FUNCTION followup.tenant_hint(text, text), followup.due_channel(),
+    followup.rule_kind_check(), followup.signal_in_use_check() FROM PUBLIC;
+
 -- Roles given grant_reader (or grant_operator, grant_admin) under 0.1.0 are
 -- given what grant_reader gives now and did not then; they are the ones that
 -- can execute followup.current_tenant() through a grant of their own.
+-- A GRANT in an extension's script is recorded as one of the extension's
+-- initial privileges (pg_init_privs), which pg_dump leaves out, so that a
+-- dump and restore would lose it: these grants are the database's, as
+-- grant_reader's are in a fresh install, and are taken out of the record.
 DO $$
 DECLARE
     r regrole;
+    granted oid[] := '{}';
 BEGIN
     FOR r IN SELECT DISTINCT a.grantee::regrole
              FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
@@ -480,9 +489,13 @@ BEGIN
     LOOP
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.tenant_hint(text, text),'
                                   ' followup.due_channel() TO %s', r);
+        granted := granted || r::oid;
     END LOOP;
+    UPDATE pg_catalog.pg_init_privs i
+    SET initprivs = ARRAY(SELECT a FROM pg_catalog.unnest(i.initprivs) a
+                          WHERE NOT EXISTS (SELECT FROM pg_catalog.aclexplode(ARRAY[a]) x
+                                            WHERE x.grantee = ANY (granted)))
+    WHERE i.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+      AND i.objoid IN ('followup.tenant_hint(text, text)'::pg_catalog.regprocedure,
+                       'followup.due_channel()'::pg_catalog.regprocedure);
 END $$;
-
--- Nothing for PUBLIC, as in a fresh install: the functions new in 0.2.0
-REVOKE ALL ON FUNCTION followup.tenant_hint(text, text), followup.due_channel(),
-    followup.rule_kind_check(), followup.signal_in_use_check() FROM PUBLIC;

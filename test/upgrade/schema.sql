@@ -44,6 +44,11 @@ SELECT line FROM (
     UNION ALL
     SELECT format('acl %s: %s', p.oid::regprocedure, p.proacl) FROM pg_proc p WHERE p.pronamespace = 'followup'::regnamespace
     UNION ALL
+    -- the privileges the extension is created with: pg_dump dumps only what
+    -- differs from them, so a grant recorded here is lost by a restore
+    SELECT format('initial privileges %s: %s', pg_describe_object(i.classoid, i.objoid, i.objsubid), i.initprivs)
+    FROM member m JOIN pg_init_privs i ON (i.classoid, i.objoid, i.objsubid) = (m.classid, m.objid, m.objsubid)
+    UNION ALL
     SELECT format('dumped %s: %s', x.oid::regclass, x.cond)
     FROM pg_extension e, unnest(e.extconfig, e.extcondition) x(oid, cond) WHERE e.extname = 'followup'
     UNION ALL

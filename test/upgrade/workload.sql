@@ -10,6 +10,13 @@ SET timezone = 'UTC';
 SET followup.tenant_id = 7;
 SELECT :half = 1 AS first_half \gset
 \if :first_half
+-- a CRM role, granted before the update: the update must give it what the
+-- grant gives now (the role is the cluster's; test/upgrade/run drops it)
+SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'followup_upgrade_crm') AS make_role \gset
+\if :make_role
+CREATE ROLE followup_upgrade_crm;
+\endif
+SELECT followup.grant_operator('followup_upgrade_crm') \g /dev/null
 -- tenant 7's own configuration beside the shipped one
 INSERT INTO followup.policy (tenant_id, state, cadence) VALUES (7, 'thinking', '2h, 1d, 4d');
 INSERT INTO followup.signal (tenant_id, kind, direction, weight) VALUES (7, 'voice_note', 'inbound', 1);
