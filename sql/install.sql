@@ -1,5 +1,8 @@
 --
--- installing followup: works without pg_cron in the database
+-- installing followup: works without pg_cron in the database.  The
+-- regression database has the extension already (pg_regress
+-- --load-extension), so installing it, and refusing to install it, happen
+-- in databases made here and dropped at the end.
 --
 SELECT extname, extversion, extrelocatable, n.nspname AS schema
 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
