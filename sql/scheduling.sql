@@ -10,6 +10,12 @@
 -- throwaway server has only pg_regress's) and is left as found.
 --
 \set SHOW_CONTEXT never
+-- a server that does not preload pg_cron has nothing to schedule with (the
+-- suite test/nocron covers it): expected/scheduling_1.out
+SELECT current_setting('cron.database_name', true) IS NULL AS no_pg_cron \gset
+\if :no_pg_cron
+\quit
+\endif
 \set regress_db :DBNAME
 SELECT current_setting('cron.database_name') AS cron_db \gset
 SELECT :'cron_db' <> current_database() AS cron_elsewhere;
