@@ -83,11 +83,83 @@ CREATE CONSTRAINT TRIGGER signal_in_use AFTER DELETE OR UPDATE OF tenant_id, kin
     DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION followup.signal_in_use_check();
 
--- ---- src/sql/data.sql: unchanged
+COMMENT ON COLUMN followup.policy.escalate_to IS 'who gets overdue tasks: the operator name claim_tasks is called with, which may then claim them too; NULL = the task is only marked escalated and stays with its assignee';
+
+-- ---- src/sql/data.sql
+
+-- The history and the stamps are the engine's (docs/security.md): the
+-- triggers write them as the tables' owner, the roles grant_operator makes
+-- can insert interactions and change leads, and no one but the owner can
+-- rewrite what happened.  Referential actions (a deleted lead's history)
+-- run as the owner too.
+CREATE FUNCTION followup.refuse_history_rewrite() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT pg_catalog.pg_has_role(current_user,
+            (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) TG_RELID),
+            'USAGE') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'insufficient_privilege',
+            MESSAGE = pg_catalog.format('%s on %I.%I is refused for role %I', TG_OP,
+                                        TG_TABLE_SCHEMA, TG_TABLE_NAME, current_user),
+            DETAIL = CASE TG_TABLE_NAME
+                WHEN 'state_change' THEN 'The state history is append-only: only its owner may change or remove it.'
+                ELSE 'The stamped columns (state_at, touches_at, plan_b_step_at, by_rule, applied, rule_id) are written by followup''s triggers only.' END,
+            HINT = 'Ask the owner of the followup tables; the engine keeps this record itself.';
+    END IF;
+    IF TG_LEVEL OPERATOR(pg_catalog.=) 'ROW' THEN
+        RETURN NEW;
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION followup.refuse_history_rewrite() IS
+    'trigger: refuses, for roles without the tables'' owner''s privileges, changes to the state history and to interaction stamps';
+CREATE TRIGGER state_change_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON followup.state_change
+    FOR EACH STATEMENT EXECUTE FUNCTION followup.refuse_history_rewrite();
+CREATE TRIGGER interaction_stamps_kept BEFORE UPDATE ON followup.interaction
+    FOR EACH ROW WHEN ((OLD.state_at, OLD.touches_at, OLD.plan_b_step_at, OLD.by_rule, OLD.applied, OLD.rule_id)
+                       IS DISTINCT FROM
+                       (NEW.state_at, NEW.touches_at, NEW.plan_b_step_at, NEW.by_rule, NEW.applied, NEW.rule_id))
+    EXECUTE FUNCTION followup.refuse_history_rewrite();
+
+
 -- ---- src/sql/defaults.sql: unchanged
 -- ---- src/sql/functions.sql: unchanged
 
 -- ---- src/sql/jobs.sql
+
+CREATE OR REPLACE FUNCTION followup.release_task(task_id bigint) RETURNS followup.task
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t followup.task;
+BEGIN
+    -- the lead before the task, in the order every writer locks them (the
+    -- interaction trigger, claim_tasks, complete_task): no deadlock with a
+    -- reply being applied to the same lead
+    SELECT x.* INTO t FROM followup.task x
+    JOIN followup.lead l ON l.tenant_id = x.tenant_id AND l.lead_id = x.lead_id
+    WHERE x.tenant_id = followup.current_tenant() AND x.task_id = release_task.task_id
+    FOR NO KEY UPDATE OF l FOR UPDATE OF x;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'task % does not exist in tenant %', release_task.task_id, followup.current_tenant()
+            USING ERRCODE = '42704', HINT = followup.tenant_hint('task', 'task');
+    ELSIF t.status = 'done' THEN
+        RAISE EXCEPTION 'task % is already done', t.task_id USING ERRCODE = 'FU001';
+    ELSIF t.status = 'superseded' THEN
+        RAISE EXCEPTION 'task % was superseded: the lead''s plan changed', t.task_id USING ERRCODE = 'FU002';
+    ELSIF t.status = 'open' THEN
+        RAISE EXCEPTION 'task % is not claimed', t.task_id USING ERRCODE = '55000';
+    END IF;
+    UPDATE followup.task x SET status = 'open', claimed_by = NULL, claimed_at = NULL
+    WHERE x.tenant_id = t.tenant_id AND x.task_id = t.task_id
+    RETURNING * INTO t;
+    RETURN t;
+END $$;
+
+-- A claimed or finished task leaves a dead entry at the head of the claim
+-- indexes, which every claim_tasks call steps over until VACUUM: vacuum the
+-- task table after 2% of it (and at least 500 rows) changed, not 20%.
+ALTER TABLE followup.task SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_threshold = 500);
 
 -- Each tenant is notified on a channel of its own whose name cannot be
 -- guessed: LISTEN takes no privilege, so a channel named after the tenant
@@ -113,28 +185,6 @@ COMMENT ON FUNCTION followup.due_channel() IS
 COMMENT ON FUNCTION followup.materialize_due(timestamptz, int) IS
     'one task per lead whose next touch is due at as_of (at most max_leads per call), message rendered; never for do_not_contact leads; notifies each tenant that got tasks on its own channel (followup.due_channel()); returns the tasks made';
 
-CREATE OR REPLACE FUNCTION followup.release_task(task_id bigint) RETURNS followup.task
-LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    t followup.task;
-BEGIN
-    SELECT * INTO t FROM followup.task x
-    WHERE x.tenant_id = followup.current_tenant() AND x.task_id = release_task.task_id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'task % does not exist in tenant %', release_task.task_id, followup.current_tenant()
-            USING ERRCODE = '42704', HINT = followup.tenant_hint('task', 'task');
-    ELSIF t.status = 'done' THEN
-        RAISE EXCEPTION 'task % is already done', t.task_id USING ERRCODE = 'FU001';
-    ELSIF t.status = 'superseded' THEN
-        RAISE EXCEPTION 'task % was superseded: the lead''s plan changed', t.task_id USING ERRCODE = 'FU002';
-    ELSIF t.status = 'open' THEN
-        RAISE EXCEPTION 'task % is not claimed', t.task_id USING ERRCODE = '55000';
-    END IF;
-    UPDATE followup.task x SET status = 'open', claimed_by = NULL, claimed_at = NULL
-    WHERE x.tenant_id = t.tenant_id AND x.task_id = t.task_id
-    RETURNING * INTO t;
-    RETURN t;
-END $$;
 COMMENT ON FUNCTION followup.release_task(bigint) IS
     'gives a claimed task back to the queue; errors FU001 if done, FU002 if superseded, 55000 if not claimed, 42704 if unknown';
 
@@ -429,6 +479,54 @@ END $$;
 
 -- ---- src/sql/security.sql
 
+CREATE OR REPLACE FUNCTION followup.grant_operator(role regrole) RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM followup.grant_reader(role);
+    -- the CRM writes leads and interactions; the triggers it fires keep the
+    -- plan and the tasks, and write the state log and the interaction
+    -- stamps as the tables' owner: the history is not the operator's to
+    -- write (0.1.0 granted INSERT and DELETE on it: taken back)
+    EXECUTE format('GRANT INSERT, UPDATE ON followup.lead TO %s', role);
+    EXECUTE format('GRANT INSERT ON followup.interaction TO %s', role);
+    EXECUTE format('GRANT UPDATE ON followup.task TO %s', role);
+    EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON followup.state_change FROM %s', role);
+    EXECUTE format('GRANT USAGE ON SEQUENCE followup.lead_lead_id_seq,'
+                   ' followup.interaction_interaction_id_seq TO %s', role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.check_timezone(text),'
+                   ' followup.check_template(text), followup.render(text, jsonb),'
+                   ' followup.momentum(bigint, timestamptz), followup.preview(bigint),'
+                   ' followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer,'
+                   '   timestamptz, timestamptz, text),'
+                   ' followup.claim_tasks(text, integer),'
+                   ' followup.complete_task(bigint, text, text, timestamptz),'
+                   ' followup.release_task(bigint) TO %s', role);
+END $$;
+
+-- 0.1.0's grant_operator granted INSERT and DELETE on the state history:
+-- taken back from every role that has them
+DO $$
+DECLARE
+    r regrole;
+BEGIN
+    FOR r IN SELECT DISTINCT a.grantee::regrole
+             FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+             WHERE c.oid OPERATOR(pg_catalog.=) 'followup.state_change'::pg_catalog.regclass
+               AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
+               AND a.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
+               AND a.privilege_type OPERATOR(pg_catalog.=) ANY (ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'])
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON followup.state_change FROM %s', r);
+    END LOOP;
+    -- a REVOKE in an extension's script is recorded as the table's initial
+    -- privileges, which pg_dump leaves out: the table has none in a fresh
+    -- install, so the record goes
+    DELETE FROM pg_catalog.pg_init_privs i
+    WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+      AND i.objoid OPERATOR(pg_catalog.=) 'followup.state_change'::pg_catalog.regclass;
+END $$;
+
+
 ALTER TABLE followup.notify_channel ENABLE ROW LEVEL SECURITY;
 -- CREATE OR REPLACE VIEW (src/sql/reports.sql above) resets a view's options
 ALTER VIEW followup.funnel_source SET (security_invoker = true);
@@ -468,7 +566,8 @@ END $$;
 
 -- Nothing for PUBLIC, as in a fresh install: the functions new in 0.2.0
 REVOKE ALL ON FUNCTION followup.tenant_hint(text, text), followup.due_channel(),
-    followup.rule_kind_check(), followup.signal_in_use_check() FROM PUBLIC;
+    followup.rule_kind_check(), followup.signal_in_use_check(),
+    followup.refuse_history_rewrite() FROM PUBLIC;
 
 -- Roles given grant_reader (or grant_operator, grant_admin) under 0.1.0 are
 -- given what grant_reader gives now and did not then; they are the ones that

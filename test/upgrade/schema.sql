@@ -24,6 +24,9 @@ SELECT line FROM (
     FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
     LEFT JOIN pg_attrdef ad ON ad.adrelid = r.oid AND ad.adnum = a.attnum
     UNION ALL
+    SELECT format('options %s: %s', c.relname, c.reloptions) FROM pg_class c
+    WHERE c.relnamespace = 'followup'::regnamespace AND c.reloptions IS NOT NULL
+    UNION ALL
     SELECT format('constraint %s %s: %s', r.relname, co.conname, pg_get_constraintdef(co.oid))
     FROM rel r JOIN pg_constraint co ON co.conrelid = r.oid
     UNION ALL
