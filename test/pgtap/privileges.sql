@@ -29,7 +29,6 @@ INSERT INTO rel_grant VALUES
     ('operator', 'lead', '{INSERT,UPDATE}'),
     ('operator', 'interaction', '{INSERT}'),
     ('operator', 'task', '{UPDATE}'),
-    ('operator', 'state_change', '{INSERT,DELETE}'),
     ('admin', 'policy', '{INSERT,UPDATE,DELETE}'),
     ('admin', 'step', '{INSERT,UPDATE,DELETE}'),
     ('admin', 'signal', '{INSERT,UPDATE,DELETE}'),

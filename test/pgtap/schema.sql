@@ -1,11 +1,11 @@
 -- test/pgtap/schema.sql - followup's SQL surface: every table, column and its type, view, type, function signature and result, index, policy and trigger.  Written by test/pgtap/describe-schema.psql; docs/reference.md documents the same names (test/pgtap/reference-check).
 BEGIN;
-SELECT plan(453);
+SELECT plan(455);
 SELECT has_schema('followup');
 SELECT tables_are('followup', ARRAY['compliance_day', 'funnel_day', 'interaction', 'lead', 'notify_channel', 'plan_b_day', 'policy', 'response_day', 'rollup_mark', 'rollup_state', 'rule', 'signal', 'state_change', 'step', 'task']::name[]);
 SELECT views_are('followup', ARRAY['compliance_source', 'due_tasks', 'funnel_source', 'job_lag', 'operator_compliance', 'pipeline', 'plan_b_recovery', 'plan_b_source', 'response_source', 'response_times', 'rollup_marked_day', 'silence_by_stage', 'step_funnel', 'touch_log']::name[]);
 SELECT types_are('followup', ARRAY['cadence', 'lead_state', 'next_action', 'task_status']::name[]);
-SELECT functions_are('followup', ARRAY['cadence', 'cadence_eq', 'cadence_hash', 'cadence_in', 'cadence_ne', 'cadence_out', 'cadence_recv', 'cadence_send', 'check_template', 'check_timezone', 'claim_tasks', 'close_exhausted', 'complete_task', 'compliance_rows', 'config_changed', 'config_row_owned', 'current_tenant', 'day_starts', 'due_channel', 'escalate_overdue', 'funnel_rows', 'grant_admin', 'grant_operator', 'grant_reader', 'interaction_batch_begin', 'interaction_batch_end', 'interaction_trigger', 'lead_trigger', 'log_state_change', 'materialize_due', 'momentum', 'offset_at', 'offsets', 'plan_b_rows', 'plan_next_touch', 'policy_for', 'preview', 'release_task', 'render', 'response_rows', 'roll_up', 'rolled_until', 'rollup_drop', 'rollup_mark_lead', 'rollup_mark_row', 'rollup_reset', 'rule_kind_check', 'run_due', 'schedule_jobs', 'signal_in_use_check', 'stall_diagnostic', 'steps', 'tenant_hint', 'unschedule_jobs']::name[]);
+SELECT functions_are('followup', ARRAY['cadence', 'cadence_eq', 'cadence_hash', 'cadence_in', 'cadence_ne', 'cadence_out', 'cadence_recv', 'cadence_send', 'check_template', 'check_timezone', 'claim_tasks', 'close_exhausted', 'complete_task', 'compliance_rows', 'config_changed', 'config_row_owned', 'current_tenant', 'day_starts', 'due_channel', 'escalate_overdue', 'funnel_rows', 'grant_admin', 'grant_operator', 'grant_reader', 'interaction_batch_begin', 'interaction_batch_end', 'interaction_trigger', 'lead_trigger', 'log_state_change', 'materialize_due', 'momentum', 'offset_at', 'offsets', 'plan_b_rows', 'plan_next_touch', 'policy_for', 'preview', 'refuse_history_rewrite', 'release_task', 'render', 'response_rows', 'roll_up', 'rolled_until', 'rollup_drop', 'rollup_mark_lead', 'rollup_mark_row', 'rollup_reset', 'rule_kind_check', 'run_due', 'schedule_jobs', 'signal_in_use_check', 'stall_diagnostic', 'steps', 'tenant_hint', 'unschedule_jobs']::name[]);
 SELECT enum_has_labels('followup', 'lead_state', ARRAY['new', 'hot', 'warm', 'thinking', 'installment_rejected', 'recycle', 'won', 'lost']::name[]);
 SELECT enum_has_labels('followup', 'next_action', ARRAY['reply', 'followup', 'plan_b', 'reactivate', 'close']::name[]);
 SELECT enum_has_labels('followup', 'task_status', ARRAY['open', 'claimed', 'done', 'superseded']::name[]);
@@ -346,6 +346,7 @@ SELECT has_function('followup', 'plan_b_rows', ARRAY['timestamp with time zone',
 SELECT has_function('followup', 'plan_next_touch', ARRAY['followup.lead_state', 'timestamp with time zone', 'integer', 'integer', 'timestamp with time zone', 'timestamp with time zone', 'text']::name[]);
 SELECT has_function('followup', 'policy_for', ARRAY['bigint', 'followup.lead_state']::name[]);
 SELECT has_function('followup', 'preview', ARRAY['bigint']::name[]);
+SELECT has_function('followup', 'refuse_history_rewrite', ARRAY[]::name[]);
 SELECT has_function('followup', 'release_task', ARRAY['bigint']::name[]);
 SELECT has_function('followup', 'render', ARRAY['text', 'jsonb']::name[]);
 SELECT has_function('followup', 'response_rows', ARRAY['timestamp with time zone', 'timestamp with time zone']::name[]);
@@ -400,6 +401,7 @@ SELECT function_returns('followup', 'plan_b_rows', ARRAY['timestamp with time zo
 SELECT function_returns('followup', 'plan_next_touch', ARRAY['followup.lead_state', 'timestamp with time zone', 'integer', 'integer', 'timestamp with time zone', 'timestamp with time zone', 'text']::name[], 'record');
 SELECT function_returns('followup', 'policy_for', ARRAY['bigint', 'followup.lead_state']::name[], 'followup.policy');
 SELECT function_returns('followup', 'preview', ARRAY['bigint']::name[], 'setof record');
+SELECT function_returns('followup', 'refuse_history_rewrite', ARRAY[]::name[], 'trigger');
 SELECT function_returns('followup', 'release_task', ARRAY['bigint']::name[], 'followup.task');
 SELECT function_returns('followup', 'render', ARRAY['text', 'jsonb']::name[], 'text');
 SELECT function_returns('followup', 'response_rows', ARRAY['timestamp with time zone', 'timestamp with time zone']::name[], 'setof record');
@@ -446,12 +448,12 @@ SELECT policies_are('followup', 'signal', ARRAY['tenant_and_defaults_read', 'ten
 SELECT policies_are('followup', 'state_change', ARRAY['tenant_rows']::name[]);
 SELECT policies_are('followup', 'step', ARRAY['tenant_and_defaults_read', 'tenant_rows_write']::name[]);
 SELECT policies_are('followup', 'task', ARRAY['tenant_rows']::name[]);
-SELECT triggers_are('followup', 'interaction', ARRAY['interaction_apply', 'interaction_batch_begin', 'interaction_batch_end', 'rollup_mark_delete', 'rollup_mark_insert', 'rollup_mark_update', 'rollup_reset']::name[]);
+SELECT triggers_are('followup', 'interaction', ARRAY['interaction_apply', 'interaction_batch_begin', 'interaction_batch_end', 'interaction_stamps_kept', 'rollup_mark_delete', 'rollup_mark_insert', 'rollup_mark_update', 'rollup_reset']::name[]);
 SELECT triggers_are('followup', 'lead', ARRAY['lead_plan', 'lead_state_logged_insert', 'lead_state_logged_update']::name[]);
 SELECT triggers_are('followup', 'policy', ARRAY['policy_changed', 'policy_owned', 'rollup_reset_delete', 'rollup_reset_insert', 'rollup_reset_update']::name[]);
 SELECT triggers_are('followup', 'rule', ARRAY['rollup_reset_delete', 'rollup_reset_insert', 'rollup_reset_update', 'rule_changed', 'rule_kind_known', 'rule_owned']::name[]);
 SELECT triggers_are('followup', 'signal', ARRAY['rollup_reset_delete', 'rollup_reset_insert', 'rollup_reset_update', 'signal_changed', 'signal_in_use', 'signal_owned']::name[]);
-SELECT triggers_are('followup', 'state_change', ARRAY['rollup_mark_delete', 'rollup_mark_insert', 'rollup_reset']::name[]);
+SELECT triggers_are('followup', 'state_change', ARRAY['rollup_mark_delete', 'rollup_mark_insert', 'rollup_reset', 'state_change_append_only']::name[]);
 SELECT triggers_are('followup', 'step', ARRAY['rollup_reset_delete', 'rollup_reset_insert', 'rollup_reset_update', 'step_changed', 'step_owned']::name[]);
 SELECT triggers_are('followup', 'task', ARRAY['rollup_mark_delete', 'rollup_mark_insert', 'rollup_mark_update', 'rollup_reset']::name[]);
 SELECT * FROM finish();
