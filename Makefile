@@ -77,7 +77,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) followup.control
 
 # --- the two commands of README.md -----------------------------------------
 
-.PHONY: test demo deps unit fuzz soak bench dist
+.PHONY: test test-matrix demo deps unit fuzz soak bench dist
 
 # a PGXN-ready zip of the committed tree (META.json, the sources, the tests)
 dist:
@@ -85,7 +85,7 @@ dist:
 	git archive --format zip --prefix=$(EXTENSION)-$(EXTVERSION)/ --output dist/$(EXTENSION)-$(EXTVERSION).zip HEAD
 
 deps:
-	@scripts/ensure-deps
+	@PG_CONFIG=$(PG_CONFIG) scripts/ensure-deps
 
 # everything, against throwaway servers of the PostgreSQL that PG_CONFIG
 # names; ends with "N passed, N failed"
@@ -93,6 +93,18 @@ test: deps
 	@$(MAKE) --no-print-directory WERROR=1 all
 	@$(MAKE) --no-print-directory install >/dev/null
 	@PG_CONFIG=$(PG_CONFIG) PGBIN=$(shell $(PG_CONFIG) --bindir) test/run
+
+# every suite on PostgreSQL 16, 17 and 18 as well (their builds come from
+# ../shared/vendor): a clean build for each, and a clean tree afterwards,
+# since objects built for one major version cannot serve another
+MATRIX ?= 16 17 18
+test-matrix:
+	@status=0; for v in $(MATRIX); do \
+	    echo "== PostgreSQL $$v"; \
+	    $(MAKE) --no-print-directory clean PG_CONFIG=/opt/followup-pg/$$v/bin/pg_config >/dev/null 2>&1; \
+	    $(MAKE) --no-print-directory test PG_CONFIG=/opt/followup-pg/$$v/bin/pg_config || status=1; \
+	    $(MAKE) --no-print-directory clean PG_CONFIG=/opt/followup-pg/$$v/bin/pg_config >/dev/null 2>&1; \
+	done; exit $$status
 
 demo: deps
 	@$(MAKE) --no-print-directory all
