@@ -60,8 +60,6 @@ EXTRA_CLEAN = test/unit/bin test/unit/bin-sanitize test/fuzz/bin test/isolation/
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
-# rebuild what includes a header that changed (.deps/), whatever PostgreSQL was configured with
-override autodepend = yes
 
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
@@ -71,6 +69,10 @@ all install installcheck:
 	@echo "Run 'make test' (it installs them), or: apt-get install postgresql-server-dev-15"
 	@exit 1
 endif
+
+# an object is rebuilt when any header changes (few headers; a full
+# rebuild takes seconds)
+$(OBJS): $(wildcard src/*.h src/core/*.h)
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) followup.control
 	cat $(SQL_SOURCES) > $@
