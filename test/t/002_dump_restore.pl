@@ -20,7 +20,15 @@ $node->safe_psql('crm', "SET followup.tenant_id = 1; SELECT count(*) FROM follow
 
 my $dump = $node->basedir . '/crm.dump';
 $node->command_ok([ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr('crm') ], 'pg_dump');
-$node->command_ok([ 'pg_restore', '-d', $node->connstr('restored'), $dump ], 'pg_restore');
+# pg_dump of 16beta2 (the build the version matrix uses) dumps the policies
+# of an extension's tables, which CREATE EXTENSION makes again; later
+# releases leave them out.  Restore everything but those.
+my $list = $node->basedir . '/crm.list';
+my ($toc) = run_command([ 'pg_restore', '-l', $dump ]);
+open(my $fh, '>', $list) or die "cannot write $list: $!";
+print $fh join("\n", grep { !/ POLICY followup / } split(/\n/, $toc)), "\n";
+close($fh);
+$node->command_ok([ 'pg_restore', '-L', $list, '-d', $node->connstr('restored'), $dump ], 'pg_restore');
 
 # each query's rows, in a stable order, must be the same in both databases
 my %same = (
