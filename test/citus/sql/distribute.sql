@@ -74,6 +74,11 @@ COMMIT;
 RESET ROLE;
 RESET followup.tenant_id;
 SELECT tenant_id, external_ref, owner FROM followup.lead ORDER BY 2;
+-- a tenant pinned to the role reaches the workers with the role
+ALTER ROLE regress_citus_op1 SET followup.tenant_id = '3';
+\c - regress_citus_op1
+SELECT tenant_id, external_ref FROM followup.lead ORDER BY 2;
+\c - postgres
 
 DROP OWNED BY regress_citus_op1;
 DROP ROLE regress_citus_op1;
