@@ -64,6 +64,12 @@ BEGIN
     EXECUTE pg_catalog.format('ALTER TABLE followup.interaction ADD CONSTRAINT %I'
                               ' FOREIGN KEY (tenant_id, task_id) REFERENCES followup.task', t);
 
+    -- Citus computes an INSERT's defaults on the coordinator, before the
+    -- worker's transaction starts: a new lead's updated_at would be before
+    -- the worker's now(), which marks a copied lead that keeps its plan.
+    -- Without the default the lead trigger stamps it where it fires.
+    ALTER TABLE followup.lead ALTER COLUMN updated_at DROP DEFAULT;
+
     -- configuration: on every node, read by the triggers where they fire
     FOREACH t IN ARRAY ARRAY['policy', 'step', 'signal', 'rule', 'rollup_state'] LOOP
         PERFORM pg_catalog.create_reference_table(pg_catalog.format('followup.%I', t)::pg_catalog.regclass);
