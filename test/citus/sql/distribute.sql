@@ -80,5 +80,24 @@ ALTER ROLE regress_citus_op1 SET followup.tenant_id = '3';
 SELECT tenant_id, external_ref FROM followup.lead ORDER BY 2;
 \c - postgres
 
+-- the role writes its tenant's lead and interaction through the
+-- coordinator; the triggers plan them on the worker, as the role
+\c - regress_citus_op1
+SET timezone = 'UTC';
+SET citus.propagate_set_commands = 'local';
+BEGIN;
+SET LOCAL followup.tenant_id = 1;
+INSERT INTO followup.lead (external_ref, created_at) VALUES ('one-c', '2026-11-25 10:00+00');
+-- (not INSERT ... SELECT: Citus copies its rows, and takes no COPY under
+-- row level security)
+SELECT lead_id AS one_c FROM followup.lead WHERE external_ref = 'one-c' \gset
+INSERT INTO followup.interaction (lead_id, kind, occurred_at) VALUES (:one_c, 'reply', '2026-11-25 11:00+00');
+SELECT l.tenant_id, l.external_ref, l.state, l.next_action, l.next_followup_at, l.last_inbound_at,
+       i.state_at, i.applied, (SELECT count(*) FROM followup.state_change s
+                               WHERE s.tenant_id = l.tenant_id AND s.lead_id = l.lead_id) AS state_changes
+FROM followup.lead l JOIN followup.interaction i USING (tenant_id, lead_id)
+WHERE l.external_ref = 'one-c';
+COMMIT;
+\c - postgres
 DROP OWNED BY regress_citus_op1;
 DROP ROLE regress_citus_op1;
