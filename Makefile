@@ -14,7 +14,7 @@ OBJS = src/followup.o src/cadence.o src/config_cache.o src/planner.o \
 # The install script is assembled from one file per concern, in this order.
 SQL_SOURCES = src/sql/types.sql src/sql/settings.sql src/sql/config.sql \
               src/sql/data.sql src/sql/defaults.sql src/sql/functions.sql src/sql/jobs.sql src/sql/rollups.sql \
-              src/sql/reports.sql src/sql/security.sql
+              src/sql/reports.sql src/sql/security.sql src/sql/distribute.sql
 # The install and upgrade scripts live at the top (sql/ and expected/ hold
 # the regression suites only): followup--<version>.sql is built, the
 # upgrade scripts followup--A--B.sql are written by hand, one per release.
@@ -158,3 +158,12 @@ test/fuzz/bin/%: test/fuzz/%.c $(CORE_SRC) src/core/*.h
 
 fuzz: $(FUZZERS)
 	@test/fuzz/run $(FUZZ_SECONDS) $(FUZZERS)
+
+# --- followup on Citus: a coordinator and two workers (test/citus) --------
+# Citus exists for PostgreSQL 15 only; test/citus/run builds it from
+# ../shared/vendor when it is missing (users install Citus's own packages).
+.PHONY: test-citus
+test-citus: deps
+	@$(MAKE) --no-print-directory WERROR=1 all
+	@$(MAKE) --no-print-directory install >/dev/null
+	@PGBIN=$$($(PG_CONFIG) --bindir) test/citus/run

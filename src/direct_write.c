@@ -206,6 +206,9 @@ direct_write_allowed(Relation rel, bool *tenant_only)
 	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rules != NULL ||
 		rel->rd_rel->relispartition)
 		return false;
+	/* Citus: the rows are in the shards, which the statements reach */
+	if (followup_is_citus_table(relid))
+		return false;
 	if (trig != NULL && (trig->trig_update_before_statement || trig->trig_update_after_statement ||
 						 trig->trig_update_old_table || trig->trig_update_new_table ||
 						 trig->trig_update_instead_row))

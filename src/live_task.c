@@ -116,7 +116,7 @@ live_task_maybe(int64 tenant_id, int64 lead_id)
 		return true;
 	task_oid = followup_relid(FR_TASK);
 	index_oid = followup_relid(FR_TASK_ONE_LIVE_PER_LEAD);
-	if (!OidIsValid(task_oid) || !OidIsValid(index_oid))
+	if (!OidIsValid(task_oid) || !OidIsValid(index_oid) || followup_is_citus_table(task_oid))
 		return true;
 
 	/* the lock the statement would take */

@@ -12,7 +12,13 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -37,6 +43,9 @@ typedef struct WatchedRel
 {
 	Oid			relid;
 	uint64		generation;
+	/* followup_is_citus_table's answer at citus_generation (0: not asked) */
+	uint64		citus_generation;
+	bool		citus_table;
 } WatchedRel;
 
 static WatchedRel watched[16];
@@ -105,6 +114,7 @@ relation_generation(Oid relid)
 		nwatched = 0;			/* relations of former installations: start over */
 	watched[nwatched].relid = relid;
 	watched[nwatched].generation = ++last_generation;
+	watched[nwatched].citus_generation = 0;
 	return watched[nwatched++].generation;
 }
 
@@ -112,4 +122,45 @@ uint64
 function_generation(void)
 {
 	return proc_generation;
+}
+
+/*
+ * Citus's catalog, pg_dist_partition (logicalrelid first), read directly:
+ * no statement, so that it can be asked from the direct writers.  Citus
+ * invalidates a table's relcache entry when it distributes or undistributes
+ * it, so the answer is kept per relation generation.
+ */
+bool
+followup_is_citus_table(Oid relid)
+{
+	uint64		generation = relation_generation(relid);
+	WatchedRel *w = NULL;
+	Oid			dist_relid;
+	bool		found = false;
+
+	for (int i = 0; i < nwatched; i++)
+		if (watched[i].relid == relid)
+			w = &watched[i];
+	if (w != NULL && w->citus_generation == generation)
+		return w->citus_table;
+
+	dist_relid = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
+	if (OidIsValid(dist_relid))
+	{
+		Relation	dist = table_open(dist_relid, AccessShareLock);
+		ScanKeyData key;
+		SysScanDesc scan;
+
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+		scan = systable_beginscan(dist, InvalidOid, false, NULL, 1, &key);
+		found = HeapTupleIsValid(systable_getnext(scan));
+		systable_endscan(scan);
+		table_close(dist, AccessShareLock);
+	}
+	if (w != NULL)
+	{
+		w->citus_generation = generation;
+		w->citus_table = found;
+	}
+	return found;
 }

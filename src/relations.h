@@ -32,6 +32,15 @@ extern uint64 relation_generation(Oid relid);
 /* Likewise for any function (CREATE OR REPLACE FUNCTION, DROP). */
 extern uint64 function_generation(void);
 
+/*
+ * Is relid a Citus table (a distributed or reference table's shell, in
+ * pg_dist_partition)?  On a worker the shell is empty and the rows are in
+ * the shards the triggers fire on: followup's direct reads and writes by OID
+ * would miss them, and its statements, which Citus routes to the local
+ * shards of the row's tenant, must be used instead.
+ */
+extern bool followup_is_citus_table(Oid relid);
+
 /* Register the invalidation callbacks; from _PG_init only. */
 extern void relations_init(void);
 

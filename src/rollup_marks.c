@@ -148,7 +148,18 @@ mark_lead(int64 tenant_id, int64 lead_id)
 	{
 		Oid			types[2] = {INT8OID, INT8OID};
 
-		kept_plan_prepare(&mark_lead_plan, "SELECT followup.rollup_mark_lead($1, $2)", 2, types);
+		/*
+		 * followup.rollup_mark_lead()'s statement itself: Citus plans no
+		 * statement of an SQL function that has parameters, and routes this
+		 * one to the tenant's shards
+		 */
+		kept_plan_prepare(&mark_lead_plan,
+						  "INSERT INTO followup.rollup_mark (tenant_id, since, until)"
+						  " SELECT i.tenant_id, i.occurred_at, i.occurred_at FROM followup.interaction i"
+						  " WHERE i.tenant_id OPERATOR(pg_catalog.=) $1 AND i.lead_id OPERATOR(pg_catalog.=) $2"
+						  " AND i.by_rule IS NOT NULL"
+						  " AND i.occurred_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) '1 day'::pg_catalog.interval)",
+						  2, types);
 	}
 	args[0] = Int64GetDatum(tenant_id);
 	args[1] = Int64GetDatum(lead_id);

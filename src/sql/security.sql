@@ -79,6 +79,46 @@ ALTER VIEW followup.funnel_source SET (security_invoker = true);
 ALTER VIEW followup.plan_b_source SET (security_invoker = true);
 ALTER VIEW followup.rollup_marked_day SET (security_invoker = true);
 
+-- On a Citus coordinator whose tables followup.distribute() distributed,
+-- Citus copies grants on the tables and the schema to the workers but not
+-- grants on an extension's functions, which the shards' policies and
+-- triggers call there: the grant functions repeat those on the workers.
+-- (Through run_command_on_workers: its own transactions, outside this one.)
+CREATE FUNCTION followup.grant_on_workers(role regrole) RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    distributed boolean;
+    functions text;
+    failed text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+        RETURN;
+    END IF;
+    EXECUTE 'SELECT pg_catalog.citus_is_coordinator() AND EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p'
+            ' WHERE p.logicalrelid OPERATOR(pg_catalog.=) ''followup.lead''::pg_catalog.regclass)'
+        INTO STRICT distributed;
+    IF NOT distributed THEN
+        RETURN;
+    END IF;
+    SELECT pg_catalog.string_agg(p.oid::pg_catalog.regprocedure::pg_catalog.text, ', ') INTO functions
+    FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+    WHERE p.pronamespace OPERATOR(pg_catalog.=) 'followup'::pg_catalog.regnamespace
+      AND a.grantee OPERATOR(pg_catalog.=) role AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE';
+    IF functions IS NULL THEN
+        RETURN;
+    END IF;
+    EXECUTE 'SELECT pg_catalog.string_agg(r.nodename || '':'' || r.nodeport || '': '' || r.result, ''; '')'
+            ' FROM pg_catalog.run_command_on_workers($1) r WHERE NOT r.success'
+        INTO failed
+        USING pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s', functions, role);
+    IF failed IS NOT NULL THEN
+        RAISE EXCEPTION 'could not grant role % followup''s functions on the Citus workers', role
+            USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = failed;
+    END IF;
+END $$;
+COMMENT ON FUNCTION followup.grant_on_workers(regrole) IS
+    'on a Citus coordinator with distributed tables: gives role on every worker the EXECUTE privileges on followup''s functions it has here (no-op elsewhere)';
+
 CREATE FUNCTION followup.grant_reader(role regrole) RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -106,6 +146,7 @@ BEGIN
                    ' followup.stall_diagnostic(interval, timestamptz),'
                    ' followup.steps(followup.cadence), followup.offset_at(followup.cadence, integer),'
                    ' followup.offsets(followup.cadence) TO %s', role);
+    PERFORM followup.grant_on_workers(role);
 END $$;
 COMMENT ON FUNCTION followup.grant_reader(regrole) IS
     'lets a role read the reports, stall_diagnostic and the rows behind them, for its tenant only';
@@ -132,6 +173,7 @@ BEGIN
                    ' followup.claim_tasks(text, integer),'
                    ' followup.complete_task(bigint, text, text, timestamptz),'
                    ' followup.release_task(bigint) TO %s', role);
+    PERFORM followup.grant_on_workers(role);
 END $$;
 COMMENT ON FUNCTION followup.grant_operator(regrole) IS
     'lets a role (the CRM''s, or an operator''s) write leads and interactions, claim, complete and release tasks, and read what grant_reader gives, for its tenant only';
@@ -148,6 +190,7 @@ BEGIN
                    ' followup.cadence(interval[]),'
                    ' followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer,'
                    '   timestamptz, timestamptz, text) TO %s', role);
+    PERFORM followup.grant_on_workers(role);
 END $$;
 COMMENT ON FUNCTION followup.grant_admin(regrole) IS
     'lets a role change its tenant''s policies, steps, signals and rules, and read what grant_reader gives';
