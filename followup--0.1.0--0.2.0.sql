@@ -479,6 +479,42 @@ END $$;
 
 -- ---- src/sql/security.sql
 
+CREATE OR REPLACE FUNCTION followup.grant_on_workers(role regrole) RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    distributed boolean;
+    functions text;
+    failed text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+        RETURN;
+    END IF;
+    EXECUTE 'SELECT pg_catalog.citus_is_coordinator() AND EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p'
+            ' WHERE p.logicalrelid OPERATOR(pg_catalog.=) ''followup.lead''::pg_catalog.regclass)'
+        INTO STRICT distributed;
+    IF NOT distributed THEN
+        RETURN;
+    END IF;
+    SELECT pg_catalog.string_agg(p.oid::pg_catalog.regprocedure::pg_catalog.text, ', ') INTO functions
+    FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+    WHERE p.pronamespace OPERATOR(pg_catalog.=) 'followup'::pg_catalog.regnamespace
+      AND a.grantee OPERATOR(pg_catalog.=) role AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE';
+    IF functions IS NULL THEN
+        RETURN;
+    END IF;
+    EXECUTE 'SELECT pg_catalog.string_agg(r.nodename || '':'' || r.nodeport || '': '' || r.result, ''; '')'
+            ' FROM pg_catalog.run_command_on_workers($1) r WHERE NOT r.success'
+        INTO failed
+        USING pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s', functions, role);
+    IF failed IS NOT NULL THEN
+        RAISE EXCEPTION 'could not grant role % followup''s functions on the Citus workers', role
+            USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = failed;
+    END IF;
+END $$;
+COMMENT ON FUNCTION followup.grant_on_workers(regrole) IS
+    'on a Citus coordinator with distributed tables: gives role on every worker the EXECUTE privileges on followup''s functions it has here (no-op elsewhere)';
+
+
 CREATE OR REPLACE FUNCTION followup.grant_operator(role regrole) RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -501,7 +537,10 @@ BEGIN
                    ' followup.claim_tasks(text, integer),'
                    ' followup.complete_task(bigint, text, text, timestamptz),'
                    ' followup.release_task(bigint) TO %s', role);
+    PERFORM followup.grant_on_workers(role);
 END $$;
+COMMENT ON FUNCTION followup.grant_operator(regrole) IS
+    'lets a role (the CRM''s, or an operator''s) write leads and interactions, claim, complete and release tasks, and read what grant_reader gives, for its tenant only';
 
 -- 0.1.0's grant_operator granted INSERT and DELETE on the state history:
 -- taken back from every role that has them
@@ -562,12 +601,15 @@ BEGIN
                    ' followup.stall_diagnostic(interval, timestamptz),'
                    ' followup.steps(followup.cadence), followup.offset_at(followup.cadence, integer),'
                    ' followup.offsets(followup.cadence) TO %s', role);
+    PERFORM followup.grant_on_workers(role);
 END $$;
+COMMENT ON FUNCTION followup.grant_reader(regrole) IS
+    'lets a role read the reports, stall_diagnostic and the rows behind them, for its tenant only';
 
 -- Nothing for PUBLIC, as in a fresh install: the functions new in 0.2.0
 REVOKE ALL ON FUNCTION followup.tenant_hint(text, text), followup.due_channel(),
     followup.rule_kind_check(), followup.signal_in_use_check(),
-    followup.refuse_history_rewrite() FROM PUBLIC;
+    followup.refuse_history_rewrite(), followup.grant_on_workers(regrole) FROM PUBLIC;
 
 -- Roles given grant_reader (or grant_operator, grant_admin) under 0.1.0 are
 -- given what grant_reader gives now and did not then; they are the ones that
@@ -598,3 +640,121 @@ BEGIN
       AND i.objoid IN ('followup.tenant_hint(text, text)'::pg_catalog.regprocedure,
                        'followup.due_channel()'::pg_catalog.regprocedure);
 END $$;
+
+
+CREATE OR REPLACE FUNCTION followup.grant_admin(role regrole) RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM followup.grant_reader(role);
+    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON followup.policy, followup.step,'
+                   ' followup.signal, followup.rule TO %s', role);
+    EXECUTE format('GRANT USAGE ON SEQUENCE followup.rule_rule_id_seq TO %s', role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.check_timezone(text),'
+                   ' followup.check_template(text), followup.render(text, jsonb),'
+                   ' followup.cadence(interval[]),'
+                   ' followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer,'
+                   '   timestamptz, timestamptz, text) TO %s', role);
+    PERFORM followup.grant_on_workers(role);
+END $$;
+COMMENT ON FUNCTION followup.grant_admin(regrole) IS
+    'lets a role change its tenant''s policies, steps, signals and rules, and read what grant_reader gives';
+
+-- ---- src/sql/distribute.sql (new)
+CREATE FUNCTION followup.distribute(shard_count int DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t text;
+    is_coordinator boolean;
+    filled text[] := ARRAY['policy', 'step', 'signal', 'rule', 'rollup_state'];
+    has_rows boolean;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+        RAISE EXCEPTION 'followup.distribute() needs the citus extension in database "%"', pg_catalog.current_database()
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Install Citus from its own packages, preload it (shared_preload_libraries = ''citus, pg_cron''), CREATE EXTENSION citus on every node and add the workers; see docs/scaling.md.';
+    END IF;
+    EXECUTE 'SELECT pg_catalog.citus_is_coordinator()' INTO is_coordinator;
+    IF NOT is_coordinator THEN
+        RAISE EXCEPTION 'followup.distribute() must run on the Citus coordinator'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'citus_is_coordinator() is false: this node is a worker, or no coordinator was set.',
+                  HINT = 'On the coordinator: SELECT citus_set_coordinator_host(...); SELECT citus_add_node(...) for each worker.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p
+               WHERE p.logicalrelid OPERATOR(pg_catalog.=) 'followup.lead'::pg_catalog.regclass) THEN
+        RAISE EXCEPTION 'followup''s tables are already distributed'
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    -- followup's row triggers read and write only the shards of the row's
+    -- tenant, which are colocated, on the node the trigger fires on
+    PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+    IF shard_count IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('citus.shard_count', shard_count::pg_catalog.text, true);
+    END IF;
+
+    -- Citus takes no subquery in a policy.  The tenant's function is
+    -- STABLE, so the planner still uses the tenant-leading indexes with it.
+    FOREACH t IN ARRAY ARRAY['lead', 'interaction', 'task', 'state_change', 'compliance_day',
+                             'response_day', 'funnel_day', 'plan_b_day', 'rollup_mark'] LOOP
+        EXECUTE pg_catalog.format('DROP POLICY tenant_rows ON followup.%I', t);
+        EXECUTE pg_catalog.format('CREATE POLICY tenant_rows ON followup.%I'
+                                  ' USING (tenant_id OPERATOR(pg_catalog.=) followup.current_tenant())', t);
+    END LOOP;
+    FOREACH t IN ARRAY ARRAY['policy', 'step', 'signal', 'rule'] LOOP
+        EXECUTE pg_catalog.format('DROP POLICY tenant_and_defaults_read ON followup.%I', t);
+        EXECUTE pg_catalog.format('CREATE POLICY tenant_and_defaults_read ON followup.%I FOR SELECT'
+                                  ' USING (tenant_id OPERATOR(pg_catalog.=) ANY (ARRAY[0, followup.current_tenant()]))', t);
+        EXECUTE pg_catalog.format('DROP POLICY tenant_rows_write ON followup.%I', t);
+        EXECUTE pg_catalog.format('CREATE POLICY tenant_rows_write ON followup.%I'
+                                  ' USING (tenant_id OPERATOR(pg_catalog.=) followup.current_tenant())', t);
+    END LOOP;
+
+    -- Citus refuses ON DELETE SET NULL on a key that holds the distribution
+    -- column: an interaction keeps its task (the task is removed with its
+    -- lead, and the interactions with it)
+    SELECT c.conname INTO t FROM pg_catalog.pg_constraint c
+    WHERE c.conrelid OPERATOR(pg_catalog.=) 'followup.interaction'::pg_catalog.regclass
+      AND c.confrelid OPERATOR(pg_catalog.=) 'followup.task'::pg_catalog.regclass AND c.contype OPERATOR(pg_catalog.=) 'f';
+    EXECUTE pg_catalog.format('ALTER TABLE followup.interaction DROP CONSTRAINT %I', t);
+    EXECUTE pg_catalog.format('ALTER TABLE followup.interaction ADD CONSTRAINT %I'
+                              ' FOREIGN KEY (tenant_id, task_id) REFERENCES followup.task', t);
+
+    -- Citus computes an INSERT's defaults on the coordinator, before the
+    -- worker's transaction starts: a new lead's updated_at would be before
+    -- the worker's now(), which marks a copied lead that keeps its plan.
+    -- Without the default the lead trigger stamps it where it fires.
+    ALTER TABLE followup.lead ALTER COLUMN updated_at DROP DEFAULT;
+
+    -- configuration: on every node, read by the triggers where they fire
+    FOREACH t IN ARRAY ARRAY['policy', 'step', 'signal', 'rule', 'rollup_state'] LOOP
+        PERFORM pg_catalog.create_reference_table(pg_catalog.format('followup.%I', t)::pg_catalog.regclass);
+    END LOOP;
+    FOREACH t IN ARRAY ARRAY['lead', 'task', 'interaction', 'state_change', 'rollup_mark',
+                             'compliance_day', 'response_day', 'funnel_day', 'plan_b_day'] LOOP
+        EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM followup.%I)', t) INTO has_rows;
+        IF has_rows THEN
+            filled := filled OPERATOR(pg_catalog.||) t;
+        END IF;
+    END LOOP;
+    -- data: by tenant, colocated with the leads; the referenced before the referencing
+    FOREACH t IN ARRAY ARRAY['lead', 'task', 'interaction', 'state_change', 'rollup_mark',
+                             'compliance_day', 'response_day', 'funnel_day', 'plan_b_day'] LOOP
+        PERFORM pg_catalog.create_distributed_table(pg_catalog.format('followup.%I', t)::pg_catalog.regclass,
+                                                    'tenant_id',
+                                                    colocate_with => CASE t WHEN 'lead' THEN 'default'
+                                                                            ELSE 'followup.lead' END);
+    END LOOP;
+    -- roles given followup's functions before: on the workers too
+    PERFORM followup.grant_on_workers(g.grantee::pg_catalog.regrole)
+    FROM (SELECT DISTINCT a.grantee FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+          WHERE p.pronamespace OPERATOR(pg_catalog.=) 'followup'::pg_catalog.regnamespace
+            AND a.grantee OPERATOR(pg_catalog.<>) 0 AND a.grantee OPERATOR(pg_catalog.<>) p.proowner) g;
+    -- the rows were copied into the shards: free the shell tables' copies
+    -- (only where there were rows: a TRUNCATE fires the rollups' reset)
+    FOREACH t IN ARRAY filled LOOP
+        PERFORM pg_catalog.truncate_local_data_after_distributing_table(pg_catalog.format('followup.%I', t)::pg_catalog.regclass);
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION followup.distribute(int) IS
+    'on a Citus coordinator: distributes the data tables by tenant_id, colocated, and makes the configuration reference tables (docs/scaling.md)';
+REVOKE ALL ON FUNCTION followup.distribute(int) FROM PUBLIC;
