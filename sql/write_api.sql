@@ -25,7 +25,8 @@ SELECT pg_temp.sqlstate_of($$SELECT followup.create_tenant(181, work_start => '1
 SELECT count(*) AS policies_181 FROM followup.policy WHERE tenant_id = 181;
 
 -- leads by the CRM's key: inserted, unchanged, updated
-SELECT * FROM followup.upsert_lead('D-1', owner => 'ann', attrs => '{"name": "Dana"}',
+SELECT action, lead_id IS NOT NULL AS has_id
+FROM followup.upsert_lead('D-1', owner => 'ann', attrs => '{"name": "Dana"}',
                                    created_at => '2026-11-02 09:00+00', tenant_id => 180);
 SELECT action FROM followup.upsert_lead('D-1', owner => 'ann', attrs => '{"name": "Dana"}', tenant_id => 180);
 SELECT action FROM followup.upsert_lead('D-1', attrs => '{"product": "phone X"}', tenant_id => 180);
