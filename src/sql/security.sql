@@ -104,6 +104,9 @@ BEGIN
                    ' followup.funnel_rows(timestamptz, timestamptz),'
                    ' followup.plan_b_rows(timestamptz, timestamptz),'
                    ' followup.stall_diagnostic(interval, timestamptz),'
+                   -- stall_diagnostic plans a never-touched lead's first touch
+                   ' followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer,'
+                   '   timestamptz, timestamptz, text),'
                    ' followup.steps(followup.cadence), followup.offset_at(followup.cadence, integer),'
                    ' followup.offsets(followup.cadence) TO %s', role);
 END $$;
