@@ -134,6 +134,8 @@ BEGIN
                    '   timestamptz, timestamptz, text),'
                    ' followup.claim_tasks(text, integer),'
                    ' followup.complete_task(bigint, text, text, timestamptz),'
+                   ' followup.claim_tasks(text, integer, text[]),'
+                   ' followup.complete_task(bigint, text, text, timestamptz, text),'
                    ' followup.release_task(bigint) TO %s', role);
 END $$;
 COMMENT ON FUNCTION followup.grant_operator(regrole) IS
