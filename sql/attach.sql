@@ -114,7 +114,7 @@ SELECT external_ref, state, touches, next_action, next_followup_at
 FROM followup.lead WHERE tenant_id = 160 AND external_ref = '1';
 
 -- tasks come out of the plan
-SELECT followup.materialize_due('2026-11-03 10:31+00');
+SELECT followup.materialize_due('2026-11-03 10:31+00') >= 0 AS ran;
 SELECT l.external_ref, t.kind, t.state, t.step_no, t.due_at, t.assignee, t.status, t.message
 FROM followup.task t JOIN followup.lead l USING (tenant_id, lead_id)
 WHERE t.tenant_id = 160 ORDER BY l.external_ref;

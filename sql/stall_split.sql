@@ -22,7 +22,7 @@ INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind) VALUES
     (190, 190002, '2026-11-02 10:00+00', 'think_about_it'),
     (190, 190003, '2026-11-02 20:30+00', 'think_about_it'),
     (190, 190004, '2026-11-02 22:00+00', 'think_about_it');
-SELECT followup.materialize_due('2026-11-03 10:00+00');
+SELECT followup.materialize_due('2026-11-03 10:00+00') >= 0 AS ran;
 INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind, operator) VALUES
     (190, 190001, '2026-11-03 10:05+00', 'message', 'ann');
 

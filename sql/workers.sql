@@ -19,7 +19,7 @@ END $$;
 INSERT INTO followup.lead (tenant_id, lead_id, external_ref, owner, created_at) VALUES
     (200, 200001, 'L1', 'ann', '2026-11-02 10:00+00'), (200, 200002, 'L2', 'bob', '2026-11-02 10:01+00'),
     (200, 200003, 'L3', 'cy', '2026-11-02 10:02+00'), (200, 200004, 'L4', NULL, '2026-11-02 10:03+00');
-SELECT followup.materialize_due('2026-11-02 11:00+00');
+SELECT followup.materialize_due('2026-11-02 11:00+00') >= 0 AS ran;
 SET followup.tenant_id = 200;
 
 -- a team: ann's and bob's tasks and the unassigned one, not cy's
