@@ -52,7 +52,7 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) followup.control
 
 # --- the two commands of README.md -----------------------------------------
 
-.PHONY: test demo deps unit fuzz soak bench
+.PHONY: test demo deps unit fuzz soak bench test-examples
 
 deps:
 	@scripts/ensure-deps
@@ -66,6 +66,12 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory install >/dev/null
 	@scripts/demo
+
+# the example CRM and its Node.js worker end to end (examples/run)
+test-examples: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory install >/dev/null
+	@PG_CONFIG=$(PG_CONFIG) examples/run
 
 # pgbench load and sqlsmith for SOAK_SECONDS each (test/soak, scripts/soak)
 SOAK_SECONDS ?= 300
