@@ -182,5 +182,36 @@ SELECT count(*) AS functions FROM pg_proc WHERE pronamespace = 'followup'::regna
 INSERT INTO "crm; drop"."Deals" ("deal id", shop) VALUES (4, 160);
 SELECT count(*) AS leads FROM followup.lead WHERE tenant_id = 160;
 
+-- the write-back runs as the owner of the CRM's table: an operator whose
+-- signal moves the lead needs no privilege on that table
+CREATE ROLE regress_fu_crm_owner;
+CREATE ROLE regress_fu_crm_op;
+SELECT followup.grant_operator('regress_fu_crm_op');
+CREATE TABLE "crm; drop".shop_deals (id text PRIMARY KEY, status text, todo text, due timestamptz);
+ALTER TABLE "crm; drop".shop_deals OWNER TO regress_fu_crm_owner;
+GRANT USAGE ON SCHEMA "crm; drop" TO regress_fu_crm_owner;
+SELECT followup.attach_leads('"crm; drop".shop_deals', 'id', tenant_id => 165,
+    stage_column => 'status', stage_map => '{"open": "new", "thinking": "thinking"}',
+    write_back => true, next_action_column => 'todo', next_followup_column => 'due');
+SELECT p.proowner::regrole AS owner, p.prosecdef AS security_definer, p.proconfig
+FROM pg_proc p WHERE p.pronamespace = 'followup'::regnamespace AND p.proname LIKE 'attached%write_back';
+INSERT INTO "crm; drop".shop_deals VALUES ('s1', 'open', NULL, NULL);
+SET ROLE regress_fu_crm_op;
+SET followup.tenant_id = 165;
+SELECT pg_temp.sqlstate_of($$SELECT count(*) FROM "crm; drop".shop_deals$$);
+SELECT recorded FROM followup.record_interaction('s1', 'think_about_it', idempotency_key => 'chat-1');
+RESET ROLE;
+RESET followup.tenant_id;
+SELECT d.status, d.todo, d.due = l.next_followup_at AS due_current
+FROM "crm; drop".shop_deals d JOIN followup.lead l ON l.tenant_id = 165 AND l.external_ref = d.id;
+SELECT followup.detach('"crm; drop".shop_deals');
+SELECT count(*) AS functions FROM pg_proc WHERE pronamespace = 'followup'::regnamespace AND proname LIKE 'attached%';
+
 DROP SCHEMA "crm; drop" CASCADE;
-DELETE FROM followup.lead WHERE tenant_id = 160;
+DELETE FROM followup.lead WHERE tenant_id IN (160, 165);
+REVOKE ALL ON ALL TABLES IN SCHEMA followup FROM regress_fu_crm_op;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA followup FROM regress_fu_crm_op;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA followup FROM regress_fu_crm_op;
+REVOKE ALL ON SCHEMA followup FROM regress_fu_crm_op;
+DROP ROLE regress_fu_crm_op;
+DROP ROLE regress_fu_crm_owner;

@@ -135,6 +135,8 @@ BEGIN
                    ' followup.claim_tasks(text, integer),'
                    ' followup.complete_task(bigint, text, text, timestamptz),'
                    ' followup.claim_tasks(text, integer, text[]),'
+                   ' followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint),'
+                   ' followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint),'
                    ' followup.complete_task(bigint, text, text, timestamptz, text),'
                    ' followup.release_task(bigint) TO %s', role);
 END $$;
