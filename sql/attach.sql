@@ -162,6 +162,26 @@ SELECT pg_temp.sqlstate_of($$UPDATE "crm; drop"."Deals" SET shop = 161 WHERE "de
 DELETE FROM "crm; drop"."Deals" WHERE "deal id" = 2;
 SELECT external_ref FROM followup.lead WHERE tenant_id = 160 ORDER BY 1;
 
+-- after a dump and restore the write-back trigger on followup.lead is gone
+-- (pg_dump keeps no trigger on an extension's table): reattach() makes
+-- every attachment again from the registry
+DO $$
+DECLARE t text;
+BEGIN
+    SELECT tgname INTO t FROM pg_trigger WHERE tgrelid = 'followup.lead'::regclass AND tgname LIKE 'followup_write_back%';
+    EXECUTE format('DROP TRIGGER %I ON followup.lead', t);
+END $$;
+SELECT followup.reattach();
+SELECT table_name, kind, regexp_replace(triggers::text, '[0-9]+', 'N', 'g') AS triggers
+FROM followup.attached ORDER BY kind, table_name::text;
+SELECT count(*) AS crm_triggers FROM pg_trigger
+WHERE NOT tgisinternal AND tgrelid IN ('"crm; drop"."Deals"'::regclass, '"crm; drop".messages'::regclass, '"crm; drop".financing'::regclass);
+-- our answer to deal 1's question is written back again
+INSERT INTO "crm; drop".messages VALUES ('m6', 1, 'out', '2026-11-03 10:50+00', 'ann', '10% off today');
+SELECT d."St""age", d."next action", d."next at" = l.next_followup_at AS next_at_current, l.next_action
+FROM "crm; drop"."Deals" d JOIN followup.lead l ON l.tenant_id = 160 AND l.external_ref = d."deal id"::text
+WHERE d."deal id" = 1;
+
 -- attaching again replaces the attachment (no second trigger)
 SELECT followup.attach_interactions('"crm; drop".messages', 'msg_key', 'deal id', 'Kind',
     kind_map => '{"in": "reply", "out": "message"}', occurred_at_column => 'sent_at', tenant_id => 160);

@@ -658,3 +658,71 @@ REVOKE ALL ON FUNCTION followup.attach_column(regclass, name, text), followup.at
     followup.attach_leads(regclass, name, name, bigint, name, name[], name, jsonb, jsonb, boolean, name, name, name),
     followup.attach_interactions(regclass, name, name, name, jsonb, name, name, bigint, name, name, name)
     FROM PUBLIC;
+
+-- Attachments again, from the registry: after a dump and restore (pg_dump
+-- keeps the registry, the generated functions and the triggers on the CRM's
+-- tables, but no trigger on followup.lead, an extension's table, and the
+-- tables have new oids), or after renaming an attached table's schema.
+CREATE FUNCTION followup.reattach() RETURNS int
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+-- what is already gone is no news (DROP ... IF EXISTS)
+SET client_min_messages = warning AS $$
+DECLARE
+    a record;
+    rel regclass;
+    o jsonb;
+    t text;
+    f text;
+    n int := 0;
+BEGIN
+    FOR a IN SELECT * FROM followup.attachment x ORDER BY x.kind OPERATOR(pg_catalog.<>) 'leads', x.table_name FOR UPDATE LOOP
+        rel := pg_catalog.to_regclass(a.table_name);
+        IF rel IS NULL THEN
+            RAISE WARNING USING
+                MESSAGE = pg_catalog.format('attached table %s does not exist: not attached again', a.table_name),
+                HINT = 'Attach it under its new name with followup.attach_leads or followup.attach_interactions.';
+            CONTINUE;
+        END IF;
+        -- what the previous attachment left, by the names it recorded
+        FOREACH t IN ARRAY a.triggers LOOP
+            IF t LIKE '% ON followup.lead' THEN
+                EXECUTE 'DROP TRIGGER IF EXISTS ' OPERATOR(pg_catalog.||) t;
+            END IF;
+        END LOOP;
+        EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', 'followup_' OPERATOR(pg_catalog.||) a.kind, rel);
+        FOREACH f IN ARRAY a.functions LOOP
+            EXECUTE 'DROP FUNCTION IF EXISTS ' OPERATOR(pg_catalog.||) f OPERATOR(pg_catalog.||) '()';
+        END LOOP;
+        DELETE FROM followup.attachment x WHERE x.relid OPERATOR(pg_catalog.=) a.relid AND x.kind OPERATOR(pg_catalog.=) a.kind;
+        o := a.options;
+        IF a.kind OPERATOR(pg_catalog.=) 'leads' THEN
+            PERFORM followup.attach_leads(rel, a.key_column, a.tenant_column, a.tenant_id,
+                (o OPERATOR(pg_catalog.->>) 'owner_column')::name,
+                COALESCE(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(o OPERATOR(pg_catalog.->) 'attrs_columns'))::name[], '{}'),
+                (o OPERATOR(pg_catalog.->>) 'stage_column')::name,
+                o OPERATOR(pg_catalog.->) 'stage_map', o OPERATOR(pg_catalog.->) 'stage_map_back',
+                COALESCE((o OPERATOR(pg_catalog.->>) 'write_back')::boolean, false),
+                (o OPERATOR(pg_catalog.->>) 'next_action_column')::name,
+                (o OPERATOR(pg_catalog.->>) 'next_followup_column')::name,
+                (o OPERATOR(pg_catalog.->>) 'created_at_column')::name);
+        ELSE
+            PERFORM followup.attach_interactions(rel, a.key_column,
+                (o OPERATOR(pg_catalog.->>) 'lead_key_column')::name,
+                (o OPERATOR(pg_catalog.->>) 'kind_column')::name,
+                o OPERATOR(pg_catalog.->) 'kind_map',
+                (o OPERATOR(pg_catalog.->>) 'occurred_at_column')::name,
+                a.tenant_column, a.tenant_id,
+                (o OPERATOR(pg_catalog.->>) 'operator_column')::name,
+                (o OPERATOR(pg_catalog.->>) 'body_column')::name,
+                (o OPERATOR(pg_catalog.->>) 'channel_column')::name);
+        END IF;
+        n := n OPERATOR(pg_catalog.+) 1;
+    END LOOP;
+    RETURN n;
+END $$;
+COMMENT ON FUNCTION followup.reattach() IS
+    'makes every attachment again from followup.attachment (after a dump and restore, which loses the write-back triggers on followup.lead, or a rename); returns how many';
+REVOKE ALL ON FUNCTION followup.reattach() FROM PUBLIC;
+
+-- pg_dump keeps the registry, so that reattach() can rebuild after a restore
+SELECT pg_catalog.pg_extension_config_dump('followup.attachment', '');
