@@ -212,18 +212,28 @@ ALTER TABLE "crm; drop".shop_deals OWNER TO regress_fu_crm_owner;
 GRANT USAGE ON SCHEMA "crm; drop" TO regress_fu_crm_owner;
 SELECT followup.attach_leads('"crm; drop".shop_deals', 'id', tenant_id => 165,
     stage_column => 'status', stage_map => '{"open": "new", "thinking": "thinking"}',
+    -- this CRM shows a parked lead as thinking, as the issue's CRM did
+    stage_map_back => '{"new": "open", "thinking": "thinking", "recycle": "thinking"}',
     write_back => true, next_action_column => 'todo', next_followup_column => 'due');
 SELECT p.proowner::regrole AS owner, p.prosecdef AS security_definer, p.proconfig
 FROM pg_proc p WHERE p.pronamespace = 'followup'::regnamespace AND p.proname LIKE 'attached%write_back';
-INSERT INTO "crm; drop".shop_deals VALUES ('s1', 'open', NULL, NULL);
+INSERT INTO "crm; drop".shop_deals VALUES ('s1', 'open', NULL, NULL), ('s2', 'open', NULL, NULL);
 SET ROLE regress_fu_crm_op;
 SET followup.tenant_id = 165;
 SELECT pg_temp.sqlstate_of($$SELECT count(*) FROM "crm; drop".shop_deals$$);
 SELECT recorded FROM followup.record_interaction('s1', 'think_about_it', idempotency_key => 'chat-1');
 RESET ROLE;
 RESET followup.tenant_id;
-SELECT d.status, d.todo, d.due = l.next_followup_at AS due_current
-FROM "crm; drop".shop_deals d JOIN followup.lead l ON l.tenant_id = 165 AND l.external_ref = d.id;
+SELECT d.id, d.status, d.todo, d.due = l.next_followup_at AS due_current
+FROM "crm; drop".shop_deals d JOIN followup.lead l ON l.tenant_id = 165 AND l.external_ref = d.id ORDER BY d.id;
+-- followup parks s2: the CRM's stage goes from open to thinking, and the
+-- CRM's own trigger does not take that write-back as a move to thinking
+UPDATE followup.lead SET state = 'recycle' WHERE tenant_id = 165 AND external_ref = 's2';
+SELECT d.id, d.status, d.todo, l.state, l.next_action
+FROM "crm; drop".shop_deals d JOIN followup.lead l ON l.tenant_id = 165 AND l.external_ref = d.id ORDER BY d.id;
+SELECT l.external_ref, array_agg(c.to_state ORDER BY c.changed_at, c.to_state) AS states
+FROM followup.state_change c JOIN followup.lead l USING (tenant_id, lead_id)
+WHERE l.tenant_id = 165 GROUP BY 1 ORDER BY 1;
 SELECT followup.detach('"crm; drop".shop_deals');
 SELECT count(*) AS functions FROM pg_proc WHERE pronamespace = 'followup'::regnamespace AND proname LIKE 'attached%';
 
