@@ -14,26 +14,52 @@ OBJS = src/followup.o src/cadence.o src/config_cache.o src/planner.o \
 # The install script is assembled from one file per concern, in this order.
 SQL_SOURCES = src/sql/types.sql src/sql/settings.sql src/sql/config.sql \
               src/sql/data.sql src/sql/defaults.sql src/sql/functions.sql src/sql/jobs.sql src/sql/rollups.sql \
-              src/sql/reports.sql src/sql/security.sql src/sql/attach.sql src/sql/write_api.sql src/sql/stall.sql src/sql/workers.sql
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-# upgrade scripts, sql/followup--A--B.sql, as releases add them
-DATA = $(wildcard sql/$(EXTENSION)--*--*.sql)
+              src/sql/reports.sql src/sql/security.sql src/sql/attach.sql src/sql/write_api.sql src/sql/stall.sql \
+              src/sql/workers.sql
+# The install and upgrade scripts live at the top (sql/ and expected/ hold
+# the regression suites only): followup--<version>.sql is built, the
+# upgrade scripts followup--A--B.sql are written by hand, one per release.
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = $(wildcard $(EXTENSION)--*--*.sql)
 
-REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
+# `make installcheck` runs the pg_regress suites (sql/, expected/), the
+# isolation specs (test/isolation) and the TAP tests (test/t) against the
+# server PGHOST/PGPORT/PGUSER name; TEMP_INSTANCE=1 runs the pg_regress
+# and isolation suites in throwaway servers of their own instead, started
+# with test/followup.conf (pg_cron preloaded; not as root).  Naming suites
+# runs only those: `make installcheck REGRESS=cadence`,
+# `make installcheck REGRESS= ISOLATION=claim_never_waits`,
+# `make installcheck REGRESS= TAP_TESTS=1` (not as root).
+REGRESS = $(sort $(patsubst sql/%.sql,%,$(wildcard sql/*.sql)))
 REGRESS_OPTS = --load-extension=$(EXTENSION)
-# concurrency promises, one isolation spec each (test/isolation/specs)
-ISOLATION = $(sort $(patsubst test/isolation/specs/%.spec,%,$(wildcard test/isolation/specs/*.spec)))
 ISOLATION_OPTS = --load-extension=$(EXTENSION) --inputdir=test/isolation --outputdir=test/isolation/output
+# concurrency promises, one isolation spec each (test/isolation/specs)
+ISOLATION_ALL = $(sort $(patsubst test/isolation/specs/%.spec,%,$(wildcard test/isolation/specs/*.spec)))
+# with no suite named on the command line, everything; else only what is named
+ifeq ($(filter command line,$(origin REGRESS) $(origin ISOLATION) $(origin TAP_TESTS)),)
+ISOLATION = $(ISOLATION_ALL)
+# cluster-level tests (PostgreSQL::Test::Cluster): crashes, dump and restore;
+# the servers they start refuse to run as root (make test runs them as
+# postgres), so root gets them only by asking: TAP_TESTS=1
+ifneq ($(shell id -u),0)
+TAP_TESTS = 1
+endif
+endif
+PROVE_TESTS = test/t/*.pl
+ifdef TEMP_INSTANCE
+REGRESS_OPTS += --temp-instance=$(CURDIR)/tmp_check --temp-config=$(srcdir)/test/followup.conf
+ISOLATION_OPTS += --temp-instance=$(CURDIR)/tmp_check_iso --temp-config=$(srcdir)/test/followup.conf
+endif
 
 PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 ifdef WERROR
 PG_CPPFLAGS += -Werror
 endif
 
-EXTRA_CLEAN = test/unit/bin test/unit/bin-sanitize test/fuzz/bin
+EXTRA_CLEAN = test/unit/bin test/unit/bin-sanitize test/fuzz/bin test/isolation/output test/nocron/output \
+              test/log dist
 
-# Debian keeps one pg_config per major version; target 15 when it is there.
-PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 # rebuild what includes a header that changed (.deps/), whatever PostgreSQL was configured with
 override autodepend = yes
@@ -47,20 +73,43 @@ all install installcheck:
 	@exit 1
 endif
 
-sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) followup.control
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) followup.control
 	cat $(SQL_SOURCES) > $@
 
 # --- the two commands of README.md -----------------------------------------
 
+<<<<<<< HEAD
 .PHONY: test demo deps unit fuzz soak bench test-examples
+=======
+.PHONY: test test-matrix demo deps unit fuzz soak bench dist
+
+# a PGXN-ready zip of the committed tree (META.json, the sources, the tests)
+dist:
+	mkdir -p dist
+	git archive --format zip --prefix=$(EXTENSION)-$(EXTVERSION)/ --output dist/$(EXTENSION)-$(EXTVERSION).zip HEAD
+>>>>>>> main
 
 deps:
-	@scripts/ensure-deps
+	@PG_CONFIG=$(PG_CONFIG) scripts/ensure-deps
 
+# everything, against throwaway servers of the PostgreSQL that PG_CONFIG
+# names; ends with "N passed, N failed"
 test: deps
 	@$(MAKE) --no-print-directory WERROR=1 all
 	@$(MAKE) --no-print-directory install >/dev/null
-	@test/run
+	@PG_CONFIG=$(PG_CONFIG) PGBIN=$(shell $(PG_CONFIG) --bindir) test/run
+
+# every suite on PostgreSQL 16, 17 and 18 as well (their builds come from
+# ../shared/vendor): a clean build for each, and a clean tree afterwards,
+# since objects built for one major version cannot serve another
+MATRIX ?= 16 17 18
+test-matrix:
+	@status=0; for v in $(MATRIX); do \
+	    echo "== PostgreSQL $$v"; \
+	    $(MAKE) --no-print-directory clean PG_CONFIG=/opt/followup-pg/$$v/bin/pg_config >/dev/null 2>&1; \
+	    $(MAKE) --no-print-directory test PG_CONFIG=/opt/followup-pg/$$v/bin/pg_config || status=1; \
+	    $(MAKE) --no-print-directory clean PG_CONFIG=/opt/followup-pg/$$v/bin/pg_config >/dev/null 2>&1; \
+	done; exit $$status
 
 demo: deps
 	@$(MAKE) --no-print-directory all

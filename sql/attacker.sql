@@ -9,6 +9,9 @@
 --
 \set SHOW_CONTEXT never
 \set VERBOSITY terse
+-- where pg_regress put us, to come back to (no database or role named here)
+\set regress_db :DBNAME
+\set regress_user :USER
 CREATE DATABASE followup_attacker;
 \c followup_attacker
 SET client_min_messages = warning;
@@ -225,7 +228,7 @@ SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_fu_attacker';
 SELECT lead_id, state, next_action IS NOT NULL AS planned FROM followup.lead ORDER BY lead_id;
 SELECT count(*) > 0 AS tasks FROM followup.task;
 
-\c contrib_regression
+\c :regress_db
 DROP DATABASE followup_attacker;
 DROP ROLE regress_fu_attacker;
 DROP ROLE regress_fu_attacker_admin;

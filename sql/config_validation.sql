@@ -4,6 +4,9 @@
 -- and cadence units are lower case.  Tenant 0's rows change here, so this
 -- suite has a database of its own.
 --
+-- where pg_regress put us, to come back to (no database or role named here)
+\set regress_db :DBNAME
+\set regress_user :USER
 CREATE DATABASE followup_config_validation;
 \c followup_config_validation
 CREATE EXTENSION followup;
@@ -92,6 +95,6 @@ INSERT INTO followup.signal (tenant_id, kind, direction) VALUES (172, 'floo', 'i
 RESET check_function_bodies;
 SELECT tenant_id, kind, effect FROM followup.rule WHERE tenant_id = 172;
 
-\c contrib_regression
+\c :regress_db
 DROP DATABASE followup_config_validation;
 DROP ROLE regress_fu_cv_admin;

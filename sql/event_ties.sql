@@ -5,6 +5,9 @@
 -- of one statement.  roll_up serves every tenant of a database, so this
 -- suite has its own.
 --
+-- where pg_regress put us, to come back to (no database or role named here)
+\set regress_db :DBNAME
+\set regress_user :USER
 CREATE DATABASE followup_event_ties;
 \c followup_event_ties
 CREATE EXTENSION followup;
@@ -79,5 +82,5 @@ FROM followup.lead l, (VALUES (900003, 'meeting_booked'), (900004, 'think_about_
 WHERE l.external_ref = 'in_order';
 SELECT state FROM followup.lead WHERE external_ref = 'in_order';
 
-\c contrib_regression
+\c :regress_db
 DROP DATABASE followup_event_ties;

@@ -3,6 +3,9 @@
 -- Time is driven by as_of; nothing reads the clock.  The jobs serve every
 -- tenant of a database at once, so this suite has a database of its own.
 --
+-- where pg_regress put us, to come back to (no database or role named here)
+\set regress_db :DBNAME
+\set regress_user :USER
 CREATE DATABASE followup_jobs;
 \c followup_jobs
 CREATE EXTENSION followup;
@@ -118,5 +121,5 @@ SELECT followup.materialize_due('infinity');
 SELECT followup.close_exhausted('2026-11-24 10:00+00', -1);
 SELECT followup.run_due(NULL);
 
-\c contrib_regression
+\c :regress_db
 DROP DATABASE followup_jobs;

@@ -3,6 +3,9 @@
 -- use by followup.due_channel() or by materialize_due, and readable by no
 -- role but through due_channel() for its session's tenant.
 --
+-- where pg_regress put us, to come back to (no database or role named here)
+\set regress_db :DBNAME
+\set regress_user :USER
 CREATE DATABASE followup_notify_channel;
 \c followup_notify_channel
 CREATE EXTENSION followup;
@@ -44,6 +47,6 @@ RESET ROLE;
 -- the old shared channel's name is nobody's
 SELECT count(*) AS shared FROM followup.notify_channel WHERE channel IN ('followup_due', 'followup_due_31');
 
-\c contrib_regression
+\c :regress_db
 DROP DATABASE followup_notify_channel;
 DROP ROLE regress_fu_nc_worker;

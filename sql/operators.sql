@@ -2,6 +2,9 @@
 -- Operators: claim_tasks, complete_task, release_task and due_tasks, in a
 -- database of their own (the jobs serve every tenant of a database).
 --
+-- where pg_regress put us, to come back to (no database or role named here)
+\set regress_db :DBNAME
+\set regress_user :USER
 CREATE DATABASE followup_operators;
 \c followup_operators
 CREATE EXTENSION followup;
@@ -75,5 +78,5 @@ SELECT followup.claim_tasks('ana', 0);
 SELECT followup.claim_tasks('ana', 5000);
 SELECT followup.complete_task(NULL);
 
-\c contrib_regression
+\c :regress_db
 DROP DATABASE followup_operators;

@@ -3,6 +3,9 @@
 -- answers are known.  The jobs serve every tenant of a database, so this
 -- suite has a database of its own.
 --
+-- where pg_regress put us, to come back to (no database or role named here)
+\set regress_db :DBNAME
+\set regress_user :USER
 CREATE DATABASE followup_reports;
 \c followup_reports
 CREATE EXTENSION followup;
@@ -98,5 +101,5 @@ WHERE tenant_id = 140 ORDER BY plan_b_step;
 SELECT * FROM followup.stall_diagnostic(NULL);
 SELECT * FROM followup.stall_diagnostic('-1 day');
 
-\c contrib_regression
+\c :regress_db
 DROP DATABASE followup_reports;

@@ -4,6 +4,9 @@
 -- answer computed from the tables whatever changed since.  roll_up serves
 -- every tenant of a database, so this suite has its own.
 --
+-- where pg_regress put us, to come back to (no database or role named here)
+\set regress_db :DBNAME
+\set regress_user :USER
 CREATE DATABASE followup_rollups;
 \c followup_rollups
 CREATE EXTENSION followup;
@@ -250,6 +253,6 @@ SELECT (SELECT count(*) FROM followup.compliance_day) + (SELECT count(*) FROM fo
        (SELECT rolled_until FROM followup.rollup_state);
 SELECT * FROM pg_temp.differences();
 
-\c contrib_regression
+\c :regress_db
 DROP DATABASE followup_rollups;
 DROP ROLE followup_rollup_reader;

@@ -93,6 +93,9 @@ SELECT cadence FROM followup.policy WHERE tenant_id = 0 AND state = 'warm';
 -- a role pinned to its tenant cannot switch to another
 ALTER ROLE regress_fu_operator SET followup.tenant_id = '150';
 ALTER ROLE regress_fu_operator SET followup.lock_tenant = on;
+-- where pg_regress put us, to come back to (no database or role named here)
+\set regress_db :DBNAME
+\set regress_user :USER
 \c - regress_fu_operator
 SELECT followup.current_tenant();
 SHOW followup.lock_tenant;
@@ -102,7 +105,7 @@ SET followup.tenant_id = 150;
 SET followup.lock_tenant = off;
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 SELECT count(*) FROM followup.lead;
-\c - postgres
+\c - :regress_user
 
 -- row security is written so that the tenant is computed once per statement
 -- and the tenant-leading primary key is used

@@ -13,12 +13,19 @@ SELECT line FROM (
     SELECT 'comment ' || pg_describe_object(classid, objid, objsubid) || ': ' || obj_description(objid)
     FROM member WHERE obj_description(objid) IS NOT NULL
     UNION ALL
-    SELECT format('column %s.%s %s%s%s: %s', r.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+    -- with its place among the live columns: a column an upgrade adds comes
+    -- last, so src/sql must add it last too (SELECT *, COPY and INSERT
+    -- without a column list see the order)
+    SELECT format('column %s.%s #%s %s%s%s: %s', r.relname, a.attname,
+                  row_number() OVER (PARTITION BY r.oid ORDER BY a.attnum), format_type(a.atttypid, a.atttypmod),
                   CASE WHEN a.attnotnull THEN ' not null' ELSE '' END,
                   coalesce(' default ' || pg_get_expr(ad.adbin, ad.adrelid), ''),
                   coalesce(col_description(r.oid, a.attnum), ''))
     FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
     LEFT JOIN pg_attrdef ad ON ad.adrelid = r.oid AND ad.adnum = a.attnum
+    UNION ALL
+    SELECT format('options %s: %s', c.relname, c.reloptions) FROM pg_class c
+    WHERE c.relnamespace = 'followup'::regnamespace AND c.reloptions IS NOT NULL
     UNION ALL
     SELECT format('constraint %s %s: %s', r.relname, co.conname, pg_get_constraintdef(co.oid))
     FROM rel r JOIN pg_constraint co ON co.conrelid = r.oid
@@ -39,6 +46,11 @@ SELECT line FROM (
     WHERE p.pronamespace = 'followup'::regnamespace AND p.prokind = 'f'
     UNION ALL
     SELECT format('acl %s: %s', p.oid::regprocedure, p.proacl) FROM pg_proc p WHERE p.pronamespace = 'followup'::regnamespace
+    UNION ALL
+    -- the privileges the extension is created with: pg_dump dumps only what
+    -- differs from them, so a grant recorded here is lost by a restore
+    SELECT format('initial privileges %s: %s', pg_describe_object(i.classoid, i.objoid, i.objsubid), i.initprivs)
+    FROM member m JOIN pg_init_privs i ON (i.classoid, i.objoid, i.objsubid) = (m.classid, m.objid, m.objsubid)
     UNION ALL
     SELECT format('dumped %s: %s', x.oid::regclass, x.cond)
     FROM pg_extension e, unnest(e.extconfig, e.extcondition) x(oid, cond) WHERE e.extname = 'followup'
