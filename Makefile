@@ -78,16 +78,12 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) followup.control
 
 # --- the two commands of README.md -----------------------------------------
 
-<<<<<<< HEAD
-.PHONY: test demo deps unit fuzz soak bench test-examples
-=======
-.PHONY: test test-matrix demo deps unit fuzz soak bench dist
+.PHONY: test test-matrix test-examples demo deps unit fuzz soak bench dist
 
 # a PGXN-ready zip of the committed tree (META.json, the sources, the tests)
 dist:
 	mkdir -p dist
 	git archive --format zip --prefix=$(EXTENSION)-$(EXTVERSION)/ --output dist/$(EXTENSION)-$(EXTVERSION).zip HEAD
->>>>>>> main
 
 deps:
 	@PG_CONFIG=$(PG_CONFIG) scripts/ensure-deps
