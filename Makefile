@@ -14,7 +14,7 @@ OBJS = src/followup.o src/cadence.o src/config_cache.o src/planner.o \
 # The install script is assembled from one file per concern, in this order.
 SQL_SOURCES = src/sql/types.sql src/sql/settings.sql src/sql/config.sql \
               src/sql/data.sql src/sql/defaults.sql src/sql/functions.sql src/sql/jobs.sql src/sql/rollups.sql \
-              src/sql/reports.sql src/sql/security.sql src/sql/attach.sql src/sql/write_api.sql src/sql/stall.sql \
+              src/sql/reports.sql src/sql/security.sql src/sql/attach.sql src/sql/write_api.sql \
               src/sql/workers.sql
 # The install and upgrade scripts live at the top (sql/ and expected/ hold
 # the regression suites only): followup--<version>.sql is built, the
