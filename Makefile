@@ -14,7 +14,8 @@ OBJS = src/followup.o src/cadence.o src/config_cache.o src/planner.o \
 # The install script is assembled from one file per concern, in this order.
 SQL_SOURCES = src/sql/types.sql src/sql/settings.sql src/sql/config.sql \
               src/sql/data.sql src/sql/defaults.sql src/sql/functions.sql src/sql/jobs.sql src/sql/rollups.sql \
-              src/sql/reports.sql src/sql/security.sql src/sql/distribute.sql
+              src/sql/reports.sql src/sql/security.sql src/sql/distribute.sql src/sql/attach.sql \
+              src/sql/write_api.sql src/sql/workers.sql
 # The install and upgrade scripts live at the top (sql/ and expected/ hold
 # the regression suites only): followup--<version>.sql is built, the
 # upgrade scripts followup--A--B.sql are written by hand, one per release.
@@ -79,7 +80,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) followup.control
 
 # --- the two commands of README.md -----------------------------------------
 
-.PHONY: test test-matrix demo deps unit fuzz soak bench dist
+.PHONY: test test-matrix test-examples demo deps unit fuzz soak bench dist
 
 # a PGXN-ready zip of the committed tree (META.json, the sources, the tests)
 dist:
@@ -112,6 +113,12 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory install >/dev/null
 	@scripts/demo
+
+# the example CRM and its Node.js worker end to end (examples/run)
+test-examples: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory install >/dev/null
+	@PG_CONFIG=$(PG_CONFIG) examples/run
 
 # pgbench load and sqlsmith for SOAK_SECONDS each (test/soak, scripts/soak)
 SOAK_SECONDS ?= 300

@@ -20,7 +20,7 @@
  * single SKIP LOCKED query.  task_claim.c does that without the statement
  * whenever it may.
  *
- * followup.complete_task(task_id, operator, body, occurred_at) locks the
+ * followup.complete_task(task_id, operator, body, occurred_at[, external_ref]) locks the
  * task's lead and then the task in one statement, refuses a task that is
  * done or superseded or a touch older than the lead's last event, and
  * inserts the outbound interaction; the interaction trigger does the rest.
@@ -348,8 +348,8 @@ static void
 prepare_complete_plans(void)
 {
 	Oid			lock_types[2] = {INT8OID, INT8OID};
-	Oid			insert_types[7] = {INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID,
-	INT8OID, TEXTOID};
+	Oid			insert_types[8] = {INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID,
+	INT8OID, TEXTOID, TEXTOID};
 
 	/* lead before task, in the order the interaction trigger locks them */
 	kept_plan_prepare(&complete_lock_plan, "SELECT t.lead_id, t.status::pg_catalog.text, t.done_at, t.claimed_by,"
@@ -362,10 +362,10 @@ prepare_complete_plans(void)
 									 " AND t.task_id OPERATOR(pg_catalog.=) $2"
 									 " FOR NO KEY UPDATE OF l FOR UPDATE OF t", 2, lock_types);
 	kept_plan_prepare(&complete_insert_plan, "INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at,"
-									   " kind, channel, operator, task_id, body)"
+									   " kind, channel, operator, task_id, body, external_ref)"
 									   " VALUES ($1, $2, $3, CASE WHEN $4 OPERATOR(pg_catalog.=) 'call'"
 									   " THEN 'call' ELSE 'message' END,"
-									   " $4, $5, $6, $7) RETURNING *", 7, insert_types);
+									   " $4, $5, $6, $7, $8) RETURNING *", 8, insert_types);
 }
 
 /* A timestamptz as the session prints it (DateStyle, TimeZone); "" for NULL. */
@@ -390,8 +390,8 @@ followup_complete_task(PG_FUNCTION_ARGS)
 	int64		tenant_id = followup_current_tenant_id();
 	int64		task_id;
 	TimestampTz occurred_at;
-	Datum		args[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		args[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	HeapTuple	row;
 	TupleDesc	desc;
 	bool		isnull;
@@ -480,6 +480,11 @@ followup_complete_task(PG_FUNCTION_ARGS)
 		args[6] = PG_GETARG_DATUM(2);
 	else
 		nulls[6] = 'n';
+	/* the CRM's id of the message it sent (the 5-argument form) */
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+		args[7] = PG_GETARG_DATUM(4);
+	else
+		nulls[7] = 'n';
 	if (SPI_execute_plan(complete_insert_plan.plan, args, nulls, false, 0) != SPI_OK_INSERT_RETURNING ||
 		SPI_processed != 1)
 		elog(ERROR, "could not record the touch of task " INT64_FORMAT, task_id);

@@ -427,7 +427,8 @@ COMMENT ON COLUMN followup.plan_b_recovery.declined IS 'offers the customer decl
 COMMENT ON COLUMN followup.plan_b_recovery.won_after IS 'offers after which the lead was won before any other option was offered';
 
 CREATE FUNCTION followup.stall_diagnostic(since interval DEFAULT '30 days', as_of timestamptz DEFAULT now())
-    RETURNS TABLE (stalled bigint, followed_up bigint, by_rule bigint, by_chance bigint, never bigint, won bigint)
+    RETURNS TABLE (stalled bigint, followed_up bigint, by_rule bigint, by_chance bigint, never bigint, won bigint,
+                   not_yet_due bigint, missed bigint)
 LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 -- an index probe per stalled lead is costed high enough to be JIT-compiled,
 -- which takes longer than the probes (docs/performance.md)
@@ -473,14 +474,25 @@ BEGIN
             WHERE i.tenant_id = s.tenant_id AND i.lead_id = s.lead_id AND i.by_rule IS NOT NULL
               AND i.occurred_at >= s.entered_at AND i.occurred_at <= stall_diagnostic.as_of
               AND (i.occurred_at, i.interaction_id) > (s.entered_at, coalesce(s.entered_by, 9223372036854775807))
-            ORDER BY i.occurred_at, i.interaction_id LIMIT 1) t ON true)
+            ORDER BY i.occurred_at, i.interaction_id LIMIT 1) t ON true),
+    -- a lead never touched: was its first touch due yet?  The thinking
+    -- cadence's first touch from when it entered, in its working window
+    -- (planned only for these leads)
+    never_due AS (
+        SELECT f.*, d.due_at AS first_due
+        FROM first_touch f
+        LEFT JOIN followup.lead l ON f.touched_at IS NULL AND l.tenant_id = f.tenant_id AND l.lead_id = f.lead_id
+        LEFT JOIN LATERAL followup.plan_next_touch('thinking', f.entered_at, 0, NULL, NULL, NULL, l.timezone) d
+               ON f.touched_at IS NULL)
     SELECT count(*),
            count(f.touched_at),
            count(*) FILTER (WHERE f.by_rule),
            count(*) FILTER (WHERE NOT f.by_rule),
            count(*) FILTER (WHERE f.touched_at IS NULL),
-           count(*) FILTER (WHERE f.won)
-    FROM first_touch f;
+           count(*) FILTER (WHERE f.won),
+           count(*) FILTER (WHERE f.touched_at IS NULL AND (f.first_due > stall_diagnostic.as_of) IS TRUE),
+           count(*) FILTER (WHERE f.touched_at IS NULL AND (f.first_due > stall_diagnostic.as_of) IS NOT TRUE)
+    FROM never_due f;
 END $$;
 COMMENT ON FUNCTION followup.stall_diagnostic(interval, timestamptz) IS
-    'the seed''s question for the current tenant: of the leads that entered thinking in the window (since, ending at as_of), how many got a follow-up touch afterwards, whether the first came by rule or by chance, how many never, how many were won';
+    'the seed''s question for the current tenant: of the leads that entered thinking in the window (since, ending at as_of), how many got a follow-up touch afterwards, whether the first came by rule or by chance, how many never (split into not_yet_due: the first touch is not due by as_of, and missed: it was), how many were won';

@@ -144,6 +144,9 @@ BEGIN
                    ' followup.funnel_rows(timestamptz, timestamptz),'
                    ' followup.plan_b_rows(timestamptz, timestamptz),'
                    ' followup.stall_diagnostic(interval, timestamptz),'
+                   -- stall_diagnostic plans a never-touched lead's first touch
+                   ' followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer,'
+                   '   timestamptz, timestamptz, text),'
                    ' followup.steps(followup.cadence), followup.offset_at(followup.cadence, integer),'
                    ' followup.offsets(followup.cadence) TO %s', role);
     PERFORM followup.grant_on_workers(role);
@@ -172,6 +175,10 @@ BEGIN
                    '   timestamptz, timestamptz, text),'
                    ' followup.claim_tasks(text, integer),'
                    ' followup.complete_task(bigint, text, text, timestamptz),'
+                   ' followup.claim_tasks(text, integer, text[]),'
+                   ' followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint),'
+                   ' followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint),'
+                   ' followup.complete_task(bigint, text, text, timestamptz, text),'
                    ' followup.release_task(bigint) TO %s', role);
     PERFORM followup.grant_on_workers(role);
 END $$;
