@@ -420,8 +420,12 @@ FROM (SELECT s.* FROM followup.plan_b_source s WHERE s.at >= (SELECT lo) AND s.a
 GROUP BY x.tenant_id, x.at::date, x.plan_b_step, x.action_code;
 END;
 
-CREATE OR REPLACE FUNCTION followup.stall_diagnostic(since interval DEFAULT '30 days', as_of timestamptz DEFAULT now())
-    RETURNS TABLE (stalled bigint, followed_up bigint, by_rule bigint, by_chance bigint, never bigint, won bigint)
+-- two more result columns (not_yet_due, missed): made again, and granted
+-- again at the end to the roles that could run it
+DROP FUNCTION followup.stall_diagnostic(interval, timestamptz);
+CREATE FUNCTION followup.stall_diagnostic(since interval DEFAULT '30 days', as_of timestamptz DEFAULT now())
+    RETURNS TABLE (stalled bigint, followed_up bigint, by_rule bigint, by_chance bigint, never bigint, won bigint,
+                   not_yet_due bigint, missed bigint)
 LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 -- an index probe per stalled lead is costed high enough to be JIT-compiled,
 -- which takes longer than the probes (docs/performance.md)
@@ -467,15 +471,29 @@ BEGIN
             WHERE i.tenant_id = s.tenant_id AND i.lead_id = s.lead_id AND i.by_rule IS NOT NULL
               AND i.occurred_at >= s.entered_at AND i.occurred_at <= stall_diagnostic.as_of
               AND (i.occurred_at, i.interaction_id) > (s.entered_at, coalesce(s.entered_by, 9223372036854775807))
-            ORDER BY i.occurred_at, i.interaction_id LIMIT 1) t ON true)
+            ORDER BY i.occurred_at, i.interaction_id LIMIT 1) t ON true),
+    -- a lead never touched: was its first touch due yet?  The thinking
+    -- cadence's first touch from when it entered, in its working window
+    -- (planned only for these leads)
+    never_due AS (
+        SELECT f.*, d.due_at AS first_due
+        FROM first_touch f
+        LEFT JOIN followup.lead l ON f.touched_at IS NULL AND l.tenant_id = f.tenant_id AND l.lead_id = f.lead_id
+        LEFT JOIN LATERAL followup.plan_next_touch('thinking', f.entered_at, 0, NULL, NULL, NULL, l.timezone) d
+               ON f.touched_at IS NULL)
     SELECT count(*),
            count(f.touched_at),
            count(*) FILTER (WHERE f.by_rule),
            count(*) FILTER (WHERE NOT f.by_rule),
            count(*) FILTER (WHERE f.touched_at IS NULL),
-           count(*) FILTER (WHERE f.won)
-    FROM first_touch f;
+           count(*) FILTER (WHERE f.won),
+           count(*) FILTER (WHERE f.touched_at IS NULL AND (f.first_due > stall_diagnostic.as_of) IS TRUE),
+           count(*) FILTER (WHERE f.touched_at IS NULL AND (f.first_due > stall_diagnostic.as_of) IS NOT TRUE)
+    FROM never_due f;
 END $$;
+COMMENT ON FUNCTION followup.stall_diagnostic(interval, timestamptz) IS
+    'the seed''s question for the current tenant: of the leads that entered thinking in the window (since, ending at as_of), how many got a follow-up touch afterwards, whether the first came by rule or by chance, how many never (split into not_yet_due: the first touch is not due by as_of, and missed: it was), how many were won';
+REVOKE ALL ON FUNCTION followup.stall_diagnostic(interval, timestamptz) FROM PUBLIC;
 
 -- ---- src/sql/security.sql
 
@@ -536,6 +554,10 @@ BEGIN
                    '   timestamptz, timestamptz, text),'
                    ' followup.claim_tasks(text, integer),'
                    ' followup.complete_task(bigint, text, text, timestamptz),'
+                   ' followup.claim_tasks(text, integer, text[]),'
+                   ' followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint),'
+                   ' followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint),'
+                   ' followup.complete_task(bigint, text, text, timestamptz, text),'
                    ' followup.release_task(bigint) TO %s', role);
     PERFORM followup.grant_on_workers(role);
 END $$;
@@ -599,6 +621,9 @@ BEGIN
                    ' followup.funnel_rows(timestamptz, timestamptz),'
                    ' followup.plan_b_rows(timestamptz, timestamptz),'
                    ' followup.stall_diagnostic(interval, timestamptz),'
+                   -- stall_diagnostic plans a never-touched lead's first touch
+                   ' followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer,'
+                   '   timestamptz, timestamptz, text),'
                    ' followup.steps(followup.cadence), followup.offset_at(followup.cadence, integer),'
                    ' followup.offsets(followup.cadence) TO %s', role);
     PERFORM followup.grant_on_workers(role);
@@ -758,3 +783,986 @@ END $$;
 COMMENT ON FUNCTION followup.distribute(int) IS
     'on a Citus coordinator: distributes the data tables by tenant_id, colocated, and makes the configuration reference tables (docs/scaling.md)';
 REVOKE ALL ON FUNCTION followup.distribute(int) FROM PUBLIC;
+
+-- ---- src/sql/attach.sql (new)
+-- followup: attaching a CRM's own tables (docs/integration.md).
+--
+-- attach_leads and attach_interactions generate, for one CRM table, a
+-- PL/pgSQL trigger function and its trigger that keep followup.lead and
+-- followup.interaction in step inside the CRM's own transaction; with
+-- write-back, a trigger on followup.lead keeps named columns of the CRM's
+-- lead table current.  The generated code is plain text built with
+-- format('%I') / format('%L') from the catalog's names: every identifier is
+-- quoted, every name qualified, search_path pinned.  followup.attachment
+-- records what was generated so that detach removes every trace.
+
+-- the CRM's key of an interaction: a retried write of the same CRM row is
+-- recorded once per signal kind (a financing application may be refused,
+-- then approved: two signals of one row)
+ALTER TABLE followup.interaction ADD COLUMN external_ref text;
+COMMENT ON COLUMN followup.interaction.external_ref IS
+    'the CRM''s key of the row this interaction came from (an attached table''s key, or record_interaction''s idempotency_key): unique per tenant and kind';
+CREATE UNIQUE INDEX interaction_external_ref_key ON followup.interaction (tenant_id, external_ref, kind)
+    WHERE external_ref IS NOT NULL;
+COMMENT ON INDEX followup.interaction_external_ref_key IS
+    'an interaction with an external_ref is recorded once per tenant and kind: a retried CRM write is not a second signal';
+
+CREATE TABLE followup.attachment (
+    relid          oid NOT NULL,
+    kind           text NOT NULL,
+    table_name     text NOT NULL,
+    key_column     name NOT NULL,
+    tenant_column  name,
+    tenant_id      bigint,
+    options        jsonb NOT NULL DEFAULT '{}',
+    functions      text[] NOT NULL,
+    triggers       text[] NOT NULL,
+    attached_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (relid, kind),
+    CONSTRAINT attachment_kind_check CHECK (kind IN ('leads', 'interactions')),
+    CONSTRAINT attachment_tenant_check CHECK (tenant_column IS NULL OR tenant_id IS NULL)
+);
+COMMENT ON TABLE followup.attachment IS
+    'what attach_leads and attach_interactions generated for each CRM table; read followup.attached, change it with attach_* and detach only';
+COMMENT ON COLUMN followup.attachment.relid IS 'the CRM table''s oid';
+COMMENT ON COLUMN followup.attachment.kind IS 'leads or interactions';
+COMMENT ON COLUMN followup.attachment.table_name IS 'the CRM table''s qualified name when it was attached';
+COMMENT ON COLUMN followup.attachment.key_column IS 'the CRM''s key column: followup''s external_ref';
+COMMENT ON COLUMN followup.attachment.tenant_column IS 'the column holding the tenant, or NULL';
+COMMENT ON COLUMN followup.attachment.tenant_id IS 'the fixed tenant when there is no tenant column; both NULL = the writing session''s followup.tenant_id';
+COMMENT ON COLUMN followup.attachment.options IS 'the other arguments of the attach call';
+COMMENT ON COLUMN followup.attachment.functions IS 'the generated functions (qualified, quoted)';
+COMMENT ON COLUMN followup.attachment.triggers IS 'the generated triggers, as "trigger ON table" (quoted)';
+COMMENT ON COLUMN followup.attachment.attached_at IS 'when it was attached';
+
+CREATE VIEW followup.attached AS
+SELECT a.relid::regclass AS table_name, a.kind, a.key_column, a.tenant_column, a.tenant_id,
+       a.options, a.functions, a.triggers, a.attached_at
+FROM followup.attachment a;
+COMMENT ON VIEW followup.attached IS
+    'the CRM tables attached to followup: which kind, key and tenant, the options, and the functions and triggers generated';
+ALTER VIEW followup.attached SET (security_invoker = true);
+COMMENT ON COLUMN followup.attached.table_name IS 'the attached CRM table';
+COMMENT ON COLUMN followup.attached.kind IS 'leads or interactions';
+COMMENT ON COLUMN followup.attached.key_column IS 'the CRM''s key column (followup''s external_ref)';
+COMMENT ON COLUMN followup.attached.tenant_column IS 'the CRM column holding each row''s tenant, or NULL';
+COMMENT ON COLUMN followup.attached.tenant_id IS 'the fixed tenant; NULL with tenant_column NULL = the writing session''s tenant';
+COMMENT ON COLUMN followup.attached.options IS 'the other arguments of the attach call (maps, columns, write-back)';
+COMMENT ON COLUMN followup.attached.functions IS 'the generated trigger functions';
+COMMENT ON COLUMN followup.attached.triggers IS 'the generated triggers, as "trigger ON table"';
+COMMENT ON COLUMN followup.attached.attached_at IS 'when it was attached';
+
+-- one column of rel, checked: its quoted name and its type
+CREATE FUNCTION followup.attach_column(rel regclass, col name, role text)
+RETURNS TABLE (quoted text, type_name text, type_oid oid)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN QUERY
+    SELECT pg_catalog.quote_ident(a.attname::pg_catalog.text),
+           pg_catalog.format_type(a.atttypid, a.atttypmod), a.atttypid
+    FROM pg_catalog.pg_attribute a
+    WHERE a.attrelid OPERATOR(pg_catalog.=) rel AND a.attname OPERATOR(pg_catalog.=) col
+      AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'undefined_column',
+            MESSAGE = pg_catalog.format('column %I of relation %s does not exist', col, rel),
+            DETAIL = pg_catalog.format('It was named as the %s.', role),
+            HINT = 'Name a column of the CRM''s table, as spelled in the catalog (case and quotes included).';
+    END IF;
+END $$;
+COMMENT ON FUNCTION followup.attach_column(regclass, name, text) IS
+    'internal to attach_*: a CRM column''s quoted name and type, or 42703 naming it and its role';
+
+-- the relation, checked: a table the caller may attach, not followup's own
+CREATE FUNCTION followup.attach_relation(rel regclass) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+BEGIN
+    SELECT n.nspname, c.relname, c.relkind INTO r
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+    WHERE c.oid OPERATOR(pg_catalog.=) rel;
+    IF r.relkind IS NULL OR r.relkind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'wrong_object_type',
+            MESSAGE = pg_catalog.format('%s is not a table', rel),
+            HINT = 'Attach the CRM''s table itself, not a view or another kind of relation.';
+    END IF;
+    IF r.nspname OPERATOR(pg_catalog.=) 'followup' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('%s is one of followup''s own tables', rel),
+            HINT = 'Attach the CRM''s tables; followup''s own are kept by its triggers.';
+    END IF;
+    RETURN pg_catalog.format('%I.%I', r.nspname, r.relname);
+END $$;
+COMMENT ON FUNCTION followup.attach_relation(regclass) IS
+    'internal to attach_*: the CRM table''s qualified, quoted name, or an error when it cannot be attached';
+
+-- the tenant expression of a row (NEW or OLD) of an attached table
+CREATE FUNCTION followup.attach_tenant_expr(rel regclass, tenant_column name, tenant_id bigint, rowvar text)
+RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c record;
+BEGIN
+    IF tenant_column IS NOT NULL AND tenant_id IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'tenant_column and tenant_id are both given',
+            DETAIL = pg_catalog.format('tenant_column is %I, tenant_id is %s.', tenant_column, tenant_id),
+            HINT = 'Name the column that holds each row''s tenant, or fix one tenant for the whole table, not both.';
+    END IF;
+    IF tenant_id IS NOT NULL AND tenant_id OPERATOR(pg_catalog.<) 0 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('tenant_id %s is negative', tenant_id),
+            HINT = 'Tenants are numbered from 0.';
+    END IF;
+    IF tenant_column IS NOT NULL THEN
+        SELECT * INTO c FROM followup.attach_column(rel, tenant_column, 'tenant column');
+        RETURN pg_catalog.format('(%s.%s)::pg_catalog.int8', rowvar, c.quoted);
+    ELSIF tenant_id IS NOT NULL THEN
+        RETURN pg_catalog.format('%s::pg_catalog.int8', tenant_id);
+    END IF;
+    RETURN 'followup.current_tenant()';
+END $$;
+COMMENT ON FUNCTION followup.attach_tenant_expr(regclass, name, bigint, text) IS
+    'internal to attach_*: the expression giving a row''s tenant (its column, a fixed tenant, or the session''s)';
+
+CREATE FUNCTION followup.detach(rel regclass) RETURNS int
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    a record;
+    t text;
+    f text;
+    n int := 0;
+BEGIN
+    FOR a IN SELECT * FROM followup.attachment WHERE relid OPERATOR(pg_catalog.=) rel::pg_catalog.oid FOR UPDATE LOOP
+        FOREACH t IN ARRAY a.triggers LOOP
+            -- the CRM's table may have been dropped already (its triggers with it)
+            IF t NOT LIKE '% ON followup.lead' AND pg_catalog.to_regclass(a.table_name) IS NULL THEN
+                CONTINUE;
+            END IF;
+            EXECUTE 'DROP TRIGGER IF EXISTS ' OPERATOR(pg_catalog.||) t;
+        END LOOP;
+        FOREACH f IN ARRAY a.functions LOOP
+            EXECUTE 'DROP FUNCTION IF EXISTS ' OPERATOR(pg_catalog.||) f OPERATOR(pg_catalog.||) '()';
+        END LOOP;
+        DELETE FROM followup.attachment WHERE relid OPERATOR(pg_catalog.=) a.relid AND kind OPERATOR(pg_catalog.=) a.kind;
+        n := n OPERATOR(pg_catalog.+) 1;
+    END LOOP;
+    RETURN n;
+END $$;
+COMMENT ON FUNCTION followup.detach(regclass) IS
+    'removes every trace of attach_leads / attach_interactions on a CRM table (its triggers, the write-back trigger on followup.lead, the generated functions, the registry rows); followup''s leads and interactions stay; returns how many attachments were removed';
+
+CREATE FUNCTION followup.attach_leads(
+    lead_table regclass,
+    key_column name,
+    tenant_column name DEFAULT NULL,
+    tenant_id bigint DEFAULT NULL,
+    owner_column name DEFAULT NULL,
+    attrs_columns name[] DEFAULT '{}',
+    stage_column name DEFAULT NULL,
+    stage_map jsonb DEFAULT NULL,
+    stage_map_back jsonb DEFAULT NULL,
+    write_back boolean DEFAULT false,
+    next_action_column name DEFAULT NULL,
+    next_followup_column name DEFAULT NULL,
+    created_at_column name DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    qrel text := followup.attach_relation(lead_table);
+    k record; c record; s record; na record; nf record; ca record;
+    fn_sync text := pg_catalog.format('followup.%I', 'attached_' OPERATOR(pg_catalog.||) lead_table::pg_catalog.oid OPERATOR(pg_catalog.||) '_leads');
+    fn_back text := pg_catalog.format('followup.%I', 'attached_' OPERATOR(pg_catalog.||) lead_table::pg_catalog.oid OPERATOR(pg_catalog.||) '_write_back');
+    trg_sync text := pg_catalog.format('%I', 'followup_leads');
+    trg_back text := pg_catalog.format('%I', 'followup_write_back_' OPERATOR(pg_catalog.||) lead_table::pg_catalog.oid);
+    tenant_new text; tenant_old text;
+    attrs_new text := '''{}''::pg_catalog.jsonb';
+    pairs text[] := '{}';
+    watched text[] := '{}';
+    owner_new text := 'l.owner';
+    owner_ins text := 'NULL';
+    stage_new text := 'NULL::followup.lead_state';
+    stage_changed text := 'false';
+    created_ins text := 'pg_catalog.now()';
+    back_sets text[] := '{}';
+    back_cur text[] := '{}';
+    back_val text[] := '{}';
+    key_is_text boolean;
+    key_assign text;
+    back_when text := '';
+    v text; kk text;
+    src text;
+BEGIN
+    IF key_column IS NULL OR lead_table IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'lead_table and key_column must be given';
+    END IF;
+    IF EXISTS (SELECT 1 FROM followup.attachment a
+               WHERE a.kind OPERATOR(pg_catalog.=) 'leads' AND a.relid OPERATOR(pg_catalog.<>) lead_table::pg_catalog.oid
+                 AND (a.tenant_id IS NULL OR attach_leads.tenant_id IS NULL
+                      OR a.tenant_id OPERATOR(pg_catalog.=) attach_leads.tenant_id)) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'duplicate_object',
+            MESSAGE = pg_catalog.format('another lead table is attached for the tenants of %s', lead_table),
+            DETAIL = 'followup.lead keeps one external_ref per tenant: two lead tables of one tenant would share it.',
+            HINT = 'Detach the other table (followup.detach), or give each table its own fixed tenant_id.';
+    END IF;
+    -- attaching again replaces the previous attachment of this table
+    PERFORM 1 FROM followup.attachment a
+     WHERE a.relid OPERATOR(pg_catalog.=) lead_table::pg_catalog.oid AND a.kind OPERATOR(pg_catalog.=) 'leads';
+    IF FOUND THEN
+        PERFORM followup.detach_kind(lead_table, 'leads');
+    END IF;
+
+    SELECT * INTO k FROM followup.attach_column(lead_table, key_column, 'key column');
+    watched := watched OPERATOR(pg_catalog.||) k.quoted;
+    tenant_new := followup.attach_tenant_expr(lead_table, tenant_column, tenant_id, 'NEW');
+    tenant_old := followup.attach_tenant_expr(lead_table, tenant_column, tenant_id, 'OLD');
+    IF tenant_column IS NOT NULL THEN
+        watched := watched OPERATOR(pg_catalog.||) pg_catalog.quote_ident(tenant_column::pg_catalog.text);
+    END IF;
+    IF owner_column IS NOT NULL THEN
+        SELECT * INTO c FROM followup.attach_column(lead_table, owner_column, 'owner column');
+        owner_new := pg_catalog.format('(NEW.%s)::pg_catalog.text', c.quoted);
+        owner_ins := owner_new;
+        watched := watched OPERATOR(pg_catalog.||) c.quoted;
+    END IF;
+    IF attrs_columns IS NOT NULL AND pg_catalog.cardinality(attrs_columns) OPERATOR(pg_catalog.>) 0 THEN
+        IF pg_catalog.cardinality(attrs_columns) OPERATOR(pg_catalog.>) 50 THEN
+            RAISE EXCEPTION USING ERRCODE = 'program_limit_exceeded',
+                MESSAGE = pg_catalog.format('%s attrs columns are too many', pg_catalog.cardinality(attrs_columns)),
+                HINT = 'Name at most 50 columns.';
+        END IF;
+        FOR i IN 1 .. pg_catalog.cardinality(attrs_columns) LOOP
+            SELECT * INTO c FROM followup.attach_column(lead_table, attrs_columns[i], 'attrs column');
+            pairs := pairs OPERATOR(pg_catalog.||) pg_catalog.format('%L::pg_catalog.text, NEW.%s', attrs_columns[i], c.quoted);
+            watched := watched OPERATOR(pg_catalog.||) c.quoted;
+        END LOOP;
+        attrs_new := pg_catalog.format('pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(%s))',
+                                       pg_catalog.array_to_string(pairs, ', '));
+    END IF;
+    IF stage_column IS NOT NULL THEN
+        SELECT * INTO s FROM followup.attach_column(lead_table, stage_column, 'stage column');
+        IF stage_map IS NULL OR pg_catalog.jsonb_typeof(stage_map) OPERATOR(pg_catalog.<>) 'object' THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = 'stage_map must be a JSON object when stage_column is given',
+                HINT = 'Map each CRM stage to a followup.lead_state, e.g. ''{"negotiation": "hot", "thinking": "thinking"}''.';
+        END IF;
+        FOR kk, v IN SELECT e.key, e.value FROM pg_catalog.jsonb_each_text(stage_map) e LOOP
+            IF v IS NULL OR NOT v OPERATOR(pg_catalog.=) ANY (pg_catalog.enum_range(NULL::followup.lead_state)::pg_catalog.text[]) THEN
+                RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                    MESSAGE = pg_catalog.format('stage %L maps to %L, which is not a lead state', kk, v),
+                    HINT = pg_catalog.format('Lead states are %s.', pg_catalog.enum_range(NULL::followup.lead_state));
+            END IF;
+        END LOOP;
+        IF stage_map_back IS NULL THEN
+            -- the inverse where a state has exactly one CRM stage
+            SELECT pg_catalog.jsonb_object_agg(st, stages[1]) INTO stage_map_back
+            FROM (SELECT e.value AS st, pg_catalog.array_agg(e.key ORDER BY e.key) AS stages
+                  FROM pg_catalog.jsonb_each_text(stage_map) e GROUP BY e.value) g
+            WHERE pg_catalog.cardinality(stages) OPERATOR(pg_catalog.=) 1;
+            stage_map_back := COALESCE(stage_map_back, '{}'::pg_catalog.jsonb);
+        ELSIF pg_catalog.jsonb_typeof(stage_map_back) OPERATOR(pg_catalog.<>) 'object' THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = 'stage_map_back must be a JSON object',
+                HINT = 'Map lead states to CRM stages, e.g. ''{"recycle": "parked"}''.';
+        ELSE
+            FOR kk IN SELECT e.key FROM pg_catalog.jsonb_each_text(stage_map_back) e LOOP
+                IF NOT kk OPERATOR(pg_catalog.=) ANY (pg_catalog.enum_range(NULL::followup.lead_state)::pg_catalog.text[]) THEN
+                    RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                        MESSAGE = pg_catalog.format('stage_map_back key %L is not a lead state', kk),
+                        HINT = pg_catalog.format('Lead states are %s.', pg_catalog.enum_range(NULL::followup.lead_state));
+                END IF;
+            END LOOP;
+        END IF;
+        stage_new := pg_catalog.format('(%L::pg_catalog.jsonb OPERATOR(pg_catalog.->>) (NEW.%s)::pg_catalog.text)::followup.lead_state',
+                                       stage_map, s.quoted);
+        stage_changed := pg_catalog.format('(TG_OP OPERATOR(pg_catalog.=) ''UPDATE'' AND (OLD.%s)::pg_catalog.text IS DISTINCT FROM (NEW.%s)::pg_catalog.text)',
+                                           s.quoted, s.quoted);
+        watched := watched OPERATOR(pg_catalog.||) s.quoted;
+    ELSIF stage_map IS NOT NULL OR stage_map_back IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'stage_map needs stage_column',
+            HINT = 'Name the CRM column that holds the stage.';
+    END IF;
+    IF created_at_column IS NOT NULL THEN
+        SELECT * INTO ca FROM followup.attach_column(lead_table, created_at_column, 'created_at column');
+        created_ins := pg_catalog.format('COALESCE((NEW.%s)::pg_catalog.timestamptz, pg_catalog.now())', ca.quoted);
+    END IF;
+
+    -- write-back: the CRM's columns that mirror followup's plan
+    IF write_back THEN
+        IF stage_column IS NOT NULL THEN
+            back_sets := back_sets OPERATOR(pg_catalog.||) pg_catalog.format(
+                '%s = COALESCE((%L::pg_catalog.jsonb OPERATOR(pg_catalog.->>) (NEW.state)::pg_catalog.text)::%s, c.%s)',
+                s.quoted, stage_map_back, s.type_name, s.quoted);
+            back_cur := back_cur OPERATOR(pg_catalog.||) pg_catalog.format('c.%s', s.quoted);
+            back_val := back_val OPERATOR(pg_catalog.||) pg_catalog.format(
+                'COALESCE((%L::pg_catalog.jsonb OPERATOR(pg_catalog.->>) (NEW.state)::pg_catalog.text)::%s, c.%s)',
+                stage_map_back, s.type_name, s.quoted);
+        END IF;
+        IF next_action_column IS NOT NULL THEN
+            SELECT * INTO na FROM followup.attach_column(lead_table, next_action_column, 'next_action column');
+            back_sets := back_sets OPERATOR(pg_catalog.||) pg_catalog.format('%s = ((NEW.next_action)::pg_catalog.text)::%s', na.quoted, na.type_name);
+            back_cur := back_cur OPERATOR(pg_catalog.||) pg_catalog.format('c.%s', na.quoted);
+            back_val := back_val OPERATOR(pg_catalog.||) pg_catalog.format('((NEW.next_action)::pg_catalog.text)::%s', na.type_name);
+        END IF;
+        IF next_followup_column IS NOT NULL THEN
+            SELECT * INTO nf FROM followup.attach_column(lead_table, next_followup_column, 'next_followup column');
+            back_sets := back_sets OPERATOR(pg_catalog.||) pg_catalog.format('%s = (NEW.next_followup_at)::%s', nf.quoted, nf.type_name);
+            back_cur := back_cur OPERATOR(pg_catalog.||) pg_catalog.format('c.%s', nf.quoted);
+            back_val := back_val OPERATOR(pg_catalog.||) pg_catalog.format('(NEW.next_followup_at)::%s', nf.type_name);
+        END IF;
+        IF pg_catalog.cardinality(back_sets) OPERATOR(pg_catalog.=) 0 THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = 'write_back needs a column to write',
+                HINT = 'Give stage_column, next_action_column or next_followup_column.';
+        END IF;
+        -- the key is compared with the CRM's own type, so its index serves
+        IF pg_catalog.to_regoperator(pg_catalog.format('pg_catalog.=(%s,%s)', k.type_name, k.type_name)) IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'undefined_function',
+                MESSAGE = pg_catalog.format('key column %I of type %s has no equality operator in pg_catalog', key_column, k.type_name),
+                HINT = 'Write-back needs a key of a built-in type (text, integer, uuid, ...).';
+        END IF;
+        key_is_text := k.type_oid OPERATOR(pg_catalog.=) ANY ('{text,varchar}'::pg_catalog.regtype[]::pg_catalog.oid[]);
+        IF key_is_text THEN
+            key_assign := pg_catalog.format('k := (NEW.external_ref)::%s;', k.type_name);
+        ELSE
+            -- a lead whose external_ref is not a key of this table (made by
+            -- the write API, say) has no CRM row to write
+            key_assign := pg_catalog.format(
+                'BEGIN k := (NEW.external_ref)::%s; EXCEPTION WHEN data_exception THEN RETURN NULL; END;', k.type_name);
+        END IF;
+        IF tenant_id IS NOT NULL THEN
+            back_when := pg_catalog.format(' WHEN (NEW.tenant_id OPERATOR(pg_catalog.=) %s::pg_catalog.int8)', tenant_id);
+        END IF;
+    ELSIF next_action_column IS NOT NULL OR next_followup_column IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'next_action_column and next_followup_column need write_back => true';
+    END IF;
+
+    src := pg_catalog.format($f$
+CREATE FUNCTION %1$s() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+    t pg_catalog.int8;
+    k pg_catalog.text;
+    st followup.lead_state;
+BEGIN
+    -- followup's own write-back of this row: nothing to mirror
+    IF pg_catalog.current_setting('followup_attach.writing_back', true) OPERATOR(pg_catalog.=) 'on' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
+        DELETE FROM followup.lead l
+         WHERE l.tenant_id OPERATOR(pg_catalog.=) %3$s
+           AND l.external_ref OPERATOR(pg_catalog.=) (OLD.%4$s)::pg_catalog.text;
+        RETURN NULL;
+    END IF;
+    t := %2$s;
+    k := (NEW.%4$s)::pg_catalog.text;
+    IF k IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'not_null_violation',
+            MESSAGE = pg_catalog.format('the key of a row of %%s is NULL', TG_RELID::pg_catalog.regclass),
+            HINT = 'followup keys a lead by the CRM''s key column (its external_ref).';
+    END IF;
+    st := %5$s;
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
+        IF t IS DISTINCT FROM %3$s THEN
+            RAISE EXCEPTION USING ERRCODE = 'feature_not_supported',
+                MESSAGE = pg_catalog.format('a row of %%s may not move from tenant %%s to tenant %%s', TG_RELID::pg_catalog.regclass, %3$s, t),
+                HINT = 'Delete the row and insert it for the other tenant.';
+        END IF;
+        UPDATE followup.lead l
+           SET external_ref = k,
+               owner = %6$s,
+               attrs = l.attrs OPERATOR(pg_catalog.||) %7$s,
+               -- a stage the CRM moved to, mapped; never back to new
+               state = CASE WHEN %8$s AND st IS NOT NULL AND st OPERATOR(pg_catalog.<>) 'new'
+                            THEN st ELSE l.state END
+         WHERE l.tenant_id OPERATOR(pg_catalog.=) t
+           AND l.external_ref OPERATOR(pg_catalog.=) (OLD.%4$s)::pg_catalog.text;
+        IF FOUND THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    -- a lead the write API made before the CRM's row: adopt it
+    UPDATE followup.lead l
+       SET owner = %6$s, attrs = l.attrs OPERATOR(pg_catalog.||) %7$s
+     WHERE l.tenant_id OPERATOR(pg_catalog.=) t AND l.external_ref OPERATOR(pg_catalog.=) k;
+    IF NOT FOUND THEN
+        INSERT INTO followup.lead (tenant_id, external_ref, state, owner, attrs, created_at)
+        VALUES (t, k, COALESCE(st, 'new'), %9$s, %7$s, %10$s);
+    END IF;
+    RETURN NULL;
+END $body$
+$f$, fn_sync, tenant_new, tenant_old, k.quoted, stage_new, owner_new, attrs_new, stage_changed, owner_ins, created_ins);
+    EXECUTE src;
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', fn_sync);
+    EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s() IS %L', fn_sync,
+        pg_catalog.format('trigger generated by followup.attach_leads: keeps followup.lead in step with %s', qrel));
+    EXECUTE pg_catalog.format(
+        'CREATE TRIGGER %s AFTER INSERT OR DELETE OR UPDATE OF %s ON %s FOR EACH ROW EXECUTE FUNCTION %s()',
+        trg_sync, pg_catalog.array_to_string(watched, ', '), qrel, fn_sync);
+
+    IF write_back THEN
+        src := pg_catalog.format($f$
+CREATE FUNCTION %1$s() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+    k %2$s;
+    was pg_catalog.text;
+BEGIN
+    IF NEW.external_ref IS NULL THEN
+        RETURN NULL;
+    END IF;
+    %3$s
+    -- the CRM row's own trigger must not mirror this write back again
+    was := pg_catalog.current_setting('followup_attach.writing_back', true);
+    PERFORM pg_catalog.set_config('followup_attach.writing_back', 'on', true);
+    UPDATE %4$s c SET %5$s
+     WHERE c.%6$s OPERATOR(pg_catalog.=) k
+       AND %7$s OPERATOR(pg_catalog.=) NEW.tenant_id
+       AND (%8$s, NULL::pg_catalog.text) IS DISTINCT FROM (%9$s, NULL::pg_catalog.text);
+    PERFORM pg_catalog.set_config('followup_attach.writing_back', COALESCE(was, ''), true);
+    RETURN NULL;
+END $body$
+$f$, fn_back, k.type_name, key_assign, qrel, pg_catalog.array_to_string(back_sets, ', '), k.quoted,
+     CASE WHEN tenant_column IS NOT NULL
+          THEN pg_catalog.format('(c.%I)::pg_catalog.int8', tenant_column)
+          WHEN tenant_id IS NOT NULL THEN pg_catalog.format('%s::pg_catalog.int8', tenant_id)
+          ELSE 'COALESCE(NULLIF(pg_catalog.current_setting(''followup.tenant_id'', true), ''''), ''0'')::pg_catalog.int8' END,
+     pg_catalog.array_to_string(back_cur, ', '), pg_catalog.array_to_string(back_val, ', '));
+        EXECUTE src;
+        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', fn_back);
+        -- The write-back runs as the owner of the CRM's table, whoever
+        -- changed the lead (an operator, the jobs' owner): they need no
+        -- privilege on the CRM's table, and the CRM's own triggers on it
+        -- run as its owner, never as a more privileged role.
+        SELECT pc.relowner::pg_catalog.regrole::pg_catalog.text INTO v
+        FROM pg_catalog.pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) lead_table;
+        BEGIN
+            EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %s', fn_back, v);
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'insufficient_privilege',
+                MESSAGE = pg_catalog.format('cannot make role %s the owner of the write-back function of %s', v, lead_table),
+                DETAIL = 'The write-back runs as the owner of the CRM''s table.',
+                HINT = 'Attach with write_back as a superuser, or as a role that is a member of the table''s owner when that owner may create in schema followup.';
+        END;
+        EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s() IS %L', fn_back,
+            pg_catalog.format('trigger generated by followup.attach_leads: writes followup''s plan back to %s', qrel));
+        EXECUTE pg_catalog.format(
+            'CREATE TRIGGER %s AFTER INSERT OR UPDATE OF state, next_action, next_followup_at ON followup.lead FOR EACH ROW%s EXECUTE FUNCTION %s()',
+            trg_back, back_when, fn_back);
+    END IF;
+
+    INSERT INTO followup.attachment (relid, kind, table_name, key_column, tenant_column, tenant_id, options, functions, triggers)
+    VALUES (lead_table, 'leads', qrel, key_column, tenant_column, tenant_id,
+            pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                'owner_column', owner_column, 'attrs_columns', attrs_columns,
+                'stage_column', stage_column, 'stage_map', stage_map,
+                'stage_map_back', CASE WHEN stage_column IS NOT NULL THEN stage_map_back END,
+                'write_back', write_back, 'next_action_column', next_action_column,
+                'next_followup_column', next_followup_column, 'created_at_column', created_at_column)),
+            CASE WHEN write_back THEN ARRAY[fn_sync, fn_back] ELSE ARRAY[fn_sync] END,
+            CASE WHEN write_back
+                 THEN ARRAY[trg_sync OPERATOR(pg_catalog.||) ' ON ' OPERATOR(pg_catalog.||) qrel,
+                            trg_back OPERATOR(pg_catalog.||) ' ON followup.lead']
+                 ELSE ARRAY[trg_sync OPERATOR(pg_catalog.||) ' ON ' OPERATOR(pg_catalog.||) qrel] END);
+END $$;
+COMMENT ON FUNCTION followup.attach_leads(regclass, name, name, bigint, name, name[], name, jsonb, jsonb, boolean, name, name, name) IS
+    'attaches a CRM''s lead (deal) table: its inserts, updates and deletes keep followup.lead in step (external_ref = the key, stage mapped to state, owner, attrs); with write_back, followup''s state, next action and time are written back to named columns';
+
+CREATE FUNCTION followup.attach_interactions(
+    interaction_table regclass,
+    key_column name,
+    lead_key_column name,
+    kind_column name,
+    kind_map jsonb DEFAULT NULL,
+    occurred_at_column name DEFAULT NULL,
+    tenant_column name DEFAULT NULL,
+    tenant_id bigint DEFAULT NULL,
+    operator_column name DEFAULT NULL,
+    body_column name DEFAULT NULL,
+    channel_column name DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    qrel text := followup.attach_relation(interaction_table);
+    k record; lk record; kc record; c record;
+    fn text := pg_catalog.format('followup.%I', 'attached_' OPERATOR(pg_catalog.||) interaction_table::pg_catalog.oid OPERATOR(pg_catalog.||) '_interactions');
+    trg text := pg_catalog.format('%I', 'followup_interactions');
+    tenant_new text;
+    kind_new text; kind_old text;
+    occurred text := 'pg_catalog.now()';
+    op text := 'NULL'; body text := 'NULL'; chan text := 'NULL';
+    watched text[] := '{}';
+    src text;
+BEGIN
+    IF key_column IS NULL OR lead_key_column IS NULL OR kind_column IS NULL OR interaction_table IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'interaction_table, key_column, lead_key_column and kind_column must be given';
+    END IF;
+    PERFORM 1 FROM followup.attachment a
+     WHERE a.relid OPERATOR(pg_catalog.=) interaction_table::pg_catalog.oid AND a.kind OPERATOR(pg_catalog.=) 'interactions';
+    IF FOUND THEN
+        PERFORM followup.detach_kind(interaction_table, 'interactions');
+    END IF;
+    SELECT * INTO k FROM followup.attach_column(interaction_table, key_column, 'key column');
+    SELECT * INTO lk FROM followup.attach_column(interaction_table, lead_key_column, 'lead key column');
+    SELECT * INTO kc FROM followup.attach_column(interaction_table, kind_column, 'kind column');
+    watched := watched OPERATOR(pg_catalog.||) kc.quoted;
+    tenant_new := followup.attach_tenant_expr(interaction_table, tenant_column, tenant_id, 'NEW');
+    IF kind_map IS NOT NULL THEN
+        IF pg_catalog.jsonb_typeof(kind_map) OPERATOR(pg_catalog.<>) 'object' THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = 'kind_map must be a JSON object',
+                HINT = 'Map the CRM''s values to followup signal kinds, e.g. ''{"in": "reply", "out": "message"}''; a value not in the map records nothing.';
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_each(kind_map) e WHERE pg_catalog.jsonb_typeof(e.value) OPERATOR(pg_catalog.<>) 'string') THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = 'every value of kind_map must be a signal kind (a string)';
+        END IF;
+        kind_new := pg_catalog.format('(%L::pg_catalog.jsonb OPERATOR(pg_catalog.->>) (NEW.%s)::pg_catalog.text)', kind_map, kc.quoted);
+        kind_old := pg_catalog.format('(%L::pg_catalog.jsonb OPERATOR(pg_catalog.->>) (OLD.%s)::pg_catalog.text)', kind_map, kc.quoted);
+    ELSE
+        kind_new := pg_catalog.format('(NEW.%s)::pg_catalog.text', kc.quoted);
+        kind_old := pg_catalog.format('(OLD.%s)::pg_catalog.text', kc.quoted);
+    END IF;
+    IF occurred_at_column IS NOT NULL THEN
+        SELECT * INTO c FROM followup.attach_column(interaction_table, occurred_at_column, 'occurred_at column');
+        occurred := pg_catalog.format('COALESCE((NEW.%s)::pg_catalog.timestamptz, pg_catalog.now())', c.quoted);
+    END IF;
+    IF operator_column IS NOT NULL THEN
+        SELECT * INTO c FROM followup.attach_column(interaction_table, operator_column, 'operator column');
+        op := pg_catalog.format('(NEW.%s)::pg_catalog.text', c.quoted);
+    END IF;
+    IF body_column IS NOT NULL THEN
+        SELECT * INTO c FROM followup.attach_column(interaction_table, body_column, 'body column');
+        body := pg_catalog.format('(NEW.%s)::pg_catalog.text', c.quoted);
+    END IF;
+    IF channel_column IS NOT NULL THEN
+        SELECT * INTO c FROM followup.attach_column(interaction_table, channel_column, 'channel column');
+        chan := pg_catalog.format('(NEW.%s)::pg_catalog.text', c.quoted);
+    END IF;
+
+    src := pg_catalog.format($f$
+CREATE FUNCTION %1$s() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+    t pg_catalog.int8;
+    k pg_catalog.text;
+    lk pg_catalog.text;
+    kd pg_catalog.text;
+    lid pg_catalog.int8;
+BEGIN
+    kd := %2$s;
+    IF kd IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' AND %3$s IS NOT DISTINCT FROM kd THEN
+        RETURN NULL;
+    END IF;
+    t := %4$s;
+    k := (NEW.%5$s)::pg_catalog.text;
+    lk := (NEW.%6$s)::pg_catalog.text;
+    -- the lead is locked first: a retried write waits here for the first,
+    -- then finds its interaction
+    SELECT l.lead_id INTO lid FROM followup.lead l
+     WHERE l.tenant_id OPERATOR(pg_catalog.=) t AND l.external_ref OPERATOR(pg_catalog.=) lk
+       FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
+            MESSAGE = pg_catalog.format('no lead of tenant %%s has external_ref %%L', t, lk),
+            DETAIL = pg_catalog.format('A row of %%s with key %%L names it.', TG_RELID::pg_catalog.regclass, k),
+            HINT = 'Attach the CRM''s lead table (followup.attach_leads) or create the lead first (followup.upsert_lead).';
+    END IF;
+    IF k IS NOT NULL AND EXISTS (
+            SELECT 1 FROM followup.interaction i
+             WHERE i.tenant_id OPERATOR(pg_catalog.=) t AND i.external_ref OPERATOR(pg_catalog.=) k
+               AND i.kind OPERATOR(pg_catalog.=) kd) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind, channel, operator, body, external_ref)
+    VALUES (t, lid, %7$s, kd, %8$s, %9$s, %10$s, k);
+    RETURN NULL;
+END $body$
+$f$, fn, kind_new, kind_old, tenant_new, k.quoted, lk.quoted, occurred, chan, op, body);
+    EXECUTE src;
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', fn);
+    EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s() IS %L', fn,
+        pg_catalog.format('trigger generated by followup.attach_interactions: records the rows of %s as followup interactions', qrel));
+    EXECUTE pg_catalog.format('CREATE TRIGGER %s AFTER INSERT OR UPDATE OF %s ON %s FOR EACH ROW EXECUTE FUNCTION %s()',
+                              trg, pg_catalog.array_to_string(watched, ', '), qrel, fn);
+
+    INSERT INTO followup.attachment (relid, kind, table_name, key_column, tenant_column, tenant_id, options, functions, triggers)
+    VALUES (interaction_table, 'interactions', qrel, key_column, tenant_column, tenant_id,
+            pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                'lead_key_column', lead_key_column, 'kind_column', kind_column, 'kind_map', kind_map,
+                'occurred_at_column', occurred_at_column, 'operator_column', operator_column,
+                'body_column', body_column, 'channel_column', channel_column)),
+            ARRAY[fn], ARRAY[trg OPERATOR(pg_catalog.||) ' ON ' OPERATOR(pg_catalog.||) qrel]);
+END $$;
+COMMENT ON FUNCTION followup.attach_interactions(regclass, name, name, name, jsonb, name, name, bigint, name, name, name) IS
+    'attaches a CRM''s message or event table: each row (and each update that changes its mapped kind) is recorded as a followup interaction of the lead whose external_ref is its lead key, once per CRM key and kind';
+
+-- detach one kind of attachment of a table (attach_* replacing itself)
+CREATE FUNCTION followup.detach_kind(rel regclass, kind text) RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    a record;
+    t text;
+    f text;
+BEGIN
+    SELECT * INTO a FROM followup.attachment x
+     WHERE x.relid OPERATOR(pg_catalog.=) rel::pg_catalog.oid AND x.kind OPERATOR(pg_catalog.=) detach_kind.kind FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    FOREACH t IN ARRAY a.triggers LOOP
+        EXECUTE 'DROP TRIGGER IF EXISTS ' OPERATOR(pg_catalog.||) t;
+    END LOOP;
+    FOREACH f IN ARRAY a.functions LOOP
+        EXECUTE 'DROP FUNCTION IF EXISTS ' OPERATOR(pg_catalog.||) f OPERATOR(pg_catalog.||) '()';
+    END LOOP;
+    DELETE FROM followup.attachment x
+     WHERE x.relid OPERATOR(pg_catalog.=) a.relid AND x.kind OPERATOR(pg_catalog.=) a.kind;
+END $$;
+COMMENT ON FUNCTION followup.detach_kind(regclass, text) IS
+    'internal to attach_*: removes one attachment (leads or interactions) of a table before it is attached again';
+
+REVOKE ALL ON FUNCTION followup.attach_column(regclass, name, text), followup.attach_relation(regclass),
+    followup.attach_tenant_expr(regclass, name, bigint, text), followup.detach(regclass),
+    followup.detach_kind(regclass, text),
+    followup.attach_leads(regclass, name, name, bigint, name, name[], name, jsonb, jsonb, boolean, name, name, name),
+    followup.attach_interactions(regclass, name, name, name, jsonb, name, name, bigint, name, name, name)
+    FROM PUBLIC;
+
+-- Attachments again, from the registry: after a dump and restore (pg_dump
+-- keeps the registry, the generated functions and the triggers on the CRM's
+-- tables, but no trigger on followup.lead, an extension's table, and the
+-- tables have new oids), or after renaming an attached table's schema.
+CREATE FUNCTION followup.reattach() RETURNS int
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+-- what is already gone is no news (DROP ... IF EXISTS)
+SET client_min_messages = warning AS $$
+DECLARE
+    a record;
+    rel regclass;
+    o jsonb;
+    t text;
+    f text;
+    n int := 0;
+BEGIN
+    FOR a IN SELECT * FROM followup.attachment x ORDER BY x.kind OPERATOR(pg_catalog.<>) 'leads', x.table_name FOR UPDATE LOOP
+        rel := pg_catalog.to_regclass(a.table_name);
+        IF rel IS NULL THEN
+            RAISE WARNING USING
+                MESSAGE = pg_catalog.format('attached table %s does not exist: not attached again', a.table_name),
+                HINT = 'Attach it under its new name with followup.attach_leads or followup.attach_interactions.';
+            CONTINUE;
+        END IF;
+        -- what the previous attachment left, by the names it recorded
+        FOREACH t IN ARRAY a.triggers LOOP
+            IF t LIKE '% ON followup.lead' THEN
+                EXECUTE 'DROP TRIGGER IF EXISTS ' OPERATOR(pg_catalog.||) t;
+            END IF;
+        END LOOP;
+        EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', 'followup_' OPERATOR(pg_catalog.||) a.kind, rel);
+        FOREACH f IN ARRAY a.functions LOOP
+            EXECUTE 'DROP FUNCTION IF EXISTS ' OPERATOR(pg_catalog.||) f OPERATOR(pg_catalog.||) '()';
+        END LOOP;
+        DELETE FROM followup.attachment x WHERE x.relid OPERATOR(pg_catalog.=) a.relid AND x.kind OPERATOR(pg_catalog.=) a.kind;
+        o := a.options;
+        IF a.kind OPERATOR(pg_catalog.=) 'leads' THEN
+            PERFORM followup.attach_leads(rel, a.key_column, a.tenant_column, a.tenant_id,
+                (o OPERATOR(pg_catalog.->>) 'owner_column')::name,
+                COALESCE(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(o OPERATOR(pg_catalog.->) 'attrs_columns'))::name[], '{}'),
+                (o OPERATOR(pg_catalog.->>) 'stage_column')::name,
+                o OPERATOR(pg_catalog.->) 'stage_map', o OPERATOR(pg_catalog.->) 'stage_map_back',
+                COALESCE((o OPERATOR(pg_catalog.->>) 'write_back')::boolean, false),
+                (o OPERATOR(pg_catalog.->>) 'next_action_column')::name,
+                (o OPERATOR(pg_catalog.->>) 'next_followup_column')::name,
+                (o OPERATOR(pg_catalog.->>) 'created_at_column')::name);
+        ELSE
+            PERFORM followup.attach_interactions(rel, a.key_column,
+                (o OPERATOR(pg_catalog.->>) 'lead_key_column')::name,
+                (o OPERATOR(pg_catalog.->>) 'kind_column')::name,
+                o OPERATOR(pg_catalog.->) 'kind_map',
+                (o OPERATOR(pg_catalog.->>) 'occurred_at_column')::name,
+                a.tenant_column, a.tenant_id,
+                (o OPERATOR(pg_catalog.->>) 'operator_column')::name,
+                (o OPERATOR(pg_catalog.->>) 'body_column')::name,
+                (o OPERATOR(pg_catalog.->>) 'channel_column')::name);
+        END IF;
+        n := n OPERATOR(pg_catalog.+) 1;
+    END LOOP;
+    RETURN n;
+END $$;
+COMMENT ON FUNCTION followup.reattach() IS
+    'makes every attachment again from followup.attachment (after a dump and restore, which loses the write-back triggers on followup.lead, or a rename); returns how many';
+REVOKE ALL ON FUNCTION followup.reattach() FROM PUBLIC;
+
+-- pg_dump keeps the registry, so that reattach() can rebuild after a restore
+SELECT pg_catalog.pg_extension_config_dump('followup.attachment', '');
+
+-- ---- src/sql/write_api.sql (new)
+-- followup: a plain write API keyed by the CRM's own ids, and tenant
+-- onboarding (docs/integration.md).  For CRMs that prefer calling functions
+-- to attaching their tables; both paths meet in followup.lead.external_ref
+-- and followup.interaction.external_ref.
+
+CREATE FUNCTION followup.upsert_lead(
+    external_ref text,
+    state followup.lead_state DEFAULT NULL,
+    owner text DEFAULT NULL,
+    attrs jsonb DEFAULT NULL,
+    created_at timestamptz DEFAULT NULL,
+    tenant_id bigint DEFAULT followup.current_tenant())
+RETURNS TABLE (lead_id bigint, action text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_variable
+DECLARE
+    l record;
+BEGIN
+    IF external_ref IS NULL OR tenant_id IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'external_ref and tenant_id must not be null',
+            HINT = 'external_ref is the CRM''s key of the lead.';
+    END IF;
+    IF attrs IS NOT NULL AND pg_catalog.jsonb_typeof(attrs) OPERATOR(pg_catalog.<>) 'object' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('attrs must be a JSON object, not %s', pg_catalog.jsonb_typeof(attrs));
+    END IF;
+    SELECT x.lead_id, x.state, x.owner, x.attrs INTO l FROM followup.lead x
+     WHERE x.tenant_id OPERATOR(pg_catalog.=) upsert_lead.tenant_id
+       AND x.external_ref OPERATOR(pg_catalog.=) upsert_lead.external_ref
+       FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        INSERT INTO followup.lead AS x (tenant_id, external_ref, state, owner, attrs, created_at)
+        VALUES (tenant_id, external_ref, COALESCE(state, 'new'), owner, COALESCE(attrs, '{}'::pg_catalog.jsonb),
+                COALESCE(created_at, pg_catalog.now()))
+        RETURNING x.lead_id INTO l;
+        RETURN QUERY SELECT l.lead_id, 'inserted'::pg_catalog.text;
+        RETURN;
+    END IF;
+    -- only what is given changes; a state equal to the lead's keeps its plan
+    IF (state IS NULL OR state OPERATOR(pg_catalog.=) l.state)
+       AND (owner IS NULL OR owner OPERATOR(pg_catalog.=) l.owner)
+       AND (attrs IS NULL OR l.attrs OPERATOR(pg_catalog.@>) attrs) THEN
+        RETURN QUERY SELECT l.lead_id, 'unchanged'::pg_catalog.text;
+        RETURN;
+    END IF;
+    UPDATE followup.lead x
+       SET state = COALESCE(upsert_lead.state, x.state),
+           owner = COALESCE(upsert_lead.owner, x.owner),
+           attrs = x.attrs OPERATOR(pg_catalog.||) COALESCE(upsert_lead.attrs, '{}'::pg_catalog.jsonb)
+     WHERE x.tenant_id OPERATOR(pg_catalog.=) upsert_lead.tenant_id AND x.lead_id OPERATOR(pg_catalog.=) l.lead_id;
+    RETURN QUERY SELECT l.lead_id, 'updated'::pg_catalog.text;
+END $$;
+COMMENT ON FUNCTION followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint) IS
+    'creates the lead with this CRM key (external_ref) or changes what is given of it (state, owner, attrs merged); returns its lead_id and inserted, updated or unchanged';
+
+CREATE FUNCTION followup.record_interaction(
+    external_ref text,
+    kind text,
+    occurred_at timestamptz DEFAULT now(),
+    idempotency_key text DEFAULT NULL,
+    operator text DEFAULT NULL,
+    body text DEFAULT NULL,
+    channel text DEFAULT NULL,
+    payload jsonb DEFAULT NULL,
+    tenant_id bigint DEFAULT followup.current_tenant())
+RETURNS TABLE (interaction_id bigint, lead_id bigint, recorded boolean)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_variable
+DECLARE
+    lid bigint;
+    iid bigint;
+BEGIN
+    IF external_ref IS NULL OR kind IS NULL OR occurred_at IS NULL OR tenant_id IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'external_ref, kind, occurred_at and tenant_id must not be null';
+    END IF;
+    -- the lead is locked first: a retry waits for the first call, then finds it
+    SELECT x.lead_id INTO lid FROM followup.lead x
+     WHERE x.tenant_id OPERATOR(pg_catalog.=) tenant_id AND x.external_ref OPERATOR(pg_catalog.=) external_ref
+       FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
+            MESSAGE = pg_catalog.format('no lead of tenant %s has external_ref %L', tenant_id, external_ref),
+            HINT = 'Create it first with followup.upsert_lead.';
+    END IF;
+    IF idempotency_key IS NOT NULL THEN
+        SELECT i.interaction_id INTO iid FROM followup.interaction i
+         WHERE i.tenant_id OPERATOR(pg_catalog.=) tenant_id AND i.external_ref OPERATOR(pg_catalog.=) idempotency_key
+           AND i.kind OPERATOR(pg_catalog.=) kind;
+        IF FOUND THEN
+            RETURN QUERY SELECT iid, lid, false;
+            RETURN;
+        END IF;
+    END IF;
+    INSERT INTO followup.interaction AS i (tenant_id, lead_id, occurred_at, kind, channel, operator, body, payload, external_ref)
+    VALUES (tenant_id, lid, occurred_at, kind, channel, operator, body, payload, idempotency_key)
+    RETURNING i.interaction_id INTO iid;
+    RETURN QUERY SELECT iid, lid, true;
+END $$;
+COMMENT ON FUNCTION followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint) IS
+    'records a signal for the lead with this CRM key; with an idempotency_key a retried call (same key and kind) is recorded once: recorded is false and the first interaction_id is returned';
+
+CREATE FUNCTION followup.create_tenant(
+    tenant_id bigint,
+    timezone text DEFAULT NULL,
+    work_days int[] DEFAULT NULL,
+    work_start time DEFAULT NULL,
+    work_end time DEFAULT NULL)
+RETURNS int
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_variable
+DECLARE
+    n int;
+BEGIN
+    IF tenant_id IS NULL OR tenant_id OPERATOR(pg_catalog.<=) 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('tenant_id must be positive, not %s', COALESCE(tenant_id::pg_catalog.text, 'NULL')),
+            HINT = 'Tenant 0 holds the shipped defaults; a shop is tenant 1 or above.';
+    END IF;
+    IF timezone IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z WHERE z.name OPERATOR(pg_catalog.=) timezone) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('time zone %L is not known', timezone),
+            HINT = 'Use a name from pg_timezone_names, such as Europe/Berlin.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM followup.policy p WHERE p.tenant_id OPERATOR(pg_catalog.=) tenant_id) THEN
+        RAISE EXCEPTION USING ERRCODE = 'duplicate_object',
+            MESSAGE = pg_catalog.format('tenant %s already has policies', tenant_id),
+            HINT = 'Change its rows in followup.policy instead.';
+    END IF;
+    -- the shipped policies, in the tenant's zone and hours; steps, signals
+    -- and rules stay tenant 0's until the tenant writes its own
+    INSERT INTO followup.policy (tenant_id, state, cadence, reply_within, close_after, on_exhausted,
+                                 escalate_after, escalate_to, work_days, work_start, work_end, timezone)
+    SELECT tenant_id, p.state, p.cadence, p.reply_within, p.close_after, p.on_exhausted,
+           p.escalate_after, p.escalate_to, COALESCE(work_days, p.work_days),
+           COALESCE(work_start, p.work_start), COALESCE(work_end, p.work_end), COALESCE(timezone, p.timezone)
+    FROM followup.policy p WHERE p.tenant_id OPERATOR(pg_catalog.=) 0;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END $$;
+COMMENT ON FUNCTION followup.create_tenant(bigint, text, int[], time, time) IS
+    'onboards a tenant: copies tenant 0''s policies with the tenant''s time zone and working days and hours (NULL keeps the shipped value); returns the number of policies made';
+
+REVOKE ALL ON FUNCTION followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint),
+    followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint),
+    followup.create_tenant(bigint, text, int[], time, time) FROM PUBLIC;
+
+-- ---- src/sql/workers.sql (new)
+-- followup: conveniences for a CRM's worker (docs/integration.md#the-worker):
+-- claim any task of the tenant, or of a team, in one call; complete a task
+-- with the CRM's id of the message it sent.
+
+CREATE FUNCTION followup.claim_tasks(operator text, max_tasks int, team text[])
+RETURNS SETOF followup.task
+LANGUAGE plpgsql VOLATILE ROWS 1 SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_variable
+DECLARE
+    tenant bigint := followup.current_tenant();
+BEGIN
+    IF operator IS NULL OR pg_catalog.btrim(operator) OPERATOR(pg_catalog.=) '' THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'operator must be named',
+            HINT = 'Pass the name the tasks are claimed by (a worker''s name will do), as in followup.claim_tasks(''worker-1'', 10, NULL).';
+    END IF;
+    IF max_tasks IS NULL OR max_tasks OPERATOR(pg_catalog.<) 1 OR max_tasks OPERATOR(pg_catalog.>) 1000 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('max_tasks must be between 1 and 1000, not %s', COALESCE(max_tasks::pg_catalog.text, '<NULL>'));
+    END IF;
+    -- the lead first, then the task, as every writer locks them; rows
+    -- another transaction holds are skipped
+    RETURN QUERY
+    WITH pick AS (
+        SELECT t.tenant_id, t.task_id FROM followup.task t
+        JOIN followup.lead l ON l.tenant_id OPERATOR(pg_catalog.=) t.tenant_id
+                            AND l.lead_id OPERATOR(pg_catalog.=) t.lead_id
+        WHERE t.tenant_id OPERATOR(pg_catalog.=) tenant AND t.status OPERATOR(pg_catalog.=) 'open'
+          AND (team IS NULL OR t.assignee IS NULL OR t.assignee OPERATOR(pg_catalog.=) ANY (team)
+               OR t.escalated_to OPERATOR(pg_catalog.=) ANY (team))
+        ORDER BY t.kind OPERATOR(pg_catalog.<>) 'reply', t.state OPERATOR(pg_catalog.<>) 'hot', t.due_at, t.task_id
+        LIMIT max_tasks
+        FOR NO KEY UPDATE OF l SKIP LOCKED
+        FOR UPDATE OF t SKIP LOCKED)
+    UPDATE followup.task t
+       SET status = 'claimed', claimed_by = operator, claimed_at = pg_catalog.now()
+      FROM pick
+     WHERE t.tenant_id OPERATOR(pg_catalog.=) pick.tenant_id AND t.task_id OPERATOR(pg_catalog.=) pick.task_id
+    RETURNING t.*;
+END $$;
+COMMENT ON FUNCTION followup.claim_tasks(text, int, text[]) IS
+    'claims, as operator, up to max_tasks open tasks of the current tenant assigned to anyone in team, unassigned, or escalated to the team (team NULL: any task of the tenant), in claim_tasks'' order; for a worker that sends for many operators';
+
+CREATE FUNCTION followup.complete_task(task_id bigint, operator text, body text, occurred_at timestamptz,
+                                       external_ref text)
+    RETURNS followup.interaction
+    AS 'MODULE_PATHNAME', 'followup_complete_task' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION followup.complete_task(bigint, text, text, timestamptz, text) IS
+    'complete_task that also records the CRM''s id of the message it sent as the interaction''s external_ref (unique per tenant and kind)';
+
+REVOKE ALL ON FUNCTION followup.claim_tasks(text, int, text[]),
+    followup.complete_task(bigint, text, text, timestamptz, text) FROM PUBLIC;
+
+-- ---- the roles granted under 0.1.0
+
+-- What grant_reader and grant_operator give now and did not then, given to
+-- the roles they were run for (readers can run current_tenant(), operators
+-- insert interactions), with stall_diagnostic, made again above.  These
+-- grants are the database's, as in a fresh install, not the extension's
+-- initial privileges, which pg_dump leaves out: taken out of pg_init_privs.
+DO $$
+DECLARE
+    r regrole;
+    granted oid[] := '{}';
+BEGIN
+    FOR r IN SELECT DISTINCT a.grantee::regrole
+             FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+             WHERE p.oid OPERATOR(pg_catalog.=) 'followup.current_tenant()'::pg_catalog.regprocedure
+               AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+               AND a.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
+               AND a.grantee OPERATOR(pg_catalog.<>) p.proowner
+    LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.stall_diagnostic(interval, timestamptz),'
+                                  ' followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer,'
+                                  '   timestamptz, timestamptz, text) TO %s', r);
+        granted := granted OPERATOR(pg_catalog.||) r::oid;
+    END LOOP;
+    FOR r IN SELECT DISTINCT a.grantee::regrole
+             FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+             WHERE c.oid OPERATOR(pg_catalog.=) 'followup.interaction'::pg_catalog.regclass
+               AND a.privilege_type OPERATOR(pg_catalog.=) 'INSERT'
+               AND a.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
+               AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
+    LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.claim_tasks(text, integer, text[]),'
+                                  ' followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint),'
+                                  ' followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint),'
+                                  ' followup.complete_task(bigint, text, text, timestamptz, text) TO %s', r);
+        granted := granted OPERATOR(pg_catalog.||) r::oid;
+    END LOOP;
+    UPDATE pg_catalog.pg_init_privs i
+    SET initprivs = ARRAY(SELECT a FROM pg_catalog.unnest(i.initprivs) a
+                          WHERE NOT EXISTS (SELECT FROM pg_catalog.aclexplode(ARRAY[a]) x
+                                            WHERE x.grantee OPERATOR(pg_catalog.=) ANY (granted)))
+    WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+      AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY[
+          'followup.stall_diagnostic(interval, timestamptz)'::pg_catalog.regprocedure,
+          'followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer, timestamptz, timestamptz, text)'::pg_catalog.regprocedure,
+          'followup.claim_tasks(text, integer, text[])'::pg_catalog.regprocedure,
+          'followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint)'::pg_catalog.regprocedure,
+          'followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint)'::pg_catalog.regprocedure,
+          'followup.complete_task(bigint, text, text, timestamptz, text)'::pg_catalog.regprocedure]::pg_catalog.oid[]);
+END $$;

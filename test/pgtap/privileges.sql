@@ -48,13 +48,18 @@ SELECT 'reader', f FROM unnest(ARRAY[
     'compliance_rows(timestamptz,timestamptz,timestamptz)', 'response_rows(timestamptz,timestamptz)',
     'funnel_rows(timestamptz,timestamptz)', 'plan_b_rows(timestamptz,timestamptz)',
     'stall_diagnostic(interval,timestamptz)', 'steps(followup.cadence)',
+    -- stall_diagnostic plans a never-touched lead's first touch
+    'plan_next_touch(followup.lead_state,timestamptz,integer,integer,timestamptz,timestamptz,text)',
     'offset_at(followup.cadence,integer)', 'offsets(followup.cadence)']) f
 UNION ALL
 SELECT 'operator', f FROM unnest(ARRAY[
     'check_timezone(text)', 'check_template(text)', 'render(text,jsonb)',
     'momentum(bigint,timestamptz)', 'preview(bigint)',
     'plan_next_touch(followup.lead_state,timestamptz,integer,integer,timestamptz,timestamptz,text)',
-    'claim_tasks(text,integer)', 'complete_task(bigint,text,text,timestamptz)', 'release_task(bigint)']) f
+    'claim_tasks(text,integer)', 'complete_task(bigint,text,text,timestamptz)', 'release_task(bigint)',
+    'claim_tasks(text,integer,text[])', 'complete_task(bigint,text,text,timestamptz,text)',
+    'upsert_lead(text,followup.lead_state,text,jsonb,timestamptz,bigint)',
+    'record_interaction(text,text,timestamptz,text,text,text,text,jsonb,bigint)']) f
 UNION ALL
 SELECT 'admin', f FROM unnest(ARRAY[
     'check_timezone(text)', 'check_template(text)', 'render(text,jsonb)', 'cadence(interval[])',
