@@ -1,6 +1,6 @@
 --
 -- Tenant overrides: a tenant's policy, steps, signals and rules replace
--- tenant 0's exactly as DESIGN section 2 says; other tenants are unaffected.
+-- tenant 0's exactly as docs/concepts.md says; other tenants are unaffected.
 --
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';

@@ -1,5 +1,5 @@
 --
--- The shipped rules: each signal does what DESIGN's table says.
+-- The shipped rules: each signal does what docs/reference.md's table of shipped rules says.
 --
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';

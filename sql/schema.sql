@@ -1,6 +1,6 @@
 --
 -- The public surface: every object commented, config tables dumped,
--- shipped defaults as DESIGN says.
+-- shipped defaults as docs/reference.md says.
 --
 -- every table, column, view and function of the extension has a comment
 SELECT c.relname, a.attname
