@@ -495,6 +495,61 @@ COMMENT ON FUNCTION followup.stall_diagnostic(interval, timestamptz) IS
     'the seed''s question for the current tenant: of the leads that entered thinking in the window (since, ending at as_of), how many got a follow-up touch afterwards, whether the first came by rule or by chance, how many never (split into not_yet_due: the first touch is not due by as_of, and missed: it was), how many were won';
 REVOKE ALL ON FUNCTION followup.stall_diagnostic(interval, timestamptz) FROM PUBLIC;
 
+-- the reports' durations normalised (justify_hours: 31:44:47 is 1 day 07:44:47)
+CREATE OR REPLACE VIEW followup.pipeline AS
+SELECT l.tenant_id, l.state,
+       count(*) AS leads,
+       count(*) FILTER (WHERE l.next_action IS NOT NULL AND l.next_followup_at < now()) AS overdue,
+       count(*) FILTER (WHERE l.next_action = 'reply') AS awaiting_reply,
+       pg_catalog.justify_hours(avg(now() - l.state_since)) AS avg_age,
+       extract(epoch FROM avg(now() - l.state_since))::bigint AS avg_age_seconds,
+       pg_catalog.justify_hours(max(now() - l.state_since)) AS max_age,
+       min(l.next_followup_at) AS next_due_at
+FROM followup.lead l
+GROUP BY l.tenant_id, l.state;
+
+CREATE OR REPLACE VIEW followup.operator_compliance AS
+WITH d AS (
+    SELECT r.tenant_id, r.operator, r.day, r.due, r.on_time, r.late, r.still_overdue, r.by_rule, r.by_chance,
+           r.median_delay
+    FROM followup.compliance_day r
+    WHERE r.day::timestamptz < (SELECT followup.rolled_until())
+      AND NOT EXISTS (SELECT 1 FROM followup.rollup_marked_day m WHERE m.tenant_id = r.tenant_id AND m.day = r.day)
+    UNION ALL
+    SELECT * FROM followup.compliance_rows(followup.rolled_until(), 'infinity', now()))
+SELECT d.tenant_id, d.operator, d.day, d.due, d.on_time, d.late, d.still_overdue, d.by_rule, d.by_chance,
+       pg_catalog.justify_hours(d.median_delay) AS median_delay,
+       extract(epoch FROM d.median_delay)::bigint AS median_delay_seconds
+FROM d;
+
+CREATE OR REPLACE VIEW followup.response_times AS
+WITH d AS (
+    SELECT r.tenant_id, r.operator, r.day, r.replies_answered, r.median, r.p90, r.max, r.stddev_seconds
+    FROM followup.response_day r
+    WHERE r.day::timestamptz < (SELECT followup.rolled_until())
+      AND NOT EXISTS (SELECT 1 FROM followup.rollup_marked_day m WHERE m.tenant_id = r.tenant_id AND m.day = r.day)
+    UNION ALL
+    SELECT * FROM followup.response_rows(followup.rolled_until(), 'infinity'))
+SELECT d.tenant_id, d.operator, d.day, d.replies_answered,
+       pg_catalog.justify_hours(d.median) AS median, pg_catalog.justify_hours(d.p90) AS p90,
+       pg_catalog.justify_hours(d.max) AS max,
+       extract(epoch FROM d.median)::bigint AS median_seconds,
+       extract(epoch FROM d.p90)::bigint AS p90_seconds,
+       extract(epoch FROM d.max)::bigint AS max_seconds,
+       d.stddev_seconds
+FROM d;
+
+CREATE OR REPLACE VIEW followup.silence_by_stage AS
+SELECT l.tenant_id, l.state, l.touches,
+       count(*) AS leads,
+       count(*) FILTER (WHERE l.last_inbound_at IS NULL OR l.last_inbound_at <= l.anchor_at) AS silent_leads,
+       pg_catalog.justify_hours(avg(now() - coalesce(l.last_inbound_at, l.created_at))) AS avg_silence,
+       extract(epoch FROM avg(now() - coalesce(l.last_inbound_at, l.created_at)))::bigint AS avg_silence_seconds,
+       pg_catalog.justify_hours(max(now() - coalesce(l.last_inbound_at, l.created_at))) AS max_silence
+FROM followup.lead l
+WHERE l.state NOT IN ('won', 'lost')
+GROUP BY l.tenant_id, l.state, l.touches;
+
 -- ---- src/sql/security.sql
 
 CREATE OR REPLACE FUNCTION followup.grant_on_workers(role regrole) RETURNS void
@@ -592,6 +647,10 @@ ALTER TABLE followup.notify_channel ENABLE ROW LEVEL SECURITY;
 -- CREATE OR REPLACE VIEW (src/sql/reports.sql above) resets a view's options
 ALTER VIEW followup.funnel_source SET (security_invoker = true);
 ALTER VIEW followup.plan_b_source SET (security_invoker = true);
+ALTER VIEW followup.pipeline SET (security_invoker = true);
+ALTER VIEW followup.operator_compliance SET (security_invoker = true);
+ALTER VIEW followup.response_times SET (security_invoker = true);
+ALTER VIEW followup.silence_by_stage SET (security_invoker = true);
 -- read only by followup.due_channel(), as the owner: granted to nobody
 CREATE POLICY tenant_rows ON followup.notify_channel
     USING (tenant_id = (SELECT followup.current_tenant()));

@@ -31,9 +31,9 @@ SELECT l.tenant_id, l.state,
        count(*) AS leads,
        count(*) FILTER (WHERE l.next_action IS NOT NULL AND l.next_followup_at < now()) AS overdue,
        count(*) FILTER (WHERE l.next_action = 'reply') AS awaiting_reply,
-       avg(now() - l.state_since) AS avg_age,
+       pg_catalog.justify_hours(avg(now() - l.state_since)) AS avg_age,
        extract(epoch FROM avg(now() - l.state_since))::bigint AS avg_age_seconds,
-       max(now() - l.state_since) AS max_age,
+       pg_catalog.justify_hours(max(now() - l.state_since)) AS max_age,
        min(l.next_followup_at) AS next_due_at
 FROM followup.lead l
 GROUP BY l.tenant_id, l.state;
@@ -160,7 +160,8 @@ WITH d AS (
     UNION ALL
     SELECT * FROM followup.compliance_rows(followup.rolled_until(), 'infinity', now()))
 SELECT d.tenant_id, d.operator, d.day, d.due, d.on_time, d.late, d.still_overdue, d.by_rule, d.by_chance,
-       d.median_delay, extract(epoch FROM d.median_delay)::bigint AS median_delay_seconds
+       pg_catalog.justify_hours(d.median_delay) AS median_delay,
+       extract(epoch FROM d.median_delay)::bigint AS median_delay_seconds
 FROM d;
 COMMENT ON VIEW followup.operator_compliance IS 'Per operator and day: tasks due, done on time or late, still overdue; touches by rule and by chance';
 COMMENT ON COLUMN followup.operator_compliance.tenant_id IS 'tenant';
@@ -223,7 +224,9 @@ WITH d AS (
       AND NOT EXISTS (SELECT 1 FROM followup.rollup_marked_day m WHERE m.tenant_id = r.tenant_id AND m.day = r.day)
     UNION ALL
     SELECT * FROM followup.response_rows(followup.rolled_until(), 'infinity'))
-SELECT d.tenant_id, d.operator, d.day, d.replies_answered, d.median, d.p90, d.max,
+SELECT d.tenant_id, d.operator, d.day, d.replies_answered,
+       pg_catalog.justify_hours(d.median) AS median, pg_catalog.justify_hours(d.p90) AS p90,
+       pg_catalog.justify_hours(d.max) AS max,
        extract(epoch FROM d.median)::bigint AS median_seconds,
        extract(epoch FROM d.p90)::bigint AS p90_seconds,
        extract(epoch FROM d.max)::bigint AS max_seconds,
@@ -246,9 +249,9 @@ CREATE VIEW followup.silence_by_stage AS
 SELECT l.tenant_id, l.state, l.touches,
        count(*) AS leads,
        count(*) FILTER (WHERE l.last_inbound_at IS NULL OR l.last_inbound_at <= l.anchor_at) AS silent_leads,
-       avg(now() - coalesce(l.last_inbound_at, l.created_at)) AS avg_silence,
+       pg_catalog.justify_hours(avg(now() - coalesce(l.last_inbound_at, l.created_at))) AS avg_silence,
        extract(epoch FROM avg(now() - coalesce(l.last_inbound_at, l.created_at)))::bigint AS avg_silence_seconds,
-       max(now() - coalesce(l.last_inbound_at, l.created_at)) AS max_silence
+       pg_catalog.justify_hours(max(now() - coalesce(l.last_inbound_at, l.created_at))) AS max_silence
 FROM followup.lead l
 WHERE l.state NOT IN ('won', 'lost')
 GROUP BY l.tenant_id, l.state, l.touches;
