@@ -495,6 +495,108 @@ COMMENT ON FUNCTION followup.stall_diagnostic(interval, timestamptz) IS
     'the seed''s question for the current tenant: of the leads that entered thinking in the window (since, ending at as_of), how many got a follow-up touch afterwards, whether the first came by rule or by chance, how many never (split into not_yet_due: the first touch is not due by as_of, and missed: it was), how many were won';
 REVOKE ALL ON FUNCTION followup.stall_diagnostic(interval, timestamptz) FROM PUBLIC;
 
+-- stall_diagnostic per operator, and the leads behind it (new)
+CREATE FUNCTION followup.stall_leads(since interval DEFAULT '30 days', as_of timestamptz DEFAULT now())
+    RETURNS TABLE (tenant_id bigint, lead_id bigint, external_ref text, owner text, entered_at timestamptz,
+                   outcome text, touched_at timestamptz, touched_by text, task_id bigint, on_time boolean,
+                   first_due timestamptz, won boolean)
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+-- as stall_diagnostic, which counts these rows
+SET jit = off AS $$
+#variable_conflict use_column
+BEGIN
+    IF since IS NULL OR as_of IS NULL THEN
+        RAISE EXCEPTION 'since and as_of must not be null' USING ERRCODE = '22004';
+    ELSIF since < interval '0' THEN
+        RAISE EXCEPTION 'since must not be negative: %', since USING ERRCODE = '22023',
+            HINT = 'since is how far back from as_of to look, as in ''30 days''.';
+    END IF;
+    RETURN QUERY
+    WITH stalled AS (
+        -- each lead that entered thinking in the window, at its first entry
+        SELECT c.tenant_id, c.lead_id, min(c.changed_at) AS entered_at,
+               -- the interaction that moved it then, if any: a touch at the
+               -- same instant is after it when it came after that interaction
+               (array_agg(c.interaction_id ORDER BY c.changed_at, c.interaction_id))[1] AS entered_by
+        FROM followup.state_change c
+        -- the subselect: evaluated once, not per index entry
+        WHERE c.tenant_id = (SELECT followup.current_tenant()) AND c.to_state = 'thinking'
+          AND c.changed_at > stall_leads.as_of - stall_leads.since
+          AND c.changed_at <= stall_leads.as_of
+        GROUP BY c.tenant_id, c.lead_id
+        -- probing in lead order walks interaction_lead_idx's leaves in order
+        ORDER BY c.lead_id),
+    -- wins in the window, read once rather than probed per lead: a win
+    -- after a lead stalled in the window is in the window too
+    last_win AS (
+        SELECT w.lead_id, max(w.changed_at) AS won_at
+        FROM followup.state_change w
+        WHERE w.tenant_id = (SELECT followup.current_tenant()) AND w.to_state = 'won'
+          AND w.changed_at > stall_leads.as_of - stall_leads.since
+          AND w.changed_at <= stall_leads.as_of
+        GROUP BY w.lead_id),
+    first_touch AS (
+        SELECT s.*, t.by_rule, t.occurred_at AS touched_at, t.operator AS touched_by, t.task_id, coalesce(lw.won_at >= s.entered_at, false) AS won
+        FROM stalled s
+        LEFT JOIN last_win lw ON lw.lead_id = s.lead_id
+        LEFT JOIN LATERAL (
+            SELECT i.by_rule, i.occurred_at, i.operator, i.task_id FROM followup.interaction i
+            WHERE i.tenant_id = s.tenant_id AND i.lead_id = s.lead_id AND i.by_rule IS NOT NULL
+              AND i.occurred_at >= s.entered_at AND i.occurred_at <= stall_leads.as_of
+              AND (i.occurred_at, i.interaction_id) > (s.entered_at, coalesce(s.entered_by, 9223372036854775807))
+            ORDER BY i.occurred_at, i.interaction_id LIMIT 1) t ON true),
+    -- a lead never touched: was its first touch due yet?  The thinking
+    -- cadence's first touch from when it entered, in its working window
+    -- (planned only for these leads)
+    never_due AS (
+        SELECT f.*, d.due_at AS first_due
+        FROM first_touch f
+        LEFT JOIN followup.lead l ON f.touched_at IS NULL AND l.tenant_id = f.tenant_id AND l.lead_id = f.lead_id
+        LEFT JOIN LATERAL followup.plan_next_touch('thinking', f.entered_at, 0, NULL, NULL, NULL, l.timezone) d
+               ON f.touched_at IS NULL)
+    SELECT f.tenant_id, f.lead_id, l.external_ref, l.owner, f.entered_at,
+           CASE WHEN f.by_rule THEN 'by_rule' WHEN NOT f.by_rule THEN 'by_chance'
+                WHEN (f.first_due > stall_leads.as_of) IS TRUE THEN 'not_yet_due' ELSE 'missed' END,
+           f.touched_at, f.touched_by, t.task_id,
+           -- as touch_log's on_time: within the task's policy's escalate_after
+           CASE WHEN f.by_rule THEN f.touched_at - t.due_at <= coalesce(own.escalate_after, def.escalate_after) END,
+           f.first_due, f.won
+    FROM never_due f
+    JOIN followup.lead l ON l.tenant_id = f.tenant_id AND l.lead_id = f.lead_id
+    LEFT JOIN followup.task t ON f.by_rule AND t.tenant_id = f.tenant_id AND t.task_id = f.task_id
+    LEFT JOIN followup.policy own ON own.tenant_id = t.tenant_id AND own.state = t.state
+    LEFT JOIN followup.policy def ON def.tenant_id = 0 AND def.state = t.state
+    ORDER BY f.lead_id;
+END $$;
+COMMENT ON FUNCTION followup.stall_leads(interval, timestamptz) IS
+    'the leads behind stall_diagnostic''s numbers, one row per lead that entered thinking in the window, with its external_ref (the CRM''s key), owner, outcome (by_rule, by_chance, not_yet_due or missed), its first touch after it stalled (when, by whom, the task, on time or late), the first touch''s due time when never touched, and whether it was won';
+
+CREATE FUNCTION followup.stall_diagnostic_by_operator(since interval DEFAULT '30 days', as_of timestamptz DEFAULT now())
+    RETURNS TABLE (operator text, stalled bigint, followed_up bigint, by_rule bigint, by_rule_on_time bigint,
+                   by_rule_late bigint, by_chance bigint, never bigint, won bigint, not_yet_due bigint,
+                   missed bigint)
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+    SELECT s.owner,
+           count(*),
+           count(s.touched_at),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'by_rule'),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'by_rule' AND s.on_time),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'by_rule' AND NOT s.on_time),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'by_chance'),
+           count(*) FILTER (WHERE s.touched_at IS NULL),
+           count(*) FILTER (WHERE s.won),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'not_yet_due'),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'missed')
+    FROM followup.stall_leads(since, as_of) s
+    GROUP BY s.owner
+    ORDER BY s.owner NULLS LAST
+$$;
+COMMENT ON FUNCTION followup.stall_diagnostic_by_operator(interval, timestamptz) IS
+    'stall_diagnostic per operator (the stalled lead''s owner; NULL: no owner), with by_rule split into by_rule_on_time and by_rule_late (the touch within its task''s escalate_after, or later); the rows add up to stall_diagnostic';
+
+REVOKE ALL ON FUNCTION followup.stall_leads(interval, timestamptz),
+    followup.stall_diagnostic_by_operator(interval, timestamptz) FROM PUBLIC;
+
 -- the reports' durations normalised (justify_hours: 31:44:47 is 1 day 07:44:47)
 CREATE OR REPLACE VIEW followup.pipeline AS
 SELECT l.tenant_id, l.state,
@@ -680,6 +782,8 @@ BEGIN
                    ' followup.funnel_rows(timestamptz, timestamptz),'
                    ' followup.plan_b_rows(timestamptz, timestamptz),'
                    ' followup.stall_diagnostic(interval, timestamptz),'
+                   ' followup.stall_diagnostic_by_operator(interval, timestamptz),'
+                   ' followup.stall_leads(interval, timestamptz),'
                    -- stall_diagnostic plans a never-touched lead's first touch
                    ' followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer,'
                    '   timestamptz, timestamptz, text),'
@@ -1795,6 +1899,8 @@ BEGIN
                AND a.grantee OPERATOR(pg_catalog.<>) p.proowner
     LOOP
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.stall_diagnostic(interval, timestamptz),'
+                                  ' followup.stall_diagnostic_by_operator(interval, timestamptz),'
+                                  ' followup.stall_leads(interval, timestamptz),'
                                   ' followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer,'
                                   '   timestamptz, timestamptz, text) TO %s', r);
         granted := granted OPERATOR(pg_catalog.||) r::oid;
@@ -1819,6 +1925,8 @@ BEGIN
     WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
       AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY[
           'followup.stall_diagnostic(interval, timestamptz)'::pg_catalog.regprocedure,
+          'followup.stall_diagnostic_by_operator(interval, timestamptz)'::pg_catalog.regprocedure,
+          'followup.stall_leads(interval, timestamptz)'::pg_catalog.regprocedure,
           'followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer, timestamptz, timestamptz, text)'::pg_catalog.regprocedure,
           'followup.claim_tasks(text, integer, text[])'::pg_catalog.regprocedure,
           'followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint)'::pg_catalog.regprocedure,
