@@ -17,6 +17,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "pgtime.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "parser/scansup.h"
@@ -301,6 +302,21 @@ followup_tenant_channel(int64 tenant_id)
 	AsOwner		save;
 	char	   *channel = NULL;
 
+	/*
+	 * The last answer, kept for the (sub)transaction that read it: a bulk
+	 * write announces every lead's state change, and a look-up each costs
+	 * more than the write.  A subtransaction that made the row and rolled
+	 * back cannot leave it here: its id is never current again.
+	 */
+	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+	static SubTransactionId cached_subxid = InvalidSubTransactionId;
+	static int64 cached_tenant;
+	static char cached_channel[NAMEDATALEN];
+
+	if (cached_lxid == MyProc->lxid && cached_subxid == GetCurrentSubTransactionId() &&
+		cached_tenant == tenant_id)
+		return pstrdup(cached_channel);
+
 	as_owner_begin(FR_NOTIFY_CHANNEL, true, &save);
 	if (SPI_execute_with_args(find, 1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the notification channel of tenant " INT64_FORMAT, tenant_id);
@@ -312,6 +328,13 @@ followup_tenant_channel(int64 tenant_id)
 	as_owner_end(&save);
 	if (channel == NULL)
 		elog(ERROR, "no notification channel for tenant " INT64_FORMAT, tenant_id);
+	if (strlen(channel) < NAMEDATALEN)
+	{
+		strlcpy(cached_channel, channel, NAMEDATALEN);
+		cached_tenant = tenant_id;
+		cached_lxid = MyProc->lxid;
+		cached_subxid = GetCurrentSubTransactionId();
+	}
 	return channel;
 }
 
