@@ -188,6 +188,37 @@ COMMENT ON FUNCTION followup.materialize_due(timestamptz, int) IS
 COMMENT ON FUNCTION followup.release_task(bigint) IS
     'gives a claimed task back to the queue; errors FU001 if done, FU002 if superseded, 55000 if not claimed, 42704 if unknown';
 
+CREATE FUNCTION followup.cron_connection_problem(use_background_workers text, host text,
+                                                listen_addresses text, socket_directories text)
+    RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    target text := coalesce(nullif(host, ''), 'localhost');
+BEGIN
+    -- background workers need no connection at all
+    IF lower(coalesce(use_background_workers, 'off')) IN ('on', 'true', 'yes', '1') THEN
+        RETURN NULL;
+    END IF;
+    IF left(target, 1) = '/' THEN
+        IF target = ANY (SELECT btrim(d) FROM unnest(string_to_array(coalesce(socket_directories, ''), ',')) d) THEN
+            RETURN NULL;
+        END IF;
+        RETURN format('pg_cron connects through the socket directory "%s", which is not one of'
+                      ' unix_socket_directories (%s): its jobs will fail with "connection failed"',
+                      target, coalesce(socket_directories, ''));
+    END IF;
+    IF btrim(coalesce(listen_addresses, '')) = '' THEN
+        RETURN format('pg_cron connects to "%s" over TCP, but the server listens on no TCP address'
+                      ' (listen_addresses is empty): its jobs will fail with "connection failed"', target);
+    END IF;
+    -- an address the server may not listen on cannot be told from here
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION followup.cron_connection_problem(text, text, text, text) IS
+    'why pg_cron, with these settings (cron.use_background_workers, cron.host, listen_addresses, unix_socket_directories), cannot connect to run jobs; NULL when it can (or it cannot be told); schedule_jobs warns with it';
+
+REVOKE ALL ON FUNCTION followup.cron_connection_problem(text, text, text, text) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION followup.schedule_jobs(schedule text DEFAULT '* * * * *')
     RETURNS TABLE (jobname text, jobid bigint, cron_schedule text, command text)
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
@@ -196,6 +227,7 @@ DECLARE
     run_job text := 'followup-run-due:' || current_database();
     purge_job text := 'followup-purge-run-log:' || current_database();
     run_cmd text := 'SELECT followup.run_due()';
+    problem text;
     -- pg_cron keeps a row per run in cron.job_run_details; keep a week of
     -- ours.  pg_cron runs this as the owner with the owner's search_path:
     -- every name is qualified (docs/security.md)
@@ -225,13 +257,25 @@ BEGIN
     END IF;
     EXECUTE 'SELECT cron.schedule($1, $2, $3)' USING run_job, schedule, run_cmd;
     EXECUTE 'SELECT cron.schedule($1, $2, $3)' USING purge_job, '17 3 * * *', purge_cmd;
+    -- scheduled, but will the jobs run?  A socket-only server and pg_cron's
+    -- default (a libpq connection to localhost) never connect
+    problem := followup.cron_connection_problem(current_setting('cron.use_background_workers', true),
+                                                current_setting('cron.host', true),
+                                                current_setting('listen_addresses'),
+                                                current_setting('unix_socket_directories'));
+    IF problem IS NOT NULL THEN
+        RAISE WARNING '%', problem
+            USING HINT = 'Set cron.use_background_workers = on (postgresql.conf; it counts against'
+                         ' max_worker_processes) or cron.host to one of unix_socket_directories, and restart.'
+                         ' SELECT * FROM followup.job_lag shows whether the jobs keep up (docs/operations.md).';
+    END IF;
     RETURN QUERY EXECUTE
         'SELECT j.jobname::text, j.jobid, j.schedule::text, j.command::text FROM cron.job j'
         ' WHERE j.jobname IN ($1, $2) ORDER BY j.jobname'
         USING run_job, purge_job;
 END $$;
 COMMENT ON FUNCTION followup.schedule_jobs(text) IS
-    'schedules followup.run_due() with pg_cron (default every minute) and a daily purge of its run log older than 7 days; in a database without pg_cron the error''s hint says what to run instead';
+    'schedules followup.run_due() with pg_cron (default every minute) and a daily purge of its run log older than 7 days; in a database without pg_cron the error''s hint says what to run instead; warns when pg_cron''s settings cannot connect to run them (cron_connection_problem)';
 
 -- ---- src/sql/rollups.sql
 
@@ -495,6 +539,163 @@ COMMENT ON FUNCTION followup.stall_diagnostic(interval, timestamptz) IS
     'the seed''s question for the current tenant: of the leads that entered thinking in the window (since, ending at as_of), how many got a follow-up touch afterwards, whether the first came by rule or by chance, how many never (split into not_yet_due: the first touch is not due by as_of, and missed: it was), how many were won';
 REVOKE ALL ON FUNCTION followup.stall_diagnostic(interval, timestamptz) FROM PUBLIC;
 
+-- stall_diagnostic per operator, and the leads behind it (new)
+CREATE FUNCTION followup.stall_leads(since interval DEFAULT '30 days', as_of timestamptz DEFAULT now())
+    RETURNS TABLE (tenant_id bigint, lead_id bigint, external_ref text, owner text, entered_at timestamptz,
+                   outcome text, touched_at timestamptz, touched_by text, task_id bigint, on_time boolean,
+                   first_due timestamptz, won boolean)
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+-- as stall_diagnostic, which counts these rows
+SET jit = off AS $$
+#variable_conflict use_column
+BEGIN
+    IF since IS NULL OR as_of IS NULL THEN
+        RAISE EXCEPTION 'since and as_of must not be null' USING ERRCODE = '22004';
+    ELSIF since < interval '0' THEN
+        RAISE EXCEPTION 'since must not be negative: %', since USING ERRCODE = '22023',
+            HINT = 'since is how far back from as_of to look, as in ''30 days''.';
+    END IF;
+    RETURN QUERY
+    WITH stalled AS (
+        -- each lead that entered thinking in the window, at its first entry
+        SELECT c.tenant_id, c.lead_id, min(c.changed_at) AS entered_at,
+               -- the interaction that moved it then, if any: a touch at the
+               -- same instant is after it when it came after that interaction
+               (array_agg(c.interaction_id ORDER BY c.changed_at, c.interaction_id))[1] AS entered_by
+        FROM followup.state_change c
+        -- the subselect: evaluated once, not per index entry
+        WHERE c.tenant_id = (SELECT followup.current_tenant()) AND c.to_state = 'thinking'
+          AND c.changed_at > stall_leads.as_of - stall_leads.since
+          AND c.changed_at <= stall_leads.as_of
+        GROUP BY c.tenant_id, c.lead_id
+        -- probing in lead order walks interaction_lead_idx's leaves in order
+        ORDER BY c.lead_id),
+    -- wins in the window, read once rather than probed per lead: a win
+    -- after a lead stalled in the window is in the window too
+    last_win AS (
+        SELECT w.lead_id, max(w.changed_at) AS won_at
+        FROM followup.state_change w
+        WHERE w.tenant_id = (SELECT followup.current_tenant()) AND w.to_state = 'won'
+          AND w.changed_at > stall_leads.as_of - stall_leads.since
+          AND w.changed_at <= stall_leads.as_of
+        GROUP BY w.lead_id),
+    first_touch AS (
+        SELECT s.*, t.by_rule, t.occurred_at AS touched_at, t.operator AS touched_by, t.task_id, coalesce(lw.won_at >= s.entered_at, false) AS won
+        FROM stalled s
+        LEFT JOIN last_win lw ON lw.lead_id = s.lead_id
+        LEFT JOIN LATERAL (
+            SELECT i.by_rule, i.occurred_at, i.operator, i.task_id FROM followup.interaction i
+            WHERE i.tenant_id = s.tenant_id AND i.lead_id = s.lead_id AND i.by_rule IS NOT NULL
+              AND i.occurred_at >= s.entered_at AND i.occurred_at <= stall_leads.as_of
+              AND (i.occurred_at, i.interaction_id) > (s.entered_at, coalesce(s.entered_by, 9223372036854775807))
+            ORDER BY i.occurred_at, i.interaction_id LIMIT 1) t ON true),
+    -- a lead never touched: was its first touch due yet?  The thinking
+    -- cadence's first touch from when it entered, in its working window
+    -- (planned only for these leads)
+    never_due AS (
+        SELECT f.*, d.due_at AS first_due
+        FROM first_touch f
+        LEFT JOIN followup.lead l ON f.touched_at IS NULL AND l.tenant_id = f.tenant_id AND l.lead_id = f.lead_id
+        LEFT JOIN LATERAL followup.plan_next_touch('thinking', f.entered_at, 0, NULL, NULL, NULL, l.timezone) d
+               ON f.touched_at IS NULL)
+    SELECT f.tenant_id, f.lead_id, l.external_ref, l.owner, f.entered_at,
+           CASE WHEN f.by_rule THEN 'by_rule' WHEN NOT f.by_rule THEN 'by_chance'
+                WHEN (f.first_due > stall_leads.as_of) IS TRUE THEN 'not_yet_due' ELSE 'missed' END,
+           f.touched_at, f.touched_by, t.task_id,
+           -- as touch_log's on_time: within the task's policy's escalate_after
+           CASE WHEN f.by_rule THEN f.touched_at - t.due_at <= coalesce(own.escalate_after, def.escalate_after) END,
+           f.first_due, f.won
+    FROM never_due f
+    JOIN followup.lead l ON l.tenant_id = f.tenant_id AND l.lead_id = f.lead_id
+    LEFT JOIN followup.task t ON f.by_rule AND t.tenant_id = f.tenant_id AND t.task_id = f.task_id
+    LEFT JOIN followup.policy own ON own.tenant_id = t.tenant_id AND own.state = t.state
+    LEFT JOIN followup.policy def ON def.tenant_id = 0 AND def.state = t.state
+    ORDER BY f.lead_id;
+END $$;
+COMMENT ON FUNCTION followup.stall_leads(interval, timestamptz) IS
+    'the leads behind stall_diagnostic''s numbers, one row per lead that entered thinking in the window, with its external_ref (the CRM''s key), owner, outcome (by_rule, by_chance, not_yet_due or missed), its first touch after it stalled (when, by whom, the task, on time or late), the first touch''s due time when never touched, and whether it was won';
+
+CREATE FUNCTION followup.stall_diagnostic_by_operator(since interval DEFAULT '30 days', as_of timestamptz DEFAULT now())
+    RETURNS TABLE (operator text, stalled bigint, followed_up bigint, by_rule bigint, by_rule_on_time bigint,
+                   by_rule_late bigint, by_chance bigint, never bigint, won bigint, not_yet_due bigint,
+                   missed bigint)
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+    SELECT s.owner,
+           count(*),
+           count(s.touched_at),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'by_rule'),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'by_rule' AND s.on_time),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'by_rule' AND NOT s.on_time),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'by_chance'),
+           count(*) FILTER (WHERE s.touched_at IS NULL),
+           count(*) FILTER (WHERE s.won),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'not_yet_due'),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'missed')
+    FROM followup.stall_leads(since, as_of) s
+    GROUP BY s.owner
+    ORDER BY s.owner NULLS LAST
+$$;
+COMMENT ON FUNCTION followup.stall_diagnostic_by_operator(interval, timestamptz) IS
+    'stall_diagnostic per operator (the stalled lead''s owner; NULL: no owner), with by_rule split into by_rule_on_time and by_rule_late (the touch within its task''s escalate_after, or later); the rows add up to stall_diagnostic';
+
+REVOKE ALL ON FUNCTION followup.stall_leads(interval, timestamptz),
+    followup.stall_diagnostic_by_operator(interval, timestamptz) FROM PUBLIC;
+
+-- the reports' durations normalised (justify_hours: 31:44:47 is 1 day 07:44:47)
+CREATE OR REPLACE VIEW followup.pipeline AS
+SELECT l.tenant_id, l.state,
+       count(*) AS leads,
+       count(*) FILTER (WHERE l.next_action IS NOT NULL AND l.next_followup_at < now()) AS overdue,
+       count(*) FILTER (WHERE l.next_action = 'reply') AS awaiting_reply,
+       pg_catalog.justify_hours(avg(now() - l.state_since)) AS avg_age,
+       extract(epoch FROM avg(now() - l.state_since))::bigint AS avg_age_seconds,
+       pg_catalog.justify_hours(max(now() - l.state_since)) AS max_age,
+       min(l.next_followup_at) AS next_due_at
+FROM followup.lead l
+GROUP BY l.tenant_id, l.state;
+
+CREATE OR REPLACE VIEW followup.operator_compliance AS
+WITH d AS (
+    SELECT r.tenant_id, r.operator, r.day, r.due, r.on_time, r.late, r.still_overdue, r.by_rule, r.by_chance,
+           r.median_delay
+    FROM followup.compliance_day r
+    WHERE r.day::timestamptz < (SELECT followup.rolled_until())
+      AND NOT EXISTS (SELECT 1 FROM followup.rollup_marked_day m WHERE m.tenant_id = r.tenant_id AND m.day = r.day)
+    UNION ALL
+    SELECT * FROM followup.compliance_rows(followup.rolled_until(), 'infinity', now()))
+SELECT d.tenant_id, d.operator, d.day, d.due, d.on_time, d.late, d.still_overdue, d.by_rule, d.by_chance,
+       pg_catalog.justify_hours(d.median_delay) AS median_delay,
+       extract(epoch FROM d.median_delay)::bigint AS median_delay_seconds
+FROM d;
+
+CREATE OR REPLACE VIEW followup.response_times AS
+WITH d AS (
+    SELECT r.tenant_id, r.operator, r.day, r.replies_answered, r.median, r.p90, r.max, r.stddev_seconds
+    FROM followup.response_day r
+    WHERE r.day::timestamptz < (SELECT followup.rolled_until())
+      AND NOT EXISTS (SELECT 1 FROM followup.rollup_marked_day m WHERE m.tenant_id = r.tenant_id AND m.day = r.day)
+    UNION ALL
+    SELECT * FROM followup.response_rows(followup.rolled_until(), 'infinity'))
+SELECT d.tenant_id, d.operator, d.day, d.replies_answered,
+       pg_catalog.justify_hours(d.median) AS median, pg_catalog.justify_hours(d.p90) AS p90,
+       pg_catalog.justify_hours(d.max) AS max,
+       extract(epoch FROM d.median)::bigint AS median_seconds,
+       extract(epoch FROM d.p90)::bigint AS p90_seconds,
+       extract(epoch FROM d.max)::bigint AS max_seconds,
+       d.stddev_seconds
+FROM d;
+
+CREATE OR REPLACE VIEW followup.silence_by_stage AS
+SELECT l.tenant_id, l.state, l.touches,
+       count(*) AS leads,
+       count(*) FILTER (WHERE l.last_inbound_at IS NULL OR l.last_inbound_at <= l.anchor_at) AS silent_leads,
+       pg_catalog.justify_hours(avg(now() - coalesce(l.last_inbound_at, l.created_at))) AS avg_silence,
+       extract(epoch FROM avg(now() - coalesce(l.last_inbound_at, l.created_at)))::bigint AS avg_silence_seconds,
+       pg_catalog.justify_hours(max(now() - coalesce(l.last_inbound_at, l.created_at))) AS max_silence
+FROM followup.lead l
+WHERE l.state NOT IN ('won', 'lost')
+GROUP BY l.tenant_id, l.state, l.touches;
+
 -- ---- src/sql/security.sql
 
 CREATE OR REPLACE FUNCTION followup.grant_on_workers(role regrole) RETURNS void
@@ -592,6 +793,10 @@ ALTER TABLE followup.notify_channel ENABLE ROW LEVEL SECURITY;
 -- CREATE OR REPLACE VIEW (src/sql/reports.sql above) resets a view's options
 ALTER VIEW followup.funnel_source SET (security_invoker = true);
 ALTER VIEW followup.plan_b_source SET (security_invoker = true);
+ALTER VIEW followup.pipeline SET (security_invoker = true);
+ALTER VIEW followup.operator_compliance SET (security_invoker = true);
+ALTER VIEW followup.response_times SET (security_invoker = true);
+ALTER VIEW followup.silence_by_stage SET (security_invoker = true);
 -- read only by followup.due_channel(), as the owner: granted to nobody
 CREATE POLICY tenant_rows ON followup.notify_channel
     USING (tenant_id = (SELECT followup.current_tenant()));
@@ -621,6 +826,8 @@ BEGIN
                    ' followup.funnel_rows(timestamptz, timestamptz),'
                    ' followup.plan_b_rows(timestamptz, timestamptz),'
                    ' followup.stall_diagnostic(interval, timestamptz),'
+                   ' followup.stall_diagnostic_by_operator(interval, timestamptz),'
+                   ' followup.stall_leads(interval, timestamptz),'
                    -- stall_diagnostic plans a never-touched lead's first touch
                    ' followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer,'
                    '   timestamptz, timestamptz, text),'
@@ -1736,6 +1943,8 @@ BEGIN
                AND a.grantee OPERATOR(pg_catalog.<>) p.proowner
     LOOP
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.stall_diagnostic(interval, timestamptz),'
+                                  ' followup.stall_diagnostic_by_operator(interval, timestamptz),'
+                                  ' followup.stall_leads(interval, timestamptz),'
                                   ' followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer,'
                                   '   timestamptz, timestamptz, text) TO %s', r);
         granted := granted OPERATOR(pg_catalog.||) r::oid;
@@ -1760,6 +1969,8 @@ BEGIN
     WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
       AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY[
           'followup.stall_diagnostic(interval, timestamptz)'::pg_catalog.regprocedure,
+          'followup.stall_diagnostic_by_operator(interval, timestamptz)'::pg_catalog.regprocedure,
+          'followup.stall_leads(interval, timestamptz)'::pg_catalog.regprocedure,
           'followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer, timestamptz, timestamptz, text)'::pg_catalog.regprocedure,
           'followup.claim_tasks(text, integer, text[])'::pg_catalog.regprocedure,
           'followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint)'::pg_catalog.regprocedure,

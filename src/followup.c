@@ -10,11 +10,14 @@
 
 #include "access/xact.h"
 #include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "pgtime.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "parser/scansup.h"
@@ -154,7 +157,7 @@ _PG_init(void)
 							 &lock_tenant, false, PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 	DefineCustomBoolVariable("followup.notify",
-							 "Notify each tenant on its own channel (followup.due_channel()) when the jobs create its tasks.",
+							 "Notify each tenant on its own channel (followup.due_channel()) when the jobs create its tasks and when a lead changes state.",
 							 NULL,
 							 &followup_notify, true, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
@@ -275,6 +278,64 @@ as_owner_end(AsOwner *save)
 {
 	AtEOXact_GUC(false, save->save_nestlevel);
 	SetUserIdAndSecContext(save->save_userid, save->save_sec_context);
+}
+
+/*
+ * The tenant's notification channel, made on first use.  Called under SPI;
+ * the statements run as the owner of followup.notify_channel (which no
+ * other role may read), in a security-restricted operation, every name
+ * qualified.  The result is palloc'd in the caller's context.
+ */
+char *
+followup_tenant_channel(int64 tenant_id)
+{
+	static const char *const find =
+		"SELECT c.channel FROM followup.notify_channel c WHERE c.tenant_id OPERATOR(pg_catalog.=) $1";
+	/* a concurrent first call made it: DO UPDATE returns that row */
+	static const char *const make =
+		"INSERT INTO followup.notify_channel AS c (tenant_id, channel)"
+		" VALUES ($1, pg_catalog.concat('followup_due_', $1, '_',"
+		"  pg_catalog.substr(pg_catalog.md5(pg_catalog.gen_random_uuid()::pg_catalog.text), 1, 24)))"
+		" ON CONFLICT (tenant_id) DO UPDATE SET channel = c.channel RETURNING c.channel";
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(tenant_id)};
+	AsOwner		save;
+	char	   *channel = NULL;
+
+	/*
+	 * The last answer, kept for the (sub)transaction that read it: a bulk
+	 * write announces every lead's state change, and a look-up each costs
+	 * more than the write.  A subtransaction that made the row and rolled
+	 * back cannot leave it here: its id is never current again.
+	 */
+	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+	static SubTransactionId cached_subxid = InvalidSubTransactionId;
+	static int64 cached_tenant;
+	static char cached_channel[NAMEDATALEN];
+
+	if (cached_lxid == MyProc->lxid && cached_subxid == GetCurrentSubTransactionId() &&
+		cached_tenant == tenant_id)
+		return pstrdup(cached_channel);
+
+	as_owner_begin(FR_NOTIFY_CHANNEL, true, &save);
+	if (SPI_execute_with_args(find, 1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the notification channel of tenant " INT64_FORMAT, tenant_id);
+	if (SPI_processed == 0 &&
+		SPI_execute_with_args(make, 1, argtypes, args, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not make the notification channel of tenant " INT64_FORMAT, tenant_id);
+	if (SPI_processed == 1)
+		channel = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	as_owner_end(&save);
+	if (channel == NULL)
+		elog(ERROR, "no notification channel for tenant " INT64_FORMAT, tenant_id);
+	if (strlen(channel) < NAMEDATALEN)
+	{
+		strlcpy(cached_channel, channel, NAMEDATALEN);
+		cached_tenant = tenant_id;
+		cached_lxid = MyProc->lxid;
+		cached_subxid = GetCurrentSubTransactionId();
+	}
+	return channel;
 }
 
 Datum

@@ -31,6 +31,9 @@ extern Oid	followup_table_owner(FollowupRel rel);
 extern void as_owner_begin(FollowupRel rel, bool restricted, AsOwner *save);
 extern void as_owner_end(AsOwner *save);
 
+/* the tenant's notification channel (followup.due_channel()), under SPI */
+extern char *followup_tenant_channel(int64 tenant_id);
+
 extern void followup_require_session_tenant(Oid relid, int64 row_tenant);
 extern char *followup_tenant_hint(const char *table, const char *what, bool session_scoped);
 

@@ -108,42 +108,6 @@ iso_utc(TimestampTz t)
 					tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
 }
 
-/*
- * The tenant's notification channel, made on first use.  Called under SPI;
- * the statements run as the owner of followup.notify_channel (which no
- * other role may read), in a security-restricted operation, every name
- * qualified.  The result is palloc'd in the caller's context.
- */
-static char *
-tenant_channel(int64 tenant_id)
-{
-	static const char *const find =
-		"SELECT c.channel FROM followup.notify_channel c WHERE c.tenant_id OPERATOR(pg_catalog.=) $1";
-	/* a concurrent first call made it: DO UPDATE returns that row */
-	static const char *const make =
-		"INSERT INTO followup.notify_channel AS c (tenant_id, channel)"
-		" VALUES ($1, pg_catalog.concat('followup_due_', $1, '_',"
-		"  pg_catalog.substr(pg_catalog.md5(pg_catalog.gen_random_uuid()::pg_catalog.text), 1, 24)))"
-		" ON CONFLICT (tenant_id) DO UPDATE SET channel = c.channel RETURNING c.channel";
-	Oid			argtypes[1] = {INT8OID};
-	Datum		args[1] = {Int64GetDatum(tenant_id)};
-	AsOwner		save;
-	char	   *channel = NULL;
-
-	as_owner_begin(FR_NOTIFY_CHANNEL, true, &save);
-	if (SPI_execute_with_args(find, 1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the notification channel of tenant " INT64_FORMAT, tenant_id);
-	if (SPI_processed == 0 &&
-		SPI_execute_with_args(make, 1, argtypes, args, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "could not make the notification channel of tenant " INT64_FORMAT, tenant_id);
-	if (SPI_processed == 1)
-		channel = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	as_owner_end(&save);
-	if (channel == NULL)
-		elog(ERROR, "no notification channel for tenant " INT64_FORMAT, tenant_id);
-	return channel;
-}
-
 /* followup.due_channel(): the current tenant's channel */
 Datum
 followup_due_channel(PG_FUNCTION_ARGS)
@@ -152,7 +116,7 @@ followup_due_channel(PG_FUNCTION_ARGS)
 	char	   *channel;
 
 	SPI_connect();
-	channel = tenant_channel(followup_current_tenant_id());
+	channel = followup_tenant_channel(followup_current_tenant_id());
 	channel = MemoryContextStrdup(callercxt, channel);
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(channel));
@@ -172,7 +136,7 @@ notify_tenants(HTAB *counts, TimestampTz as_of)
 		char	   *payload = psprintf("{\"tenant_id\": " INT64_FORMAT ", \"tasks\": " INT64_FORMAT
 									   ", \"as_of\": \"%s\"}", tc->tenant_id, tc->tasks, when);
 
-		Async_Notify(tenant_channel(tc->tenant_id), payload);
+		Async_Notify(followup_tenant_channel(tc->tenant_id), payload);
 	}
 }
 

@@ -21,6 +21,7 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/async.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -29,6 +30,8 @@
 #include "utils/timestamp.h"
 
 #include "columns.h"
+#include "config_cache.h"
+#include "domain.h"
 #include "followup.h"
 #include "kept_plan.h"
 #include "state_log.h"
@@ -122,6 +125,24 @@ log_state_change(int64 tenant_id, int64 lead_id, TimestampTz at, Oid from_state,
 	nulls[5] = interaction_id != 0 ? ' ' : 'n';
 	if (execute_as_history_owner(plan.plan, args, nulls) != SPI_OK_INSERT)
 		elog(ERROR, "could not log the state change of lead " INT64_FORMAT, lead_id);
+
+	/*
+	 * Tell the tenant, so that a CRM's screen can fetch the lead instead of
+	 * polling; delivered at commit, not at all on rollback.
+	 */
+	if (followup_notify)
+	{
+		char	   *payload;
+
+		payload = psprintf("{\"tenant_id\": " INT64_FORMAT ", \"lead_id\": " INT64_FORMAT
+						   ", \"event\": \"state\", \"from\": %s%s%s, \"state\": \"%s\"}",
+						   tenant_id, lead_id,
+						   OidIsValid(from_state) ? "\"" : "",
+						   OidIsValid(from_state) ? lead_state_name(lead_state_from_oid(from_state)) : "null",
+						   OidIsValid(from_state) ? "\"" : "",
+						   lead_state_name(lead_state_from_oid(to_state)));
+		Async_Notify(followup_tenant_channel(tenant_id), payload);
+	}
 }
 
 Datum

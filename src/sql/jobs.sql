@@ -243,6 +243,35 @@ COMMENT ON COLUMN followup.job_lag.oldest_lag_seconds IS 'oldest_lag in seconds,
 
 -- Scheduling with pg_cron ---------------------------------------------------
 
+CREATE FUNCTION followup.cron_connection_problem(use_background_workers text, host text,
+                                                listen_addresses text, socket_directories text)
+    RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    target text := coalesce(nullif(host, ''), 'localhost');
+BEGIN
+    -- background workers need no connection at all
+    IF lower(coalesce(use_background_workers, 'off')) IN ('on', 'true', 'yes', '1') THEN
+        RETURN NULL;
+    END IF;
+    IF left(target, 1) = '/' THEN
+        IF target = ANY (SELECT btrim(d) FROM unnest(string_to_array(coalesce(socket_directories, ''), ',')) d) THEN
+            RETURN NULL;
+        END IF;
+        RETURN format('pg_cron connects through the socket directory "%s", which is not one of'
+                      ' unix_socket_directories (%s): its jobs will fail with "connection failed"',
+                      target, coalesce(socket_directories, ''));
+    END IF;
+    IF btrim(coalesce(listen_addresses, '')) = '' THEN
+        RETURN format('pg_cron connects to "%s" over TCP, but the server listens on no TCP address'
+                      ' (listen_addresses is empty): its jobs will fail with "connection failed"', target);
+    END IF;
+    -- an address the server may not listen on cannot be told from here
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION followup.cron_connection_problem(text, text, text, text) IS
+    'why pg_cron, with these settings (cron.use_background_workers, cron.host, listen_addresses, unix_socket_directories), cannot connect to run jobs; NULL when it can (or it cannot be told); schedule_jobs warns with it';
+
 CREATE FUNCTION followup.schedule_jobs(schedule text DEFAULT '* * * * *')
     RETURNS TABLE (jobname text, jobid bigint, cron_schedule text, command text)
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
@@ -251,6 +280,7 @@ DECLARE
     run_job text := 'followup-run-due:' || current_database();
     purge_job text := 'followup-purge-run-log:' || current_database();
     run_cmd text := 'SELECT followup.run_due()';
+    problem text;
     -- pg_cron keeps a row per run in cron.job_run_details; keep a week of
     -- ours.  pg_cron runs this as the owner with the owner's search_path:
     -- every name is qualified (docs/security.md)
@@ -280,13 +310,25 @@ BEGIN
     END IF;
     EXECUTE 'SELECT cron.schedule($1, $2, $3)' USING run_job, schedule, run_cmd;
     EXECUTE 'SELECT cron.schedule($1, $2, $3)' USING purge_job, '17 3 * * *', purge_cmd;
+    -- scheduled, but will the jobs run?  A socket-only server and pg_cron's
+    -- default (a libpq connection to localhost) never connect
+    problem := followup.cron_connection_problem(current_setting('cron.use_background_workers', true),
+                                                current_setting('cron.host', true),
+                                                current_setting('listen_addresses'),
+                                                current_setting('unix_socket_directories'));
+    IF problem IS NOT NULL THEN
+        RAISE WARNING '%', problem
+            USING HINT = 'Set cron.use_background_workers = on (postgresql.conf; it counts against'
+                         ' max_worker_processes) or cron.host to one of unix_socket_directories, and restart.'
+                         ' SELECT * FROM followup.job_lag shows whether the jobs keep up (docs/operations.md).';
+    END IF;
     RETURN QUERY EXECUTE
         'SELECT j.jobname::text, j.jobid, j.schedule::text, j.command::text FROM cron.job j'
         ' WHERE j.jobname IN ($1, $2) ORDER BY j.jobname'
         USING run_job, purge_job;
 END $$;
 COMMENT ON FUNCTION followup.schedule_jobs(text) IS
-    'schedules followup.run_due() with pg_cron (default every minute) and a daily purge of its run log older than 7 days; in a database without pg_cron the error''s hint says what to run instead';
+    'schedules followup.run_due() with pg_cron (default every minute) and a daily purge of its run log older than 7 days; in a database without pg_cron the error''s hint says what to run instead; warns when pg_cron''s settings cannot connect to run them (cron_connection_problem)';
 
 CREATE FUNCTION followup.unschedule_jobs() RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$

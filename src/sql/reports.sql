@@ -31,9 +31,9 @@ SELECT l.tenant_id, l.state,
        count(*) AS leads,
        count(*) FILTER (WHERE l.next_action IS NOT NULL AND l.next_followup_at < now()) AS overdue,
        count(*) FILTER (WHERE l.next_action = 'reply') AS awaiting_reply,
-       avg(now() - l.state_since) AS avg_age,
+       pg_catalog.justify_hours(avg(now() - l.state_since)) AS avg_age,
        extract(epoch FROM avg(now() - l.state_since))::bigint AS avg_age_seconds,
-       max(now() - l.state_since) AS max_age,
+       pg_catalog.justify_hours(max(now() - l.state_since)) AS max_age,
        min(l.next_followup_at) AS next_due_at
 FROM followup.lead l
 GROUP BY l.tenant_id, l.state;
@@ -160,7 +160,8 @@ WITH d AS (
     UNION ALL
     SELECT * FROM followup.compliance_rows(followup.rolled_until(), 'infinity', now()))
 SELECT d.tenant_id, d.operator, d.day, d.due, d.on_time, d.late, d.still_overdue, d.by_rule, d.by_chance,
-       d.median_delay, extract(epoch FROM d.median_delay)::bigint AS median_delay_seconds
+       pg_catalog.justify_hours(d.median_delay) AS median_delay,
+       extract(epoch FROM d.median_delay)::bigint AS median_delay_seconds
 FROM d;
 COMMENT ON VIEW followup.operator_compliance IS 'Per operator and day: tasks due, done on time or late, still overdue; touches by rule and by chance';
 COMMENT ON COLUMN followup.operator_compliance.tenant_id IS 'tenant';
@@ -223,7 +224,9 @@ WITH d AS (
       AND NOT EXISTS (SELECT 1 FROM followup.rollup_marked_day m WHERE m.tenant_id = r.tenant_id AND m.day = r.day)
     UNION ALL
     SELECT * FROM followup.response_rows(followup.rolled_until(), 'infinity'))
-SELECT d.tenant_id, d.operator, d.day, d.replies_answered, d.median, d.p90, d.max,
+SELECT d.tenant_id, d.operator, d.day, d.replies_answered,
+       pg_catalog.justify_hours(d.median) AS median, pg_catalog.justify_hours(d.p90) AS p90,
+       pg_catalog.justify_hours(d.max) AS max,
        extract(epoch FROM d.median)::bigint AS median_seconds,
        extract(epoch FROM d.p90)::bigint AS p90_seconds,
        extract(epoch FROM d.max)::bigint AS max_seconds,
@@ -246,9 +249,9 @@ CREATE VIEW followup.silence_by_stage AS
 SELECT l.tenant_id, l.state, l.touches,
        count(*) AS leads,
        count(*) FILTER (WHERE l.last_inbound_at IS NULL OR l.last_inbound_at <= l.anchor_at) AS silent_leads,
-       avg(now() - coalesce(l.last_inbound_at, l.created_at)) AS avg_silence,
+       pg_catalog.justify_hours(avg(now() - coalesce(l.last_inbound_at, l.created_at))) AS avg_silence,
        extract(epoch FROM avg(now() - coalesce(l.last_inbound_at, l.created_at)))::bigint AS avg_silence_seconds,
-       max(now() - coalesce(l.last_inbound_at, l.created_at)) AS max_silence
+       pg_catalog.justify_hours(max(now() - coalesce(l.last_inbound_at, l.created_at))) AS max_silence
 FROM followup.lead l
 WHERE l.state NOT IN ('won', 'lost')
 GROUP BY l.tenant_id, l.state, l.touches;
@@ -496,3 +499,102 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION followup.stall_diagnostic(interval, timestamptz) IS
     'the seed''s question for the current tenant: of the leads that entered thinking in the window (since, ending at as_of), how many got a follow-up touch afterwards, whether the first came by rule or by chance, how many never (split into not_yet_due: the first touch is not due by as_of, and missed: it was), how many were won';
+
+CREATE FUNCTION followup.stall_leads(since interval DEFAULT '30 days', as_of timestamptz DEFAULT now())
+    RETURNS TABLE (tenant_id bigint, lead_id bigint, external_ref text, owner text, entered_at timestamptz,
+                   outcome text, touched_at timestamptz, touched_by text, task_id bigint, on_time boolean,
+                   first_due timestamptz, won boolean)
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+-- as stall_diagnostic, which counts these rows
+SET jit = off AS $$
+#variable_conflict use_column
+BEGIN
+    IF since IS NULL OR as_of IS NULL THEN
+        RAISE EXCEPTION 'since and as_of must not be null' USING ERRCODE = '22004';
+    ELSIF since < interval '0' THEN
+        RAISE EXCEPTION 'since must not be negative: %', since USING ERRCODE = '22023',
+            HINT = 'since is how far back from as_of to look, as in ''30 days''.';
+    END IF;
+    RETURN QUERY
+    WITH stalled AS (
+        -- each lead that entered thinking in the window, at its first entry
+        SELECT c.tenant_id, c.lead_id, min(c.changed_at) AS entered_at,
+               -- the interaction that moved it then, if any: a touch at the
+               -- same instant is after it when it came after that interaction
+               (array_agg(c.interaction_id ORDER BY c.changed_at, c.interaction_id))[1] AS entered_by
+        FROM followup.state_change c
+        -- the subselect: evaluated once, not per index entry
+        WHERE c.tenant_id = (SELECT followup.current_tenant()) AND c.to_state = 'thinking'
+          AND c.changed_at > stall_leads.as_of - stall_leads.since
+          AND c.changed_at <= stall_leads.as_of
+        GROUP BY c.tenant_id, c.lead_id
+        -- probing in lead order walks interaction_lead_idx's leaves in order
+        ORDER BY c.lead_id),
+    -- wins in the window, read once rather than probed per lead: a win
+    -- after a lead stalled in the window is in the window too
+    last_win AS (
+        SELECT w.lead_id, max(w.changed_at) AS won_at
+        FROM followup.state_change w
+        WHERE w.tenant_id = (SELECT followup.current_tenant()) AND w.to_state = 'won'
+          AND w.changed_at > stall_leads.as_of - stall_leads.since
+          AND w.changed_at <= stall_leads.as_of
+        GROUP BY w.lead_id),
+    first_touch AS (
+        SELECT s.*, t.by_rule, t.occurred_at AS touched_at, t.operator AS touched_by, t.task_id, coalesce(lw.won_at >= s.entered_at, false) AS won
+        FROM stalled s
+        LEFT JOIN last_win lw ON lw.lead_id = s.lead_id
+        LEFT JOIN LATERAL (
+            SELECT i.by_rule, i.occurred_at, i.operator, i.task_id FROM followup.interaction i
+            WHERE i.tenant_id = s.tenant_id AND i.lead_id = s.lead_id AND i.by_rule IS NOT NULL
+              AND i.occurred_at >= s.entered_at AND i.occurred_at <= stall_leads.as_of
+              AND (i.occurred_at, i.interaction_id) > (s.entered_at, coalesce(s.entered_by, 9223372036854775807))
+            ORDER BY i.occurred_at, i.interaction_id LIMIT 1) t ON true),
+    -- a lead never touched: was its first touch due yet?  The thinking
+    -- cadence's first touch from when it entered, in its working window
+    -- (planned only for these leads)
+    never_due AS (
+        SELECT f.*, d.due_at AS first_due
+        FROM first_touch f
+        LEFT JOIN followup.lead l ON f.touched_at IS NULL AND l.tenant_id = f.tenant_id AND l.lead_id = f.lead_id
+        LEFT JOIN LATERAL followup.plan_next_touch('thinking', f.entered_at, 0, NULL, NULL, NULL, l.timezone) d
+               ON f.touched_at IS NULL)
+    SELECT f.tenant_id, f.lead_id, l.external_ref, l.owner, f.entered_at,
+           CASE WHEN f.by_rule THEN 'by_rule' WHEN NOT f.by_rule THEN 'by_chance'
+                WHEN (f.first_due > stall_leads.as_of) IS TRUE THEN 'not_yet_due' ELSE 'missed' END,
+           f.touched_at, f.touched_by, t.task_id,
+           -- as touch_log's on_time: within the task's policy's escalate_after
+           CASE WHEN f.by_rule THEN f.touched_at - t.due_at <= coalesce(own.escalate_after, def.escalate_after) END,
+           f.first_due, f.won
+    FROM never_due f
+    JOIN followup.lead l ON l.tenant_id = f.tenant_id AND l.lead_id = f.lead_id
+    LEFT JOIN followup.task t ON f.by_rule AND t.tenant_id = f.tenant_id AND t.task_id = f.task_id
+    LEFT JOIN followup.policy own ON own.tenant_id = t.tenant_id AND own.state = t.state
+    LEFT JOIN followup.policy def ON def.tenant_id = 0 AND def.state = t.state
+    ORDER BY f.lead_id;
+END $$;
+COMMENT ON FUNCTION followup.stall_leads(interval, timestamptz) IS
+    'the leads behind stall_diagnostic''s numbers, one row per lead that entered thinking in the window, with its external_ref (the CRM''s key), owner, outcome (by_rule, by_chance, not_yet_due or missed), its first touch after it stalled (when, by whom, the task, on time or late), the first touch''s due time when never touched, and whether it was won';
+
+CREATE FUNCTION followup.stall_diagnostic_by_operator(since interval DEFAULT '30 days', as_of timestamptz DEFAULT now())
+    RETURNS TABLE (operator text, stalled bigint, followed_up bigint, by_rule bigint, by_rule_on_time bigint,
+                   by_rule_late bigint, by_chance bigint, never bigint, won bigint, not_yet_due bigint,
+                   missed bigint)
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+    SELECT s.owner,
+           count(*),
+           count(s.touched_at),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'by_rule'),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'by_rule' AND s.on_time),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'by_rule' AND NOT s.on_time),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'by_chance'),
+           count(*) FILTER (WHERE s.touched_at IS NULL),
+           count(*) FILTER (WHERE s.won),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'not_yet_due'),
+           count(*) FILTER (WHERE s.outcome OPERATOR(pg_catalog.=) 'missed')
+    FROM followup.stall_leads(since, as_of) s
+    GROUP BY s.owner
+    ORDER BY s.owner NULLS LAST
+$$;
+COMMENT ON FUNCTION followup.stall_diagnostic_by_operator(interval, timestamptz) IS
+    'stall_diagnostic per operator (the stalled lead''s owner; NULL: no owner), with by_rule split into by_rule_on_time and by_rule_late (the touch within its task''s escalate_after, or later); the rows add up to stall_diagnostic';
+

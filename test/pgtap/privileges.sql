@@ -48,6 +48,7 @@ SELECT 'reader', f FROM unnest(ARRAY[
     'compliance_rows(timestamptz,timestamptz,timestamptz)', 'response_rows(timestamptz,timestamptz)',
     'funnel_rows(timestamptz,timestamptz)', 'plan_b_rows(timestamptz,timestamptz)',
     'stall_diagnostic(interval,timestamptz)', 'steps(followup.cadence)',
+    'stall_diagnostic_by_operator(interval,timestamptz)', 'stall_leads(interval,timestamptz)',
     -- stall_diagnostic plans a never-touched lead's first touch
     'plan_next_touch(followup.lead_state,timestamptz,integer,integer,timestamptz,timestamptz,text)',
     'offset_at(followup.cadence,integer)', 'offsets(followup.cadence)']) f
