@@ -46,6 +46,7 @@ static int64 tenant_id = 0;
 static bool lock_tenant = false;
 static double half_life_seconds = 3 * SECS_PER_DAY;
 bool		followup_notify = true;
+bool		followup_notify_state_changes = false;
 
 typedef struct ParsedSetting
 {
@@ -157,9 +158,14 @@ _PG_init(void)
 							 &lock_tenant, false, PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 	DefineCustomBoolVariable("followup.notify",
-							 "Notify each tenant on its own channel (followup.due_channel()) when the jobs create its tasks and when a lead changes state.",
+							 "Notify each tenant on its own channel (followup.due_channel()) when the jobs create its tasks.",
 							 NULL,
 							 &followup_notify, true, PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("followup.notify_state_changes",
+							 "Also announce every logged state change of a lead on its tenant's channel (with followup.notify on).",
+							 "Off by default: a bulk write of state changes pays for one notification per lead.",
+							 &followup_notify_state_changes, false, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("followup");
 	relations_init();

@@ -128,9 +128,10 @@ log_state_change(int64 tenant_id, int64 lead_id, TimestampTz at, Oid from_state,
 
 	/*
 	 * Tell the tenant, so that a CRM's screen can fetch the lead instead of
-	 * polling; delivered at commit, not at all on rollback.
+	 * polling; delivered at commit, not at all on rollback.  Asked for:
+	 * every state change of a bulk write would cost a notification.
 	 */
-	if (followup_notify)
+	if (followup_notify && followup_notify_state_changes)
 	{
 		char	   *payload;
 
