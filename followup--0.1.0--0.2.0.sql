@@ -276,7 +276,9 @@ CREATE OR REPLACE FUNCTION followup.compliance_rows(lo timestamptz, hi timestamp
     RETURNS TABLE (tenant_id bigint, operator text, day date, due bigint, on_time bigint, late bigint,
                    still_overdue bigint, by_rule bigint, by_chance bigint, median_delay interval)
     LANGUAGE sql STABLE PARALLEL SAFE
--- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+-- its own plan, never JIT-compiled: see the note above compliance_source
+SET jit = off
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies
 BEGIN ATOMIC
 SELECT x.tenant_id, x.operator, x.at::date,
        count(*) FILTER (WHERE x.is_task),
@@ -300,7 +302,9 @@ CREATE OR REPLACE FUNCTION followup.response_rows(lo timestamptz, hi timestamptz
     RETURNS TABLE (tenant_id bigint, operator text, day date, replies_answered bigint, median interval,
                    p90 interval, max interval, stddev_seconds double precision)
     LANGUAGE sql STABLE PARALLEL SAFE
--- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+-- its own plan, never JIT-compiled: see the note above compliance_source
+SET jit = off
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies
 BEGIN ATOMIC
 SELECT x.tenant_id, x.operator, x.at::date, count(*),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY x.wait),
@@ -350,7 +354,9 @@ CREATE OR REPLACE FUNCTION followup.funnel_rows(lo timestamptz, hi timestamptz)
     RETURNS TABLE (tenant_id bigint, day date, state followup.lead_state, step_no int,
                    touches bigint, replies bigint, wins bigint)
     LANGUAGE sql STABLE PARALLEL SAFE
--- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+-- its own plan, never JIT-compiled: see the note above compliance_source
+SET jit = off
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies
 BEGIN ATOMIC
 SELECT x.tenant_id, x.at::date, x.state, x.step_no, count(*),
        count(*) FILTER (WHERE x.replied), count(*) FILTER (WHERE x.won)
@@ -406,7 +412,9 @@ CREATE OR REPLACE FUNCTION followup.plan_b_rows(lo timestamptz, hi timestamptz)
     RETURNS TABLE (tenant_id bigint, day date, plan_b_step int, action_code text,
                    offered bigint, declined bigint, won_after bigint)
     LANGUAGE sql STABLE PARALLEL SAFE
--- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+-- its own plan, never JIT-compiled: see the note above compliance_source
+SET jit = off
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies
 BEGIN ATOMIC
 SELECT x.tenant_id, x.at::date, x.plan_b_step, x.action_code, count(*),
        count(*) FILTER (WHERE x.declined), count(*) FILTER (WHERE x.won_after)

@@ -94,10 +94,20 @@ COMMENT ON COLUMN followup.touch_log.applied IS 'false when it was recorded afte
 -- [lo, hi) and of the marked days before lo (src/sql/rollups.sql) by day; and
 -- the report, which reads the rolled days from the *_day table and the rest
 -- from *_rows.  roll_up writes *_rows into *_day, so both see one definition.
--- The functions are plain SQL so that they are inlined and filters reach
--- the indexes; (SELECT lo) makes a bound a one-time InitPlan, not a
--- per-row call, and OFFSET 0 keeps a marked day an index range rather than
--- a join over the whole table.
+-- (SELECT lo) makes a bound a one-time InitPlan, not a per-row call, and
+-- OFFSET 0 keeps a marked day an index range rather than a join over the
+-- whole table.
+--
+-- The *_rows functions SET jit = off, so they are not inlined: each is
+-- planned on its own, with JIT off, whatever the caller's settings.  Their
+-- plans are many index probes (the touch after a touch, the answer to a
+-- message), costed from the size of the history rather than of the days they
+-- read: on a year of a shop's history the inlined plans crossed
+-- jit_above_cost, and sometimes jit_inline_above_cost, and compiling took
+-- longer than running them (docs/performance.md).  A report's filters on
+-- tenant_id and day still reach its *_day table; its days since the last
+-- roll_up (about three) are computed for every tenant the role can see and
+-- then filtered.
 
 CREATE VIEW followup.compliance_source AS
 SELECT t.tenant_id, t.due_at AS at, coalesce(t.claimed_by, t.assignee) AS operator,
@@ -128,7 +138,9 @@ CREATE FUNCTION followup.compliance_rows(lo timestamptz, hi timestamptz, as_of t
     RETURNS TABLE (tenant_id bigint, operator text, day date, due bigint, on_time bigint, late bigint,
                    still_overdue bigint, by_rule bigint, by_chance bigint, median_delay interval)
     LANGUAGE sql STABLE PARALLEL SAFE
--- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+-- its own plan, never JIT-compiled: see the note above compliance_source
+SET jit = off
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies
 BEGIN ATOMIC
 SELECT x.tenant_id, x.operator, x.at::date,
        count(*) FILTER (WHERE x.is_task),
@@ -196,7 +208,9 @@ CREATE FUNCTION followup.response_rows(lo timestamptz, hi timestamptz)
     RETURNS TABLE (tenant_id bigint, operator text, day date, replies_answered bigint, median interval,
                    p90 interval, max interval, stddev_seconds double precision)
     LANGUAGE sql STABLE PARALLEL SAFE
--- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+-- its own plan, never JIT-compiled: see the note above compliance_source
+SET jit = off
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies
 BEGIN ATOMIC
 SELECT x.tenant_id, x.operator, x.at::date, count(*),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY x.wait),
@@ -303,7 +317,9 @@ CREATE FUNCTION followup.funnel_rows(lo timestamptz, hi timestamptz)
     RETURNS TABLE (tenant_id bigint, day date, state followup.lead_state, step_no int,
                    touches bigint, replies bigint, wins bigint)
     LANGUAGE sql STABLE PARALLEL SAFE
--- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+-- its own plan, never JIT-compiled: see the note above compliance_source
+SET jit = off
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies
 BEGIN ATOMIC
 SELECT x.tenant_id, x.at::date, x.state, x.step_no, count(*),
        count(*) FILTER (WHERE x.replied), count(*) FILTER (WHERE x.won)
@@ -389,7 +405,9 @@ CREATE FUNCTION followup.plan_b_rows(lo timestamptz, hi timestamptz)
     RETURNS TABLE (tenant_id bigint, day date, plan_b_step int, action_code text,
                    offered bigint, declined bigint, won_after bigint)
     LANGUAGE sql STABLE PARALLEL SAFE
--- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+-- its own plan, never JIT-compiled: see the note above compliance_source
+SET jit = off
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies
 BEGIN ATOMIC
 SELECT x.tenant_id, x.at::date, x.plan_b_step, x.action_code, count(*),
        count(*) FILTER (WHERE x.declined), count(*) FILTER (WHERE x.won_after)
