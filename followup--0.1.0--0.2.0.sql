@@ -288,7 +288,18 @@ SELECT x.tenant_id, x.operator, x.at::date,
        count(*) FILTER (WHERE x.by_rule),
        count(*) FILTER (WHERE NOT x.by_rule),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY x.delay) FILTER (WHERE x.done)
-FROM (SELECT s.* FROM followup.compliance_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
+FROM (-- each tenant's days of [lo, hi), a range of its index: one descent of
+      -- lead_pkey finds each tenant (the rows of a tenant without leads
+      -- would fail their foreign keys)
+      SELECT s.* FROM (WITH RECURSIVE t(id) AS (
+                           SELECT min(l.tenant_id) FROM followup.lead l
+                           UNION ALL
+                           SELECT (SELECT min(l.tenant_id) FROM followup.lead l WHERE l.tenant_id > t.id)
+                           FROM t WHERE t.id IS NOT NULL)
+                       SELECT t.id FROM t WHERE t.id IS NOT NULL) t
+      CROSS JOIN LATERAL (SELECT * FROM followup.compliance_source s
+                          WHERE s.tenant_id = t.id AND s.at >= (SELECT lo) AND s.at < (SELECT hi)
+                          OFFSET 0) s
       UNION ALL
       SELECT s.* FROM followup.rollup_marked_day m
       CROSS JOIN LATERAL (SELECT * FROM followup.compliance_source s
@@ -311,7 +322,18 @@ SELECT x.tenant_id, x.operator, x.at::date, count(*),
        percentile_cont(0.9) WITHIN GROUP (ORDER BY x.wait),
        max(x.wait),
        stddev_samp(extract(epoch FROM x.wait))
-FROM (SELECT s.* FROM followup.response_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
+FROM (-- each tenant's days of [lo, hi), a range of its index: one descent of
+      -- lead_pkey finds each tenant (the rows of a tenant without leads
+      -- would fail their foreign keys)
+      SELECT s.* FROM (WITH RECURSIVE t(id) AS (
+                           SELECT min(l.tenant_id) FROM followup.lead l
+                           UNION ALL
+                           SELECT (SELECT min(l.tenant_id) FROM followup.lead l WHERE l.tenant_id > t.id)
+                           FROM t WHERE t.id IS NOT NULL)
+                       SELECT t.id FROM t WHERE t.id IS NOT NULL) t
+      CROSS JOIN LATERAL (SELECT * FROM followup.response_source s
+                          WHERE s.tenant_id = t.id AND s.at >= (SELECT lo) AND s.at < (SELECT hi)
+                          OFFSET 0) s
       UNION ALL
       SELECT s.* FROM followup.rollup_marked_day m
       CROSS JOIN LATERAL (SELECT * FROM followup.response_source s
@@ -360,7 +382,18 @@ SET jit = off
 BEGIN ATOMIC
 SELECT x.tenant_id, x.at::date, x.state, x.step_no, count(*),
        count(*) FILTER (WHERE x.replied), count(*) FILTER (WHERE x.won)
-FROM (SELECT s.* FROM followup.funnel_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
+FROM (-- each tenant's days of [lo, hi), a range of its index: one descent of
+      -- lead_pkey finds each tenant (the rows of a tenant without leads
+      -- would fail their foreign keys)
+      SELECT s.* FROM (WITH RECURSIVE t(id) AS (
+                           SELECT min(l.tenant_id) FROM followup.lead l
+                           UNION ALL
+                           SELECT (SELECT min(l.tenant_id) FROM followup.lead l WHERE l.tenant_id > t.id)
+                           FROM t WHERE t.id IS NOT NULL)
+                       SELECT t.id FROM t WHERE t.id IS NOT NULL) t
+      CROSS JOIN LATERAL (SELECT * FROM followup.funnel_source s
+                          WHERE s.tenant_id = t.id AND s.at >= (SELECT lo) AND s.at < (SELECT hi)
+                          OFFSET 0) s
       UNION ALL
       SELECT s.* FROM followup.rollup_marked_day m
       CROSS JOIN LATERAL (SELECT * FROM followup.funnel_source s
@@ -418,7 +451,18 @@ SET jit = off
 BEGIN ATOMIC
 SELECT x.tenant_id, x.at::date, x.plan_b_step, x.action_code, count(*),
        count(*) FILTER (WHERE x.declined), count(*) FILTER (WHERE x.won_after)
-FROM (SELECT s.* FROM followup.plan_b_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
+FROM (-- each tenant's days of [lo, hi), a range of its index: one descent of
+      -- lead_pkey finds each tenant (the rows of a tenant without leads
+      -- would fail their foreign keys)
+      SELECT s.* FROM (WITH RECURSIVE t(id) AS (
+                           SELECT min(l.tenant_id) FROM followup.lead l
+                           UNION ALL
+                           SELECT (SELECT min(l.tenant_id) FROM followup.lead l WHERE l.tenant_id > t.id)
+                           FROM t WHERE t.id IS NOT NULL)
+                       SELECT t.id FROM t WHERE t.id IS NOT NULL) t
+      CROSS JOIN LATERAL (SELECT * FROM followup.plan_b_source s
+                          WHERE s.tenant_id = t.id AND s.at >= (SELECT lo) AND s.at < (SELECT hi)
+                          OFFSET 0) s
       UNION ALL
       SELECT s.* FROM followup.rollup_marked_day m
       CROSS JOIN LATERAL (SELECT * FROM followup.plan_b_source s
