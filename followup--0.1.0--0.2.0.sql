@@ -320,7 +320,9 @@ CREATE OR REPLACE FUNCTION followup.compliance_rows(lo timestamptz, hi timestamp
     RETURNS TABLE (tenant_id bigint, operator text, day date, due bigint, on_time bigint, late bigint,
                    still_overdue bigint, by_rule bigint, by_chance bigint, median_delay interval)
     LANGUAGE sql STABLE PARALLEL SAFE
--- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+-- its own plan, never JIT-compiled: see the note above compliance_source
+SET jit = off
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies
 BEGIN ATOMIC
 SELECT x.tenant_id, x.operator, x.at::date,
        count(*) FILTER (WHERE x.is_task),
@@ -330,7 +332,18 @@ SELECT x.tenant_id, x.operator, x.at::date,
        count(*) FILTER (WHERE x.by_rule),
        count(*) FILTER (WHERE NOT x.by_rule),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY x.delay) FILTER (WHERE x.done)
-FROM (SELECT s.* FROM followup.compliance_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
+FROM (-- each tenant's days of [lo, hi), a range of its index: one descent of
+      -- lead_pkey finds each tenant (the rows of a tenant without leads
+      -- would fail their foreign keys)
+      SELECT s.* FROM (WITH RECURSIVE t(id) AS (
+                           SELECT min(l.tenant_id) FROM followup.lead l
+                           UNION ALL
+                           SELECT (SELECT min(l.tenant_id) FROM followup.lead l WHERE l.tenant_id > t.id)
+                           FROM t WHERE t.id IS NOT NULL)
+                       SELECT t.id FROM t WHERE t.id IS NOT NULL) t
+      CROSS JOIN LATERAL (SELECT * FROM followup.compliance_source s
+                          WHERE s.tenant_id = t.id AND s.at >= (SELECT lo) AND s.at < (SELECT hi)
+                          OFFSET 0) s
       UNION ALL
       SELECT s.* FROM followup.rollup_marked_day m
       CROSS JOIN LATERAL (SELECT * FROM followup.compliance_source s
@@ -344,14 +357,27 @@ CREATE OR REPLACE FUNCTION followup.response_rows(lo timestamptz, hi timestamptz
     RETURNS TABLE (tenant_id bigint, operator text, day date, replies_answered bigint, median interval,
                    p90 interval, max interval, stddev_seconds double precision)
     LANGUAGE sql STABLE PARALLEL SAFE
--- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+-- its own plan, never JIT-compiled: see the note above compliance_source
+SET jit = off
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies
 BEGIN ATOMIC
 SELECT x.tenant_id, x.operator, x.at::date, count(*),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY x.wait),
        percentile_cont(0.9) WITHIN GROUP (ORDER BY x.wait),
        max(x.wait),
        stddev_samp(extract(epoch FROM x.wait))
-FROM (SELECT s.* FROM followup.response_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
+FROM (-- each tenant's days of [lo, hi), a range of its index: one descent of
+      -- lead_pkey finds each tenant (the rows of a tenant without leads
+      -- would fail their foreign keys)
+      SELECT s.* FROM (WITH RECURSIVE t(id) AS (
+                           SELECT min(l.tenant_id) FROM followup.lead l
+                           UNION ALL
+                           SELECT (SELECT min(l.tenant_id) FROM followup.lead l WHERE l.tenant_id > t.id)
+                           FROM t WHERE t.id IS NOT NULL)
+                       SELECT t.id FROM t WHERE t.id IS NOT NULL) t
+      CROSS JOIN LATERAL (SELECT * FROM followup.response_source s
+                          WHERE s.tenant_id = t.id AND s.at >= (SELECT lo) AND s.at < (SELECT hi)
+                          OFFSET 0) s
       UNION ALL
       SELECT s.* FROM followup.rollup_marked_day m
       CROSS JOIN LATERAL (SELECT * FROM followup.response_source s
@@ -394,11 +420,24 @@ CREATE OR REPLACE FUNCTION followup.funnel_rows(lo timestamptz, hi timestamptz)
     RETURNS TABLE (tenant_id bigint, day date, state followup.lead_state, step_no int,
                    touches bigint, replies bigint, wins bigint)
     LANGUAGE sql STABLE PARALLEL SAFE
--- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+-- its own plan, never JIT-compiled: see the note above compliance_source
+SET jit = off
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies
 BEGIN ATOMIC
 SELECT x.tenant_id, x.at::date, x.state, x.step_no, count(*),
        count(*) FILTER (WHERE x.replied), count(*) FILTER (WHERE x.won)
-FROM (SELECT s.* FROM followup.funnel_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
+FROM (-- each tenant's days of [lo, hi), a range of its index: one descent of
+      -- lead_pkey finds each tenant (the rows of a tenant without leads
+      -- would fail their foreign keys)
+      SELECT s.* FROM (WITH RECURSIVE t(id) AS (
+                           SELECT min(l.tenant_id) FROM followup.lead l
+                           UNION ALL
+                           SELECT (SELECT min(l.tenant_id) FROM followup.lead l WHERE l.tenant_id > t.id)
+                           FROM t WHERE t.id IS NOT NULL)
+                       SELECT t.id FROM t WHERE t.id IS NOT NULL) t
+      CROSS JOIN LATERAL (SELECT * FROM followup.funnel_source s
+                          WHERE s.tenant_id = t.id AND s.at >= (SELECT lo) AND s.at < (SELECT hi)
+                          OFFSET 0) s
       UNION ALL
       SELECT s.* FROM followup.rollup_marked_day m
       CROSS JOIN LATERAL (SELECT * FROM followup.funnel_source s
@@ -450,11 +489,24 @@ CREATE OR REPLACE FUNCTION followup.plan_b_rows(lo timestamptz, hi timestamptz)
     RETURNS TABLE (tenant_id bigint, day date, plan_b_step int, action_code text,
                    offered bigint, declined bigint, won_after bigint)
     LANGUAGE sql STABLE PARALLEL SAFE
--- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+-- its own plan, never JIT-compiled: see the note above compliance_source
+SET jit = off
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies
 BEGIN ATOMIC
 SELECT x.tenant_id, x.at::date, x.plan_b_step, x.action_code, count(*),
        count(*) FILTER (WHERE x.declined), count(*) FILTER (WHERE x.won_after)
-FROM (SELECT s.* FROM followup.plan_b_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
+FROM (-- each tenant's days of [lo, hi), a range of its index: one descent of
+      -- lead_pkey finds each tenant (the rows of a tenant without leads
+      -- would fail their foreign keys)
+      SELECT s.* FROM (WITH RECURSIVE t(id) AS (
+                           SELECT min(l.tenant_id) FROM followup.lead l
+                           UNION ALL
+                           SELECT (SELECT min(l.tenant_id) FROM followup.lead l WHERE l.tenant_id > t.id)
+                           FROM t WHERE t.id IS NOT NULL)
+                       SELECT t.id FROM t WHERE t.id IS NOT NULL) t
+      CROSS JOIN LATERAL (SELECT * FROM followup.plan_b_source s
+                          WHERE s.tenant_id = t.id AND s.at >= (SELECT lo) AND s.at < (SELECT hi)
+                          OFFSET 0) s
       UNION ALL
       SELECT s.* FROM followup.rollup_marked_day m
       CROSS JOIN LATERAL (SELECT * FROM followup.plan_b_source s

@@ -94,10 +94,20 @@ COMMENT ON COLUMN followup.touch_log.applied IS 'false when it was recorded afte
 -- [lo, hi) and of the marked days before lo (src/sql/rollups.sql) by day; and
 -- the report, which reads the rolled days from the *_day table and the rest
 -- from *_rows.  roll_up writes *_rows into *_day, so both see one definition.
--- The functions are plain SQL so that they are inlined and filters reach
--- the indexes; (SELECT lo) makes a bound a one-time InitPlan, not a
--- per-row call, and OFFSET 0 keeps a marked day an index range rather than
--- a join over the whole table.
+-- (SELECT lo) makes a bound a one-time InitPlan, not a per-row call, and
+-- OFFSET 0 keeps a marked day an index range rather than a join over the
+-- whole table.
+--
+-- The *_rows functions SET jit = off, so they are not inlined: each is
+-- planned on its own, with JIT off, whatever the caller's settings.  Their
+-- plans are many index probes (the touch after a touch, the answer to a
+-- message), costed from the size of the history rather than of the days they
+-- read: on a year of a shop's history the inlined plans crossed
+-- jit_above_cost, and sometimes jit_inline_above_cost, and compiling took
+-- longer than running them (docs/performance.md).  A report's filters on
+-- tenant_id and day still reach its *_day table; its days since the last
+-- roll_up (about three) are computed for every tenant the role can see and
+-- then filtered.
 
 CREATE VIEW followup.compliance_source AS
 SELECT t.tenant_id, t.due_at AS at, coalesce(t.claimed_by, t.assignee) AS operator,
@@ -128,7 +138,9 @@ CREATE FUNCTION followup.compliance_rows(lo timestamptz, hi timestamptz, as_of t
     RETURNS TABLE (tenant_id bigint, operator text, day date, due bigint, on_time bigint, late bigint,
                    still_overdue bigint, by_rule bigint, by_chance bigint, median_delay interval)
     LANGUAGE sql STABLE PARALLEL SAFE
--- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+-- its own plan, never JIT-compiled: see the note above compliance_source
+SET jit = off
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies
 BEGIN ATOMIC
 SELECT x.tenant_id, x.operator, x.at::date,
        count(*) FILTER (WHERE x.is_task),
@@ -138,7 +150,18 @@ SELECT x.tenant_id, x.operator, x.at::date,
        count(*) FILTER (WHERE x.by_rule),
        count(*) FILTER (WHERE NOT x.by_rule),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY x.delay) FILTER (WHERE x.done)
-FROM (SELECT s.* FROM followup.compliance_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
+FROM (-- each tenant's days of [lo, hi), a range of its index: one descent of
+      -- lead_pkey finds each tenant (the rows of a tenant without leads
+      -- would fail their foreign keys)
+      SELECT s.* FROM (WITH RECURSIVE t(id) AS (
+                           SELECT min(l.tenant_id) FROM followup.lead l
+                           UNION ALL
+                           SELECT (SELECT min(l.tenant_id) FROM followup.lead l WHERE l.tenant_id > t.id)
+                           FROM t WHERE t.id IS NOT NULL)
+                       SELECT t.id FROM t WHERE t.id IS NOT NULL) t
+      CROSS JOIN LATERAL (SELECT * FROM followup.compliance_source s
+                          WHERE s.tenant_id = t.id AND s.at >= (SELECT lo) AND s.at < (SELECT hi)
+                          OFFSET 0) s
       UNION ALL
       SELECT s.* FROM followup.rollup_marked_day m
       CROSS JOIN LATERAL (SELECT * FROM followup.compliance_source s
@@ -197,14 +220,27 @@ CREATE FUNCTION followup.response_rows(lo timestamptz, hi timestamptz)
     RETURNS TABLE (tenant_id bigint, operator text, day date, replies_answered bigint, median interval,
                    p90 interval, max interval, stddev_seconds double precision)
     LANGUAGE sql STABLE PARALLEL SAFE
--- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+-- its own plan, never JIT-compiled: see the note above compliance_source
+SET jit = off
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies
 BEGIN ATOMIC
 SELECT x.tenant_id, x.operator, x.at::date, count(*),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY x.wait),
        percentile_cont(0.9) WITHIN GROUP (ORDER BY x.wait),
        max(x.wait),
        stddev_samp(extract(epoch FROM x.wait))
-FROM (SELECT s.* FROM followup.response_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
+FROM (-- each tenant's days of [lo, hi), a range of its index: one descent of
+      -- lead_pkey finds each tenant (the rows of a tenant without leads
+      -- would fail their foreign keys)
+      SELECT s.* FROM (WITH RECURSIVE t(id) AS (
+                           SELECT min(l.tenant_id) FROM followup.lead l
+                           UNION ALL
+                           SELECT (SELECT min(l.tenant_id) FROM followup.lead l WHERE l.tenant_id > t.id)
+                           FROM t WHERE t.id IS NOT NULL)
+                       SELECT t.id FROM t WHERE t.id IS NOT NULL) t
+      CROSS JOIN LATERAL (SELECT * FROM followup.response_source s
+                          WHERE s.tenant_id = t.id AND s.at >= (SELECT lo) AND s.at < (SELECT hi)
+                          OFFSET 0) s
       UNION ALL
       SELECT s.* FROM followup.rollup_marked_day m
       CROSS JOIN LATERAL (SELECT * FROM followup.response_source s
@@ -306,11 +342,24 @@ CREATE FUNCTION followup.funnel_rows(lo timestamptz, hi timestamptz)
     RETURNS TABLE (tenant_id bigint, day date, state followup.lead_state, step_no int,
                    touches bigint, replies bigint, wins bigint)
     LANGUAGE sql STABLE PARALLEL SAFE
--- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+-- its own plan, never JIT-compiled: see the note above compliance_source
+SET jit = off
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies
 BEGIN ATOMIC
 SELECT x.tenant_id, x.at::date, x.state, x.step_no, count(*),
        count(*) FILTER (WHERE x.replied), count(*) FILTER (WHERE x.won)
-FROM (SELECT s.* FROM followup.funnel_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
+FROM (-- each tenant's days of [lo, hi), a range of its index: one descent of
+      -- lead_pkey finds each tenant (the rows of a tenant without leads
+      -- would fail their foreign keys)
+      SELECT s.* FROM (WITH RECURSIVE t(id) AS (
+                           SELECT min(l.tenant_id) FROM followup.lead l
+                           UNION ALL
+                           SELECT (SELECT min(l.tenant_id) FROM followup.lead l WHERE l.tenant_id > t.id)
+                           FROM t WHERE t.id IS NOT NULL)
+                       SELECT t.id FROM t WHERE t.id IS NOT NULL) t
+      CROSS JOIN LATERAL (SELECT * FROM followup.funnel_source s
+                          WHERE s.tenant_id = t.id AND s.at >= (SELECT lo) AND s.at < (SELECT hi)
+                          OFFSET 0) s
       UNION ALL
       SELECT s.* FROM followup.rollup_marked_day m
       CROSS JOIN LATERAL (SELECT * FROM followup.funnel_source s
@@ -392,11 +441,24 @@ CREATE FUNCTION followup.plan_b_rows(lo timestamptz, hi timestamptz)
     RETURNS TABLE (tenant_id bigint, day date, plan_b_step int, action_code text,
                    offered bigint, declined bigint, won_after bigint)
     LANGUAGE sql STABLE PARALLEL SAFE
--- BEGIN ATOMIC: bound at creation, so no caller's search_path applies; still inlined
+-- its own plan, never JIT-compiled: see the note above compliance_source
+SET jit = off
+-- BEGIN ATOMIC: bound at creation, so no caller's search_path applies
 BEGIN ATOMIC
 SELECT x.tenant_id, x.at::date, x.plan_b_step, x.action_code, count(*),
        count(*) FILTER (WHERE x.declined), count(*) FILTER (WHERE x.won_after)
-FROM (SELECT s.* FROM followup.plan_b_source s WHERE s.at >= (SELECT lo) AND s.at < (SELECT hi)
+FROM (-- each tenant's days of [lo, hi), a range of its index: one descent of
+      -- lead_pkey finds each tenant (the rows of a tenant without leads
+      -- would fail their foreign keys)
+      SELECT s.* FROM (WITH RECURSIVE t(id) AS (
+                           SELECT min(l.tenant_id) FROM followup.lead l
+                           UNION ALL
+                           SELECT (SELECT min(l.tenant_id) FROM followup.lead l WHERE l.tenant_id > t.id)
+                           FROM t WHERE t.id IS NOT NULL)
+                       SELECT t.id FROM t WHERE t.id IS NOT NULL) t
+      CROSS JOIN LATERAL (SELECT * FROM followup.plan_b_source s
+                          WHERE s.tenant_id = t.id AND s.at >= (SELECT lo) AND s.at < (SELECT hi)
+                          OFFSET 0) s
       UNION ALL
       SELECT s.* FROM followup.rollup_marked_day m
       CROSS JOIN LATERAL (SELECT * FROM followup.plan_b_source s

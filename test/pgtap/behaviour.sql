@@ -2,7 +2,7 @@
 -- the SQLSTATE docs/reference.md gives, and the reports say what happened on
 -- a small fixed history (tenant 41, in one transaction that is rolled back).
 BEGIN;
-SELECT plan(21);
+SELECT plan(22);
 SET LOCAL timezone = 'UTC';
 SET LOCAL followup.tenant_id = 41;
 
@@ -72,6 +72,16 @@ SELECT results_eq($$SELECT state::text, step_no, touches, replies, wins FROM fol
 SELECT results_eq($$SELECT state::text, leads, awaiting_reply FROM followup.pipeline ORDER BY 1$$,
                   $$VALUES ('hot', 1::bigint, 0::bigint), ('thinking', 2, 1)$$,
                   'pipeline: the lead that replied awaits our reply');
+
+-- a dashboard's role needs no setting: what PostgreSQL would JIT-compile for
+-- longer than it runs sets jit = off itself (docs/performance.md)
+SELECT is((SELECT count(*)::int FROM pg_catalog.pg_proc p
+            WHERE p.oid IN ('followup.compliance_rows(timestamptz, timestamptz, timestamptz)'::regprocedure,
+                            'followup.response_rows(timestamptz, timestamptz)'::regprocedure,
+                            'followup.funnel_rows(timestamptz, timestamptz)'::regprocedure,
+                            'followup.plan_b_rows(timestamptz, timestamptz)'::regprocedure)
+              AND p.proconfig = '{jit=off}'::text[]),
+          4, 'the reports'' *_rows functions run with jit = off');
 
 SELECT * FROM finish();
 ROLLBACK;
