@@ -89,6 +89,10 @@ BEGIN
                                                     colocate_with => CASE t WHEN 'lead' THEN 'default'
                                                                             ELSE 'followup.lead' END);
     END LOOP;
+    -- run_due's work for a tenant where the tenant's shards are
+    PERFORM pg_catalog.create_distributed_function('followup.run_due_tenant(bigint, timestamptz)'::pg_catalog.regprocedure,
+                                                   distribution_arg_name => 'tenant',
+                                                   colocate_with => 'followup.lead');
     -- roles given followup's functions before: on the workers too
     PERFORM followup.grant_on_workers(g.grantee::pg_catalog.regrole)
     FROM (SELECT DISTINCT a.grantee FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
