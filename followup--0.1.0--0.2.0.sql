@@ -132,16 +132,19 @@ CREATE OR REPLACE FUNCTION followup.release_task(task_id bigint) RETURNS followu
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t followup.task;
+    -- a parameter, not a call in the statement: Citus routes a statement by
+    -- a parameter's value to the tenant's shards (docs/scaling.md)
+    tenant bigint := followup.current_tenant();
 BEGIN
     -- the lead before the task, in the order every writer locks them (the
     -- interaction trigger, claim_tasks, complete_task): no deadlock with a
     -- reply being applied to the same lead
     SELECT x.* INTO t FROM followup.task x
     JOIN followup.lead l ON l.tenant_id = x.tenant_id AND l.lead_id = x.lead_id
-    WHERE x.tenant_id = followup.current_tenant() AND x.task_id = release_task.task_id
+    WHERE x.tenant_id = tenant AND x.task_id = release_task.task_id
     FOR NO KEY UPDATE OF l FOR UPDATE OF x;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'task % does not exist in tenant %', release_task.task_id, followup.current_tenant()
+        RAISE EXCEPTION 'task % does not exist in tenant %', release_task.task_id, tenant
             USING ERRCODE = '42704', HINT = followup.tenant_hint('task', 'task');
     ELSIF t.status = 'done' THEN
         RAISE EXCEPTION 'task % is already done', t.task_id USING ERRCODE = 'FU001';
@@ -151,7 +154,7 @@ BEGIN
         RAISE EXCEPTION 'task % is not claimed', t.task_id USING ERRCODE = '55000';
     END IF;
     UPDATE followup.task x SET status = 'open', claimed_by = NULL, claimed_at = NULL
-    WHERE x.tenant_id = t.tenant_id AND x.task_id = t.task_id
+    WHERE x.tenant_id = tenant AND x.task_id = t.task_id
     RETURNING * INTO t;
     RETURN t;
 END $$;
@@ -344,6 +347,51 @@ REVOKE ALL ON FUNCTION followup.materialize_due_tenant(bigint, timestamptz, int)
     followup.notify_due(bigint, bigint, timestamptz), followup.run_due_tenant(bigint, timestamptz) FROM PUBLIC;
 
 -- ---- src/sql/rollups.sql
+
+CREATE OR REPLACE FUNCTION followup.rollup_reset() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    tenants bigint[];
+    distributed boolean := false;
+BEGIN
+    -- distributed (docs/scaling.md): this fires on each node's copy of the
+    -- configuration, where the rollups of every tenant cannot be read (a
+    -- distributed query from a shard); roll_up does not run there and
+    -- distribute() emptied the rollups, so there is nothing to reset
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname = 'citus') THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p'
+                ' WHERE p.logicalrelid OPERATOR(pg_catalog.=) ''followup.lead''::pg_catalog.regclass)'
+        INTO distributed;
+        IF distributed THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN
+        tenants := ARRAY[0];
+    ELSE
+        SELECT array_agg(DISTINCT c.tenant_id) INTO tenants FROM changed c;
+        IF TG_OP = 'UPDATE' THEN
+            SELECT tenants || array_agg(DISTINCT c.tenant_id) INTO tenants FROM changed_before c;
+        END IF;
+    END IF;
+    IF 0 = ANY (tenants) THEN
+        UPDATE followup.rollup_state SET rolled_until = '-infinity';
+        PERFORM followup.rollup_drop('-infinity');
+        DELETE FROM followup.rollup_mark;
+    ELSE
+        -- a day early: the first day's start in any zone
+        INSERT INTO followup.rollup_mark (tenant_id, since, until)
+        SELECT d.tenant_id, min(d.day)::timestamptz - interval '1 day', s.rolled_until
+        FROM (SELECT tenant_id, day FROM followup.compliance_day UNION ALL
+              SELECT tenant_id, day FROM followup.response_day UNION ALL
+              SELECT tenant_id, day FROM followup.funnel_day UNION ALL
+              SELECT tenant_id, day FROM followup.plan_b_day) d
+        CROSS JOIN followup.rollup_state s
+        WHERE d.tenant_id = ANY (tenants) AND isfinite(s.rolled_until)
+        GROUP BY d.tenant_id, s.rolled_until;
+    END IF;
+    RETURN NULL;
+END $$;
 
 CREATE OR REPLACE FUNCTION followup.rolled_until() RETURNS timestamptz
     LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
@@ -541,6 +589,12 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 -- which takes longer than the probes (docs/performance.md)
 SET jit = off AS $$
 #variable_conflict use_column
+DECLARE
+    -- a parameter, not a subselect: Citus routes the first statement by its
+    -- value to the tenant's shards (docs/scaling.md), and a single node
+    -- evaluates it once as well
+    tenant bigint := followup.current_tenant();
+    tot record;
 BEGIN
     IF since IS NULL OR as_of IS NULL THEN
         RAISE EXCEPTION 'since and as_of must not be null' USING ERRCODE = '22004';
@@ -548,7 +602,6 @@ BEGIN
         RAISE EXCEPTION 'since must not be negative: %', since USING ERRCODE = '22023',
             HINT = 'since is how far back from as_of to look, as in ''30 days''.';
     END IF;
-    RETURN QUERY
     WITH stalled AS (
         -- each lead that entered thinking in the window, at its first entry
         SELECT c.tenant_id, c.lead_id, min(c.changed_at) AS entered_at,
@@ -556,8 +609,7 @@ BEGIN
                -- same instant is after it when it came after that interaction
                (array_agg(c.interaction_id ORDER BY c.changed_at, c.interaction_id))[1] AS entered_by
         FROM followup.state_change c
-        -- the subselect: evaluated once, not per index entry
-        WHERE c.tenant_id = (SELECT followup.current_tenant()) AND c.to_state = 'thinking'
+        WHERE c.tenant_id = tenant AND c.to_state = 'thinking'
           AND c.changed_at > stall_diagnostic.as_of - stall_diagnostic.since
           AND c.changed_at <= stall_diagnostic.as_of
         GROUP BY c.tenant_id, c.lead_id
@@ -568,7 +620,7 @@ BEGIN
     last_win AS (
         SELECT w.lead_id, max(w.changed_at) AS won_at
         FROM followup.state_change w
-        WHERE w.tenant_id = (SELECT followup.current_tenant()) AND w.to_state = 'won'
+        WHERE w.tenant_id = tenant AND w.to_state = 'won'
           AND w.changed_at > stall_diagnostic.as_of - stall_diagnostic.since
           AND w.changed_at <= stall_diagnostic.as_of
         GROUP BY w.lead_id),
@@ -581,25 +633,29 @@ BEGIN
             WHERE i.tenant_id = s.tenant_id AND i.lead_id = s.lead_id AND i.by_rule IS NOT NULL
               AND i.occurred_at >= s.entered_at AND i.occurred_at <= stall_diagnostic.as_of
               AND (i.occurred_at, i.interaction_id) > (s.entered_at, coalesce(s.entered_by, 9223372036854775807))
-            ORDER BY i.occurred_at, i.interaction_id LIMIT 1) t ON true),
+            ORDER BY i.occurred_at, i.interaction_id LIMIT 1) t ON true)
+    SELECT count(*) AS stalled,
+           count(f.touched_at) AS followed_up,
+           count(*) FILTER (WHERE f.by_rule) AS by_rule,
+           count(*) FILTER (WHERE NOT f.by_rule) AS by_chance,
+           count(*) FILTER (WHERE f.touched_at IS NULL) AS never,
+           count(*) FILTER (WHERE f.won) AS won,
+           -- the leads never touched, with what planning their first touch needs
+           pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('entered_at', f.entered_at, 'timezone', l.timezone))
+               FILTER (WHERE f.touched_at IS NULL) AS untouched
+    INTO tot
+    FROM first_touch f
+    LEFT JOIN followup.lead l ON f.touched_at IS NULL AND l.tenant_id = f.tenant_id AND l.lead_id = f.lead_id;
     -- a lead never touched: was its first touch due yet?  The thinking
-    -- cadence's first touch from when it entered, in its working window
-    -- (planned only for these leads)
-    never_due AS (
-        SELECT f.*, d.due_at AS first_due
-        FROM first_touch f
-        LEFT JOIN followup.lead l ON f.touched_at IS NULL AND l.tenant_id = f.tenant_id AND l.lead_id = f.lead_id
-        LEFT JOIN LATERAL followup.plan_next_touch('thinking', f.entered_at, 0, NULL, NULL, NULL, l.timezone) d
-               ON f.touched_at IS NULL)
-    SELECT count(*),
-           count(f.touched_at),
-           count(*) FILTER (WHERE f.by_rule),
-           count(*) FILTER (WHERE NOT f.by_rule),
-           count(*) FILTER (WHERE f.touched_at IS NULL),
-           count(*) FILTER (WHERE f.won),
-           count(*) FILTER (WHERE f.touched_at IS NULL AND (f.first_due > stall_diagnostic.as_of) IS TRUE),
-           count(*) FILTER (WHERE f.touched_at IS NULL AND (f.first_due > stall_diagnostic.as_of) IS NOT TRUE)
-    FROM never_due f;
+    -- cadence's first touch from when it entered, in its working window.
+    -- Planned here, apart from the statement above: on Citus that runs on
+    -- the tenant's node, where the planner could not read the policies
+    RETURN QUERY
+    SELECT tot.stalled, tot.followed_up, tot.by_rule, tot.by_chance, tot.never, tot.won,
+           count(*) FILTER (WHERE (d.due_at > stall_diagnostic.as_of) IS TRUE),
+           count(*) FILTER (WHERE (d.due_at > stall_diagnostic.as_of) IS NOT TRUE)
+    FROM pg_catalog.jsonb_to_recordset(coalesce(tot.untouched, '[]')) AS u(entered_at timestamptz, timezone text)
+    LEFT JOIN LATERAL followup.plan_next_touch('thinking', u.entered_at, 0, NULL, NULL, NULL, u.timezone) d ON true;
 END $$;
 COMMENT ON FUNCTION followup.stall_diagnostic(interval, timestamptz) IS
     'the seed''s question for the current tenant: of the leads that entered thinking in the window (since, ending at as_of), how many got a follow-up touch afterwards, whether the first came by rule or by chance, how many never (split into not_yet_due: the first touch is not due by as_of, and missed: it was), how many were won';
@@ -859,6 +915,12 @@ BEGIN
     -- the worker's now(), which marks a copied lead that keeps its plan.
     -- Without the default the lead trigger stamps it where it fires.
     ALTER TABLE followup.lead ALTER COLUMN updated_at DROP DEFAULT;
+
+    -- roll_up does not run on Citus (docs/scaling.md): the reports compute
+    -- every day from the tables, and no rolled day is left to go stale
+    UPDATE followup.rollup_state SET rolled_until = '-infinity';
+    PERFORM followup.rollup_drop('-infinity');
+    DELETE FROM followup.rollup_mark;
 
     -- configuration: on every node, read by the triggers where they fire
     FOREACH t IN ARRAY ARRAY['policy', 'step', 'signal', 'rule', 'rollup_state'] LOOP

@@ -70,6 +70,12 @@ BEGIN
     -- Without the default the lead trigger stamps it where it fires.
     ALTER TABLE followup.lead ALTER COLUMN updated_at DROP DEFAULT;
 
+    -- roll_up does not run on Citus (docs/scaling.md): the reports compute
+    -- every day from the tables, and no rolled day is left to go stale
+    UPDATE followup.rollup_state SET rolled_until = '-infinity';
+    PERFORM followup.rollup_drop('-infinity');
+    DELETE FROM followup.rollup_mark;
+
     -- configuration: on every node, read by the triggers where they fire
     FOREACH t IN ARRAY ARRAY['policy', 'step', 'signal', 'rule', 'rollup_state'] LOOP
         PERFORM pg_catalog.create_reference_table(pg_catalog.format('followup.%I', t)::pg_catalog.regclass);

@@ -243,16 +243,19 @@ CREATE FUNCTION followup.release_task(task_id bigint) RETURNS followup.task
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t followup.task;
+    -- a parameter, not a call in the statement: Citus routes a statement by
+    -- a parameter's value to the tenant's shards (docs/scaling.md)
+    tenant bigint := followup.current_tenant();
 BEGIN
     -- the lead before the task, in the order every writer locks them (the
     -- interaction trigger, claim_tasks, complete_task): no deadlock with a
     -- reply being applied to the same lead
     SELECT x.* INTO t FROM followup.task x
     JOIN followup.lead l ON l.tenant_id = x.tenant_id AND l.lead_id = x.lead_id
-    WHERE x.tenant_id = followup.current_tenant() AND x.task_id = release_task.task_id
+    WHERE x.tenant_id = tenant AND x.task_id = release_task.task_id
     FOR NO KEY UPDATE OF l FOR UPDATE OF x;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'task % does not exist in tenant %', release_task.task_id, followup.current_tenant()
+        RAISE EXCEPTION 'task % does not exist in tenant %', release_task.task_id, tenant
             USING ERRCODE = '42704', HINT = followup.tenant_hint('task', 'task');
     ELSIF t.status = 'done' THEN
         RAISE EXCEPTION 'task % is already done', t.task_id USING ERRCODE = 'FU001';
@@ -262,7 +265,7 @@ BEGIN
         RAISE EXCEPTION 'task % is not claimed', t.task_id USING ERRCODE = '55000';
     END IF;
     UPDATE followup.task x SET status = 'open', claimed_by = NULL, claimed_at = NULL
-    WHERE x.tenant_id = t.tenant_id AND x.task_id = t.task_id
+    WHERE x.tenant_id = tenant AND x.task_id = t.task_id
     RETURNING * INTO t;
     RETURN t;
 END $$;

@@ -24,6 +24,10 @@ INSERT INTO followup.interaction (tenant_id, lead_id, kind, occurred_at) VALUES
 INSERT INTO followup.interaction (tenant_id, lead_id, kind, occurred_at) VALUES
     (3, 6, 'think_about_it', '2026-11-04 09:00+00');
 
+-- tenant 3's own policy for thinking leads, set after distribute()
+INSERT INTO followup.policy (tenant_id, state, cadence, escalate_after, escalate_to)
+VALUES (3, 'thinking', '1d, 3d', '1 day', 'lead_cy');
+
 -- the jobs at fixed times, each followed by what an operator does
 SELECT * FROM followup.run_due('2026-11-05 00:00+00');
 -- every open task done, as a CRM's operator would (the tenant in the WHERE)
@@ -72,6 +76,17 @@ LEFT JOIN followup.task t ON t.tenant_id = i.tenant_id AND t.task_id = i.task_id
 ORDER BY i.tenant_id, i.interaction_id;
 SELECT tenant_id, lead_id, changed_at, from_state, to_state
 FROM followup.state_change ORDER BY tenant_id, lead_id, changed_at, to_state;
+-- the reports that do not depend on now(), per tenant
+BEGIN;
+SET LOCAL followup.tenant_id = 3;
+SELECT * FROM followup.stall_diagnostic('60 days', '2026-12-01 00:00+00');
+COMMIT;
+BEGIN;
+SET LOCAL followup.tenant_id = 1;
+SELECT * FROM followup.stall_diagnostic('60 days', '2026-12-01 00:00+00');
+COMMIT;
+SELECT tenant_id, state, leads, awaiting_reply, next_due_at FROM followup.pipeline ORDER BY 1, 2;
+SELECT tenant_id, state, touches, leads, silent_leads FROM followup.silence_by_stage ORDER BY 1, 2, 3;
 -- the invariants: one live task per lead, none for a closed lead
 SELECT t.tenant_id, t.lead_id, count(*) FROM followup.task t
 WHERE t.status IN ('open', 'claimed') GROUP BY 1, 2 HAVING count(*) > 1;
