@@ -132,16 +132,19 @@ CREATE OR REPLACE FUNCTION followup.release_task(task_id bigint) RETURNS followu
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t followup.task;
+    -- a parameter, not a call in the statement: Citus routes a statement by
+    -- a parameter's value to the tenant's shards (docs/scaling.md)
+    tenant bigint := followup.current_tenant();
 BEGIN
     -- the lead before the task, in the order every writer locks them (the
     -- interaction trigger, claim_tasks, complete_task): no deadlock with a
     -- reply being applied to the same lead
     SELECT x.* INTO t FROM followup.task x
     JOIN followup.lead l ON l.tenant_id = x.tenant_id AND l.lead_id = x.lead_id
-    WHERE x.tenant_id = followup.current_tenant() AND x.task_id = release_task.task_id
+    WHERE x.tenant_id = tenant AND x.task_id = release_task.task_id
     FOR NO KEY UPDATE OF l FOR UPDATE OF x;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'task % does not exist in tenant %', release_task.task_id, followup.current_tenant()
+        RAISE EXCEPTION 'task % does not exist in tenant %', release_task.task_id, tenant
             USING ERRCODE = '42704', HINT = followup.tenant_hint('task', 'task');
     ELSIF t.status = 'done' THEN
         RAISE EXCEPTION 'task % is already done', t.task_id USING ERRCODE = 'FU001';
@@ -151,7 +154,7 @@ BEGIN
         RAISE EXCEPTION 'task % is not claimed', t.task_id USING ERRCODE = '55000';
     END IF;
     UPDATE followup.task x SET status = 'open', claimed_by = NULL, claimed_at = NULL
-    WHERE x.tenant_id = t.tenant_id AND x.task_id = t.task_id
+    WHERE x.tenant_id = tenant AND x.task_id = t.task_id
     RETURNING * INTO t;
     RETURN t;
 END $$;
@@ -277,7 +280,162 @@ END $$;
 COMMENT ON FUNCTION followup.schedule_jobs(text) IS
     'schedules followup.run_due() with pg_cron (default every minute) and a daily purge of its run log older than 7 days; in a database without pg_cron the error''s hint says what to run instead; warns when pg_cron''s settings cannot connect to run them (cron_connection_problem)';
 
+
+CREATE FUNCTION followup.materialize_due_tenant(tenant bigint, as_of timestamptz, max_leads int)
+    RETURNS bigint
+    AS 'MODULE_PATHNAME', 'followup_materialize_due_tenant' LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION followup.materialize_due_tenant(bigint, timestamptz, int) IS
+    'materialize_due for one tenant, without notifying (on Citus it runs where the tenant''s shards are; run_due notifies from the coordinator with notify_due); returns the tasks made';
+
+CREATE FUNCTION followup.notify_due(tenant bigint, tasks bigint, as_of timestamptz) RETURNS void
+    AS 'MODULE_PATHNAME', 'followup_notify_due' LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION followup.notify_due(bigint, bigint, timestamptz) IS
+    'tells tenant on its own channel (followup.due_channel()) that tasks new tasks are due at as_of, as materialize_due does; nothing when followup.notify is off or tasks is 0';
+
+-- run_due for one tenant: every statement filters by the tenant, so that on
+-- Citus it is routed to the tenant's shards (a statement that locks rows
+-- cannot span shards), and distribute() makes it a distributed function by
+-- its tenant argument, run on the tenant's node.  The statements are
+-- close_exhausted's and escalate_overdue's with the tenant added.
+CREATE FUNCTION followup.run_due_tenant(tenant bigint, as_of timestamptz,
+                                        OUT materialized bigint, OUT closed bigint, OUT escalated bigint)
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+BEGIN
+    -- the tenant's policy, else tenant 0's, by joins: Citus plans a
+    -- correlated LIMIT subquery on a reference table through an
+    -- intermediate result that fails here
+    WITH due AS (
+        SELECT l.tenant_id, l.lead_id, l.state, l.next_followup_at,
+               CASE WHEN pt.tenant_id IS NOT NULL THEN pt.on_exhausted ELSE p0.on_exhausted END AS on_exhausted
+        FROM followup.lead l
+        LEFT JOIN followup.policy pt ON pt.tenant_id = l.tenant_id AND pt.state = l.state
+        LEFT JOIN followup.policy p0 ON p0.tenant_id = 0 AND p0.state = l.state
+        WHERE l.tenant_id = run_due_tenant.tenant
+          AND l.next_action = 'close' AND l.next_followup_at <= as_of
+        ORDER BY l.next_followup_at
+        LIMIT 10000
+        FOR UPDATE OF l SKIP LOCKED)
+    UPDATE followup.lead l
+    SET state = d.on_exhausted,
+        state_since = d.next_followup_at,
+        closed_reason = CASE WHEN d.state = 'installment_rejected'
+                             THEN 'plan_b_exhausted' ELSE 'exhausted' END
+    FROM due d
+    WHERE l.tenant_id = run_due_tenant.tenant AND l.tenant_id = d.tenant_id AND l.lead_id = d.lead_id;
+    GET DIAGNOSTICS closed = ROW_COUNT;
+    materialized := followup.materialize_due_tenant(tenant, as_of, 10000);
+    WITH overdue AS (
+        SELECT t.tenant_id, t.task_id,
+               CASE WHEN pt.tenant_id IS NOT NULL THEN pt.escalate_to ELSE p0.escalate_to END AS escalate_to
+        FROM followup.task t
+        LEFT JOIN followup.policy pt ON pt.tenant_id = t.tenant_id AND pt.state = t.state
+        LEFT JOIN followup.policy p0 ON p0.tenant_id = 0 AND p0.state = t.state
+        WHERE t.tenant_id = run_due_tenant.tenant
+          AND t.status IN ('open', 'claimed') AND t.escalated_at IS NULL AND t.due_at <= as_of
+          AND t.due_at + CASE WHEN pt.tenant_id IS NOT NULL THEN pt.escalate_after
+                              ELSE p0.escalate_after END < as_of
+        ORDER BY t.due_at
+        LIMIT 10000
+        FOR UPDATE OF t SKIP LOCKED)
+    UPDATE followup.task t
+    SET escalated_at = as_of, escalated_to = o.escalate_to
+    FROM overdue o
+    WHERE t.tenant_id = run_due_tenant.tenant AND t.tenant_id = o.tenant_id AND t.task_id = o.task_id;
+    GET DIAGNOSTICS escalated = ROW_COUNT;
+END $$;
+COMMENT ON FUNCTION followup.run_due_tenant(bigint, timestamptz) IS
+    'run_due''s close_exhausted, materialize_due (without notifying) and escalate_overdue for one tenant at as_of, with their counts; on Citus a distributed function run on the tenant''s node';
+
+CREATE OR REPLACE FUNCTION followup.run_due(as_of timestamptz DEFAULT now(),
+                                 OUT materialized bigint, OUT closed bigint, OUT escalated bigint)
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+-- the jobs' statements are short; JIT would compile them for longer than
+-- they run (roll_up's, once its estimates grow with the tables)
+SET jit = off AS $$
+DECLARE
+    tenant bigint;
+    r record;
+    distributed boolean := false;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname = 'citus') THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p'
+                ' WHERE p.logicalrelid OPERATOR(pg_catalog.=) ''followup.lead''::pg_catalog.regclass)'
+        INTO distributed;
+    END IF;
+    IF distributed THEN
+        -- distributed (docs/scaling.md): a statement that locks rows cannot
+        -- span shards, so the work is done tenant by tenant, each tenant's
+        -- statements on its node; the notifications are sent from here, where
+        -- the CRM listens
+        materialized := 0; closed := 0; escalated := 0;
+        FOR tenant IN SELECT DISTINCT l.tenant_id FROM followup.lead l ORDER BY 1 LOOP
+            r := followup.run_due_tenant(tenant, as_of);
+            materialized := materialized + r.materialized;
+            closed := closed + r.closed;
+            escalated := escalated + r.escalated;
+            PERFORM followup.notify_due(tenant, r.materialized, as_of);
+        END LOOP;
+        -- roll_up is not run on Citus yet: the reports compute the days not
+        -- rolled up, so they stay right (docs/scaling.md)
+        RETURN;
+    END IF;
+    -- close first, so that a lead whose cadence is spent gets no new task
+    closed := followup.close_exhausted(as_of);
+    materialized := followup.materialize_due(as_of);
+    escalated := followup.escalate_overdue(as_of);
+    PERFORM followup.roll_up(as_of, interval '10 minutes');
+END $$;
+COMMENT ON FUNCTION followup.run_due(timestamptz) IS
+    'the periodic job: close_exhausted, materialize_due and escalate_overdue at as_of, with their counts, then roll_up (the reports'' rollups); safe to run concurrently or late; on Citus, run_due_tenant for each tenant with leads, notified from the coordinator, and no roll_up';
+REVOKE ALL ON FUNCTION followup.materialize_due_tenant(bigint, timestamptz, int),
+    followup.notify_due(bigint, bigint, timestamptz), followup.run_due_tenant(bigint, timestamptz) FROM PUBLIC;
+
 -- ---- src/sql/rollups.sql
+
+CREATE OR REPLACE FUNCTION followup.rollup_reset() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    tenants bigint[];
+    distributed boolean := false;
+BEGIN
+    -- distributed (docs/scaling.md): this fires on each node's copy of the
+    -- configuration, where the rollups of every tenant cannot be read (a
+    -- distributed query from a shard); roll_up does not run there and
+    -- distribute() emptied the rollups, so there is nothing to reset
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname = 'citus') THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p'
+                ' WHERE p.logicalrelid OPERATOR(pg_catalog.=) ''followup.lead''::pg_catalog.regclass)'
+        INTO distributed;
+        IF distributed THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN
+        tenants := ARRAY[0];
+    ELSE
+        SELECT array_agg(DISTINCT c.tenant_id) INTO tenants FROM changed c;
+        IF TG_OP = 'UPDATE' THEN
+            SELECT tenants || array_agg(DISTINCT c.tenant_id) INTO tenants FROM changed_before c;
+        END IF;
+    END IF;
+    IF 0 = ANY (tenants) THEN
+        UPDATE followup.rollup_state SET rolled_until = '-infinity';
+        PERFORM followup.rollup_drop('-infinity');
+        DELETE FROM followup.rollup_mark;
+    ELSE
+        -- a day early: the first day's start in any zone
+        INSERT INTO followup.rollup_mark (tenant_id, since, until)
+        SELECT d.tenant_id, min(d.day)::timestamptz - interval '1 day', s.rolled_until
+        FROM (SELECT tenant_id, day FROM followup.compliance_day UNION ALL
+              SELECT tenant_id, day FROM followup.response_day UNION ALL
+              SELECT tenant_id, day FROM followup.funnel_day UNION ALL
+              SELECT tenant_id, day FROM followup.plan_b_day) d
+        CROSS JOIN followup.rollup_state s
+        WHERE d.tenant_id = ANY (tenants) AND isfinite(s.rolled_until)
+        GROUP BY d.tenant_id, s.rolled_until;
+    END IF;
+    RETURN NULL;
+END $$;
 
 CREATE OR REPLACE FUNCTION followup.rolled_until() RETURNS timestamptz
     LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
@@ -527,6 +685,12 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 -- which takes longer than the probes (docs/performance.md)
 SET jit = off AS $$
 #variable_conflict use_column
+DECLARE
+    -- a parameter, not a subselect: Citus routes the first statement by its
+    -- value to the tenant's shards (docs/scaling.md), and a single node
+    -- evaluates it once as well
+    tenant bigint := followup.current_tenant();
+    tot record;
 BEGIN
     IF since IS NULL OR as_of IS NULL THEN
         RAISE EXCEPTION 'since and as_of must not be null' USING ERRCODE = '22004';
@@ -534,7 +698,6 @@ BEGIN
         RAISE EXCEPTION 'since must not be negative: %', since USING ERRCODE = '22023',
             HINT = 'since is how far back from as_of to look, as in ''30 days''.';
     END IF;
-    RETURN QUERY
     WITH stalled AS (
         -- each lead that entered thinking in the window, at its first entry
         SELECT c.tenant_id, c.lead_id, min(c.changed_at) AS entered_at,
@@ -542,8 +705,7 @@ BEGIN
                -- same instant is after it when it came after that interaction
                (array_agg(c.interaction_id ORDER BY c.changed_at, c.interaction_id))[1] AS entered_by
         FROM followup.state_change c
-        -- the subselect: evaluated once, not per index entry
-        WHERE c.tenant_id = (SELECT followup.current_tenant()) AND c.to_state = 'thinking'
+        WHERE c.tenant_id = tenant AND c.to_state = 'thinking'
           AND c.changed_at > stall_diagnostic.as_of - stall_diagnostic.since
           AND c.changed_at <= stall_diagnostic.as_of
         GROUP BY c.tenant_id, c.lead_id
@@ -554,7 +716,7 @@ BEGIN
     last_win AS (
         SELECT w.lead_id, max(w.changed_at) AS won_at
         FROM followup.state_change w
-        WHERE w.tenant_id = (SELECT followup.current_tenant()) AND w.to_state = 'won'
+        WHERE w.tenant_id = tenant AND w.to_state = 'won'
           AND w.changed_at > stall_diagnostic.as_of - stall_diagnostic.since
           AND w.changed_at <= stall_diagnostic.as_of
         GROUP BY w.lead_id),
@@ -567,25 +729,29 @@ BEGIN
             WHERE i.tenant_id = s.tenant_id AND i.lead_id = s.lead_id AND i.by_rule IS NOT NULL
               AND i.occurred_at >= s.entered_at AND i.occurred_at <= stall_diagnostic.as_of
               AND (i.occurred_at, i.interaction_id) > (s.entered_at, coalesce(s.entered_by, 9223372036854775807))
-            ORDER BY i.occurred_at, i.interaction_id LIMIT 1) t ON true),
+            ORDER BY i.occurred_at, i.interaction_id LIMIT 1) t ON true)
+    SELECT count(*) AS stalled,
+           count(f.touched_at) AS followed_up,
+           count(*) FILTER (WHERE f.by_rule) AS by_rule,
+           count(*) FILTER (WHERE NOT f.by_rule) AS by_chance,
+           count(*) FILTER (WHERE f.touched_at IS NULL) AS never,
+           count(*) FILTER (WHERE f.won) AS won,
+           -- the leads never touched, with what planning their first touch needs
+           pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('entered_at', f.entered_at, 'timezone', l.timezone))
+               FILTER (WHERE f.touched_at IS NULL) AS untouched
+    INTO tot
+    FROM first_touch f
+    LEFT JOIN followup.lead l ON f.touched_at IS NULL AND l.tenant_id = f.tenant_id AND l.lead_id = f.lead_id;
     -- a lead never touched: was its first touch due yet?  The thinking
-    -- cadence's first touch from when it entered, in its working window
-    -- (planned only for these leads)
-    never_due AS (
-        SELECT f.*, d.due_at AS first_due
-        FROM first_touch f
-        LEFT JOIN followup.lead l ON f.touched_at IS NULL AND l.tenant_id = f.tenant_id AND l.lead_id = f.lead_id
-        LEFT JOIN LATERAL followup.plan_next_touch('thinking', f.entered_at, 0, NULL, NULL, NULL, l.timezone) d
-               ON f.touched_at IS NULL)
-    SELECT count(*),
-           count(f.touched_at),
-           count(*) FILTER (WHERE f.by_rule),
-           count(*) FILTER (WHERE NOT f.by_rule),
-           count(*) FILTER (WHERE f.touched_at IS NULL),
-           count(*) FILTER (WHERE f.won),
-           count(*) FILTER (WHERE f.touched_at IS NULL AND (f.first_due > stall_diagnostic.as_of) IS TRUE),
-           count(*) FILTER (WHERE f.touched_at IS NULL AND (f.first_due > stall_diagnostic.as_of) IS NOT TRUE)
-    FROM never_due f;
+    -- cadence's first touch from when it entered, in its working window.
+    -- Planned here, apart from the statement above: on Citus that runs on
+    -- the tenant's node, where the planner could not read the policies
+    RETURN QUERY
+    SELECT tot.stalled, tot.followed_up, tot.by_rule, tot.by_chance, tot.never, tot.won,
+           count(*) FILTER (WHERE (d.due_at > stall_diagnostic.as_of) IS TRUE),
+           count(*) FILTER (WHERE (d.due_at > stall_diagnostic.as_of) IS NOT TRUE)
+    FROM pg_catalog.jsonb_to_recordset(coalesce(tot.untouched, '[]')) AS u(entered_at timestamptz, timezone text)
+    LEFT JOIN LATERAL followup.plan_next_touch('thinking', u.entered_at, 0, NULL, NULL, NULL, u.timezone) d ON true;
 END $$;
 COMMENT ON FUNCTION followup.stall_diagnostic(interval, timestamptz) IS
     'the seed''s question for the current tenant: of the leads that entered thinking in the window (since, ending at as_of), how many got a follow-up touch afterwards, whether the first came by rule or by chance, how many never (split into not_yet_due: the first touch is not due by as_of, and missed: it was), how many were won';
@@ -1009,6 +1175,12 @@ BEGIN
     -- Without the default the lead trigger stamps it where it fires.
     ALTER TABLE followup.lead ALTER COLUMN updated_at DROP DEFAULT;
 
+    -- roll_up does not run on Citus (docs/scaling.md): the reports compute
+    -- every day from the tables, and no rolled day is left to go stale
+    UPDATE followup.rollup_state SET rolled_until = '-infinity';
+    PERFORM followup.rollup_drop('-infinity');
+    DELETE FROM followup.rollup_mark;
+
     -- configuration: on every node, read by the triggers where they fire
     FOREACH t IN ARRAY ARRAY['policy', 'step', 'signal', 'rule', 'rollup_state'] LOOP
         PERFORM pg_catalog.create_reference_table(pg_catalog.format('followup.%I', t)::pg_catalog.regclass);
@@ -1028,6 +1200,10 @@ BEGIN
                                                     colocate_with => CASE t WHEN 'lead' THEN 'default'
                                                                             ELSE 'followup.lead' END);
     END LOOP;
+    -- run_due's work for a tenant where the tenant's shards are
+    PERFORM pg_catalog.create_distributed_function('followup.run_due_tenant(bigint, timestamptz)'::pg_catalog.regprocedure,
+                                                   distribution_arg_name => 'tenant',
+                                                   colocate_with => 'followup.lead');
     -- roles given followup's functions before: on the workers too
     PERFORM followup.grant_on_workers(g.grantee::pg_catalog.regrole)
     FROM (SELECT DISTINCT a.grantee FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a

@@ -54,12 +54,26 @@ Datum
 followup_config_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	bool		on_config_table = false;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("followup.config_changed() must be called as a trigger")));
+
 	CacheInvalidateRelcache(trigdata->tg_relation);
+
+	/*
+	 * On Citus the trigger fires on a node's copy of a reference table (a
+	 * shard, followup.policy_102008), while the caches watch the followup
+	 * tables themselves: invalidate those (all four: a change is rare).
+	 */
+	for (int i = 0; i < (int) lengthof(config_rels); i++)
+		if (followup_relid(config_rels[i]) == RelationGetRelid(trigdata->tg_relation))
+			on_config_table = true;
+	for (int i = 0; !on_config_table && i < (int) lengthof(config_rels); i++)
+		if (OidIsValid(followup_relid(config_rels[i])))
+			CacheInvalidateRelcacheByRelid(followup_relid(config_rels[i]));
 	PG_RETURN_POINTER(NULL);
 }
 

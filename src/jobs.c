@@ -39,6 +39,8 @@
 
 PG_FUNCTION_INFO_V1(followup_materialize_due);
 PG_FUNCTION_INFO_V1(followup_due_channel);
+PG_FUNCTION_INFO_V1(followup_materialize_due_tenant);
+PG_FUNCTION_INFO_V1(followup_notify_due);
 
 typedef struct TenantCount
 {
@@ -54,13 +56,35 @@ static const ColumnSpec due_cols[8] = {
 };
 
 static KeptPlan due_plan;
+static KeptPlan due_tenant_plan;
 static KeptPlan insert_plan;
+
+/*
+ * The due leads, in due order; for one tenant (on Citus, where a
+ * statement that locks rows must stay on one tenant's shards) with
+ * tenant_filter " AND l.tenant_id OPERATOR(pg_catalog.=) $3".
+ */
+#define DUE_SQL(tenant_filter) \
+	"SELECT l.tenant_id, l.lead_id, l.state, l.next_action, l.next_followup_at," \
+	" l.touches, l.plan_b_step, l.owner," \
+	" pg_catalog.jsonb_build_object('lead_id', l.lead_id, 'external_ref', l.external_ref," \
+	"   'owner', l.owner, 'state', l.state) OPERATOR(pg_catalog.||) l.attrs" \
+	" FROM followup.lead l" \
+	" WHERE l.next_action IS NOT NULL AND l.next_followup_at OPERATOR(pg_catalog.<=) $1" \
+	tenant_filter \
+	" AND l.next_action OPERATOR(pg_catalog.<>) 'close' AND NOT l.do_not_contact" \
+	" AND NOT EXISTS (SELECT 1 FROM followup.task t" \
+	"  WHERE t.tenant_id OPERATOR(pg_catalog.=) l.tenant_id" \
+	"  AND t.lead_id OPERATOR(pg_catalog.=) l.lead_id" \
+	"  AND t.status OPERATOR(pg_catalog.=) ANY ('{open,claimed}'::followup.task_status[]))" \
+	" ORDER BY l.next_followup_at LIMIT $2" \
+	" FOR UPDATE OF l SKIP LOCKED"
 
 static void
 prepare_plans(void)
 {
 	const EnumOids *oids = get_enum_oids();
-	Oid			due_types[2] = {TIMESTAMPTZOID, INT4OID};
+	Oid			due_types[3] = {TIMESTAMPTZOID, INT4OID, INT8OID};
 	Oid			insert_types[14] = {
 		INT8OID, INT8OID, oids->next_action_type, oids->lead_state_type, INT4OID, INT4OID,
 		TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID
@@ -71,19 +95,9 @@ prepare_plans(void)
 	 * under whatever search_path the caller has when it changes, and a
 	 * caller's schema must never supply what followup runs.
 	 */
-	kept_plan_prepare(&due_plan, "SELECT l.tenant_id, l.lead_id, l.state, l.next_action, l.next_followup_at,"
-					  " l.touches, l.plan_b_step, l.owner,"
-					  " pg_catalog.jsonb_build_object('lead_id', l.lead_id, 'external_ref', l.external_ref,"
-					  "   'owner', l.owner, 'state', l.state) OPERATOR(pg_catalog.||) l.attrs"
-					  " FROM followup.lead l"
-					  " WHERE l.next_action IS NOT NULL AND l.next_followup_at OPERATOR(pg_catalog.<=) $1"
-					  " AND l.next_action OPERATOR(pg_catalog.<>) 'close' AND NOT l.do_not_contact"
-					  " AND NOT EXISTS (SELECT 1 FROM followup.task t"
-					  "  WHERE t.tenant_id OPERATOR(pg_catalog.=) l.tenant_id"
-					  "  AND t.lead_id OPERATOR(pg_catalog.=) l.lead_id"
-					  "  AND t.status OPERATOR(pg_catalog.=) ANY ('{open,claimed}'::followup.task_status[]))"
-					  " ORDER BY l.next_followup_at LIMIT $2"
-					  " FOR UPDATE OF l SKIP LOCKED", 2, due_types);
+	kept_plan_prepare(&due_plan, DUE_SQL(""), 2, due_types);
+	kept_plan_prepare(&due_tenant_plan,
+					  DUE_SQL(" AND l.tenant_id OPERATOR(pg_catalog.=) $3"), 3, due_types);
 	kept_plan_prepare(&insert_plan, "INSERT INTO followup.task (tenant_id, lead_id, kind, state, step_no,"
 					  " plan_b_step, due_at, channel, purpose, action_code, message,"
 					  " render_error, assignee, created_at)"
@@ -140,13 +154,15 @@ notify_tenants(HTAB *counts, TimestampTz as_of)
 	}
 }
 
-Datum
-followup_materialize_due(PG_FUNCTION_ARGS)
+/*
+ * The tasks of what is due at as_of, at most max_leads; of one tenant
+ * unless all_tenants.  Notifies each tenant that got tasks when notify.
+ */
+static int64
+materialize(TimestampTz as_of, int32 max_leads, bool all_tenants, int64 tenant, bool notify)
 {
-	TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(0);
-	int32		max_leads = PG_GETARG_INT32(1);
 	const EnumOids *oids;
-	Datum		due_args[2];
+	Datum		due_args[3];
 	SPITupleTable *due;
 	uint64		ndue;
 	int64		created = 0;
@@ -171,11 +187,14 @@ followup_materialize_due(PG_FUNCTION_ARGS)
 	counts = hash_create("followup tasks per tenant", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 	SPI_connect();
-	if (!kept_plan_current(&due_plan) || !kept_plan_current(&insert_plan))
+	if (!kept_plan_current(&due_plan) || !kept_plan_current(&due_tenant_plan) ||
+		!kept_plan_current(&insert_plan))
 		prepare_plans();
 	due_args[0] = TimestampTzGetDatum(as_of);
 	due_args[1] = Int32GetDatum(max_leads);
-	if (SPI_execute_plan(due_plan.plan, due_args, NULL, false, 0) != SPI_OK_SELECT)
+	due_args[2] = Int64GetDatum(tenant);
+	if (SPI_execute_plan(all_tenants ? due_plan.plan : due_tenant_plan.plan,
+						 due_args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not find due leads");
 	due = SPI_tuptable;
 	ndue = SPI_processed;
@@ -256,9 +275,56 @@ followup_materialize_due(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(rowcxt);	/* nothing of a row outlives it */
 	}
-	if (followup_notify && created > 0)
+	if (notify && followup_notify && created > 0)
 		notify_tenants(counts, as_of);
 	SPI_finish();
 	hash_destroy(counts);
-	PG_RETURN_INT64(created);
+	return created;
+}
+
+Datum
+followup_materialize_due(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(materialize(PG_GETARG_TIMESTAMPTZ(0), PG_GETARG_INT32(1), true, 0, true));
+}
+
+/*
+ * followup.materialize_due_tenant(tenant, as_of, max_leads): one tenant's,
+ * without notifying: on Citus it runs where the tenant's shards are, and a
+ * notification sent there would not reach a CRM listening on the
+ * coordinator; run_due notifies from the coordinator (notify_due).
+ */
+Datum
+followup_materialize_due_tenant(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(materialize(PG_GETARG_TIMESTAMPTZ(1), PG_GETARG_INT32(2), false,
+								PG_GETARG_INT64(0), false));
+}
+
+/*
+ * followup.notify_due(tenant, tasks, as_of): tells the tenant, on its own
+ * channel, that tasks new tasks are due at as_of, as materialize_due does
+ * (when followup.notify is on and tasks > 0).
+ */
+Datum
+followup_notify_due(PG_FUNCTION_ARGS)
+{
+	int64		tenant = PG_GETARG_INT64(0);
+	int64		tasks = PG_GETARG_INT64(1);
+	TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(2);
+
+	if (TIMESTAMP_NOT_FINITE(as_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("as_of must be a finite time")));
+	if (followup_notify && tasks > 0)
+	{
+		char	   *payload = psprintf("{\"tenant_id\": " INT64_FORMAT ", \"tasks\": " INT64_FORMAT
+									   ", \"as_of\": \"%s\"}", tenant, tasks, iso_utc(as_of));
+
+		SPI_connect();
+		Async_Notify(tenant_channel(tenant), payload);
+		SPI_finish();
+	}
+	PG_RETURN_VOID();
 }

@@ -70,6 +70,12 @@ BEGIN
     -- Without the default the lead trigger stamps it where it fires.
     ALTER TABLE followup.lead ALTER COLUMN updated_at DROP DEFAULT;
 
+    -- roll_up does not run on Citus (docs/scaling.md): the reports compute
+    -- every day from the tables, and no rolled day is left to go stale
+    UPDATE followup.rollup_state SET rolled_until = '-infinity';
+    PERFORM followup.rollup_drop('-infinity');
+    DELETE FROM followup.rollup_mark;
+
     -- configuration: on every node, read by the triggers where they fire
     FOREACH t IN ARRAY ARRAY['policy', 'step', 'signal', 'rule', 'rollup_state'] LOOP
         PERFORM pg_catalog.create_reference_table(pg_catalog.format('followup.%I', t)::pg_catalog.regclass);
@@ -89,6 +95,10 @@ BEGIN
                                                     colocate_with => CASE t WHEN 'lead' THEN 'default'
                                                                             ELSE 'followup.lead' END);
     END LOOP;
+    -- run_due's work for a tenant where the tenant's shards are
+    PERFORM pg_catalog.create_distributed_function('followup.run_due_tenant(bigint, timestamptz)'::pg_catalog.regprocedure,
+                                                   distribution_arg_name => 'tenant',
+                                                   colocate_with => 'followup.lead');
     -- roles given followup's functions before: on the workers too
     PERFORM followup.grant_on_workers(g.grantee::pg_catalog.regrole)
     FROM (SELECT DISTINCT a.grantee FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a

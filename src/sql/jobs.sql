@@ -37,6 +37,17 @@ CREATE FUNCTION followup.materialize_due(as_of timestamptz DEFAULT now(), max_le
 COMMENT ON FUNCTION followup.materialize_due(timestamptz, int) IS
     'one task per lead whose next touch is due at as_of (at most max_leads per call), message rendered; never for do_not_contact leads; notifies each tenant that got tasks on its own channel (followup.due_channel()); returns the tasks made';
 
+CREATE FUNCTION followup.materialize_due_tenant(tenant bigint, as_of timestamptz, max_leads int)
+    RETURNS bigint
+    AS 'MODULE_PATHNAME', 'followup_materialize_due_tenant' LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION followup.materialize_due_tenant(bigint, timestamptz, int) IS
+    'materialize_due for one tenant, without notifying (on Citus it runs where the tenant''s shards are; run_due notifies from the coordinator with notify_due); returns the tasks made';
+
+CREATE FUNCTION followup.notify_due(tenant bigint, tasks bigint, as_of timestamptz) RETURNS void
+    AS 'MODULE_PATHNAME', 'followup_notify_due' LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION followup.notify_due(bigint, bigint, timestamptz) IS
+    'tells tenant on its own channel (followup.due_channel()) that tasks new tasks are due at as_of, as materialize_due does; nothing when followup.notify is off or tasks is 0';
+
 CREATE FUNCTION followup.close_exhausted(as_of timestamptz DEFAULT now(), max_leads int DEFAULT 10000)
     RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
@@ -102,13 +113,93 @@ END $$;
 COMMENT ON FUNCTION followup.escalate_overdue(timestamptz, int) IS
     'marks live tasks more than their policy''s escalate_after late at as_of as escalated, to the policy''s escalate_to; returns how many';
 
+-- run_due for one tenant: every statement filters by the tenant, so that on
+-- Citus it is routed to the tenant's shards (a statement that locks rows
+-- cannot span shards), and distribute() makes it a distributed function by
+-- its tenant argument, run on the tenant's node.  The statements are
+-- close_exhausted's and escalate_overdue's with the tenant added.
+CREATE FUNCTION followup.run_due_tenant(tenant bigint, as_of timestamptz,
+                                        OUT materialized bigint, OUT closed bigint, OUT escalated bigint)
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+BEGIN
+    -- the tenant's policy, else tenant 0's, by joins: Citus plans a
+    -- correlated LIMIT subquery on a reference table through an
+    -- intermediate result that fails here
+    WITH due AS (
+        SELECT l.tenant_id, l.lead_id, l.state, l.next_followup_at,
+               CASE WHEN pt.tenant_id IS NOT NULL THEN pt.on_exhausted ELSE p0.on_exhausted END AS on_exhausted
+        FROM followup.lead l
+        LEFT JOIN followup.policy pt ON pt.tenant_id = l.tenant_id AND pt.state = l.state
+        LEFT JOIN followup.policy p0 ON p0.tenant_id = 0 AND p0.state = l.state
+        WHERE l.tenant_id = run_due_tenant.tenant
+          AND l.next_action = 'close' AND l.next_followup_at <= as_of
+        ORDER BY l.next_followup_at
+        LIMIT 10000
+        FOR UPDATE OF l SKIP LOCKED)
+    UPDATE followup.lead l
+    SET state = d.on_exhausted,
+        state_since = d.next_followup_at,
+        closed_reason = CASE WHEN d.state = 'installment_rejected'
+                             THEN 'plan_b_exhausted' ELSE 'exhausted' END
+    FROM due d
+    WHERE l.tenant_id = run_due_tenant.tenant AND l.tenant_id = d.tenant_id AND l.lead_id = d.lead_id;
+    GET DIAGNOSTICS closed = ROW_COUNT;
+    materialized := followup.materialize_due_tenant(tenant, as_of, 10000);
+    WITH overdue AS (
+        SELECT t.tenant_id, t.task_id,
+               CASE WHEN pt.tenant_id IS NOT NULL THEN pt.escalate_to ELSE p0.escalate_to END AS escalate_to
+        FROM followup.task t
+        LEFT JOIN followup.policy pt ON pt.tenant_id = t.tenant_id AND pt.state = t.state
+        LEFT JOIN followup.policy p0 ON p0.tenant_id = 0 AND p0.state = t.state
+        WHERE t.tenant_id = run_due_tenant.tenant
+          AND t.status IN ('open', 'claimed') AND t.escalated_at IS NULL AND t.due_at <= as_of
+          AND t.due_at + CASE WHEN pt.tenant_id IS NOT NULL THEN pt.escalate_after
+                              ELSE p0.escalate_after END < as_of
+        ORDER BY t.due_at
+        LIMIT 10000
+        FOR UPDATE OF t SKIP LOCKED)
+    UPDATE followup.task t
+    SET escalated_at = as_of, escalated_to = o.escalate_to
+    FROM overdue o
+    WHERE t.tenant_id = run_due_tenant.tenant AND t.tenant_id = o.tenant_id AND t.task_id = o.task_id;
+    GET DIAGNOSTICS escalated = ROW_COUNT;
+END $$;
+COMMENT ON FUNCTION followup.run_due_tenant(bigint, timestamptz) IS
+    'run_due''s close_exhausted, materialize_due (without notifying) and escalate_overdue for one tenant at as_of, with their counts; on Citus a distributed function run on the tenant''s node';
+
 CREATE FUNCTION followup.run_due(as_of timestamptz DEFAULT now(),
                                  OUT materialized bigint, OUT closed bigint, OUT escalated bigint)
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
 -- the jobs' statements are short; JIT would compile them for longer than
 -- they run (roll_up's, once its estimates grow with the tables)
 SET jit = off AS $$
+DECLARE
+    tenant bigint;
+    r record;
+    distributed boolean := false;
 BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname = 'citus') THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p'
+                ' WHERE p.logicalrelid OPERATOR(pg_catalog.=) ''followup.lead''::pg_catalog.regclass)'
+        INTO distributed;
+    END IF;
+    IF distributed THEN
+        -- distributed (docs/scaling.md): a statement that locks rows cannot
+        -- span shards, so the work is done tenant by tenant, each tenant's
+        -- statements on its node; the notifications are sent from here, where
+        -- the CRM listens
+        materialized := 0; closed := 0; escalated := 0;
+        FOR tenant IN SELECT DISTINCT l.tenant_id FROM followup.lead l ORDER BY 1 LOOP
+            r := followup.run_due_tenant(tenant, as_of);
+            materialized := materialized + r.materialized;
+            closed := closed + r.closed;
+            escalated := escalated + r.escalated;
+            PERFORM followup.notify_due(tenant, r.materialized, as_of);
+        END LOOP;
+        -- roll_up is not run on Citus yet: the reports compute the days not
+        -- rolled up, so they stay right (docs/scaling.md)
+        RETURN;
+    END IF;
     -- close first, so that a lead whose cadence is spent gets no new task
     closed := followup.close_exhausted(as_of);
     materialized := followup.materialize_due(as_of);
@@ -116,7 +207,7 @@ BEGIN
     PERFORM followup.roll_up(as_of, interval '10 minutes');
 END $$;
 COMMENT ON FUNCTION followup.run_due(timestamptz) IS
-    'the periodic job: close_exhausted, materialize_due and escalate_overdue at as_of, with their counts, then roll_up (the reports'' rollups); safe to run concurrently or late';
+    'the periodic job: close_exhausted, materialize_due and escalate_overdue at as_of, with their counts, then roll_up (the reports'' rollups); safe to run concurrently or late; on Citus, run_due_tenant for each tenant with leads, notified from the coordinator, and no roll_up';
 
 -- Operators ------------------------------------------------------------------
 
@@ -152,16 +243,19 @@ CREATE FUNCTION followup.release_task(task_id bigint) RETURNS followup.task
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t followup.task;
+    -- a parameter, not a call in the statement: Citus routes a statement by
+    -- a parameter's value to the tenant's shards (docs/scaling.md)
+    tenant bigint := followup.current_tenant();
 BEGIN
     -- the lead before the task, in the order every writer locks them (the
     -- interaction trigger, claim_tasks, complete_task): no deadlock with a
     -- reply being applied to the same lead
     SELECT x.* INTO t FROM followup.task x
     JOIN followup.lead l ON l.tenant_id = x.tenant_id AND l.lead_id = x.lead_id
-    WHERE x.tenant_id = followup.current_tenant() AND x.task_id = release_task.task_id
+    WHERE x.tenant_id = tenant AND x.task_id = release_task.task_id
     FOR NO KEY UPDATE OF l FOR UPDATE OF x;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'task % does not exist in tenant %', release_task.task_id, followup.current_tenant()
+        RAISE EXCEPTION 'task % does not exist in tenant %', release_task.task_id, tenant
             USING ERRCODE = '42704', HINT = followup.tenant_hint('task', 'task');
     ELSIF t.status = 'done' THEN
         RAISE EXCEPTION 'task % is already done', t.task_id USING ERRCODE = 'FU001';
@@ -171,7 +265,7 @@ BEGIN
         RAISE EXCEPTION 'task % is not claimed', t.task_id USING ERRCODE = '55000';
     END IF;
     UPDATE followup.task x SET status = 'open', claimed_by = NULL, claimed_at = NULL
-    WHERE x.tenant_id = t.tenant_id AND x.task_id = t.task_id
+    WHERE x.tenant_id = tenant AND x.task_id = t.task_id
     RETURNING * INTO t;
     RETURN t;
 END $$;

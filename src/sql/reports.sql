@@ -499,6 +499,12 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 -- which takes longer than the probes (docs/performance.md)
 SET jit = off AS $$
 #variable_conflict use_column
+DECLARE
+    -- a parameter, not a subselect: Citus routes the first statement by its
+    -- value to the tenant's shards (docs/scaling.md), and a single node
+    -- evaluates it once as well
+    tenant bigint := followup.current_tenant();
+    tot record;
 BEGIN
     IF since IS NULL OR as_of IS NULL THEN
         RAISE EXCEPTION 'since and as_of must not be null' USING ERRCODE = '22004';
@@ -506,7 +512,6 @@ BEGIN
         RAISE EXCEPTION 'since must not be negative: %', since USING ERRCODE = '22023',
             HINT = 'since is how far back from as_of to look, as in ''30 days''.';
     END IF;
-    RETURN QUERY
     WITH stalled AS (
         -- each lead that entered thinking in the window, at its first entry
         SELECT c.tenant_id, c.lead_id, min(c.changed_at) AS entered_at,
@@ -514,8 +519,7 @@ BEGIN
                -- same instant is after it when it came after that interaction
                (array_agg(c.interaction_id ORDER BY c.changed_at, c.interaction_id))[1] AS entered_by
         FROM followup.state_change c
-        -- the subselect: evaluated once, not per index entry
-        WHERE c.tenant_id = (SELECT followup.current_tenant()) AND c.to_state = 'thinking'
+        WHERE c.tenant_id = tenant AND c.to_state = 'thinking'
           AND c.changed_at > stall_diagnostic.as_of - stall_diagnostic.since
           AND c.changed_at <= stall_diagnostic.as_of
         GROUP BY c.tenant_id, c.lead_id
@@ -526,7 +530,7 @@ BEGIN
     last_win AS (
         SELECT w.lead_id, max(w.changed_at) AS won_at
         FROM followup.state_change w
-        WHERE w.tenant_id = (SELECT followup.current_tenant()) AND w.to_state = 'won'
+        WHERE w.tenant_id = tenant AND w.to_state = 'won'
           AND w.changed_at > stall_diagnostic.as_of - stall_diagnostic.since
           AND w.changed_at <= stall_diagnostic.as_of
         GROUP BY w.lead_id),
@@ -539,25 +543,29 @@ BEGIN
             WHERE i.tenant_id = s.tenant_id AND i.lead_id = s.lead_id AND i.by_rule IS NOT NULL
               AND i.occurred_at >= s.entered_at AND i.occurred_at <= stall_diagnostic.as_of
               AND (i.occurred_at, i.interaction_id) > (s.entered_at, coalesce(s.entered_by, 9223372036854775807))
-            ORDER BY i.occurred_at, i.interaction_id LIMIT 1) t ON true),
+            ORDER BY i.occurred_at, i.interaction_id LIMIT 1) t ON true)
+    SELECT count(*) AS stalled,
+           count(f.touched_at) AS followed_up,
+           count(*) FILTER (WHERE f.by_rule) AS by_rule,
+           count(*) FILTER (WHERE NOT f.by_rule) AS by_chance,
+           count(*) FILTER (WHERE f.touched_at IS NULL) AS never,
+           count(*) FILTER (WHERE f.won) AS won,
+           -- the leads never touched, with what planning their first touch needs
+           pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('entered_at', f.entered_at, 'timezone', l.timezone))
+               FILTER (WHERE f.touched_at IS NULL) AS untouched
+    INTO tot
+    FROM first_touch f
+    LEFT JOIN followup.lead l ON f.touched_at IS NULL AND l.tenant_id = f.tenant_id AND l.lead_id = f.lead_id;
     -- a lead never touched: was its first touch due yet?  The thinking
-    -- cadence's first touch from when it entered, in its working window
-    -- (planned only for these leads)
-    never_due AS (
-        SELECT f.*, d.due_at AS first_due
-        FROM first_touch f
-        LEFT JOIN followup.lead l ON f.touched_at IS NULL AND l.tenant_id = f.tenant_id AND l.lead_id = f.lead_id
-        LEFT JOIN LATERAL followup.plan_next_touch('thinking', f.entered_at, 0, NULL, NULL, NULL, l.timezone) d
-               ON f.touched_at IS NULL)
-    SELECT count(*),
-           count(f.touched_at),
-           count(*) FILTER (WHERE f.by_rule),
-           count(*) FILTER (WHERE NOT f.by_rule),
-           count(*) FILTER (WHERE f.touched_at IS NULL),
-           count(*) FILTER (WHERE f.won),
-           count(*) FILTER (WHERE f.touched_at IS NULL AND (f.first_due > stall_diagnostic.as_of) IS TRUE),
-           count(*) FILTER (WHERE f.touched_at IS NULL AND (f.first_due > stall_diagnostic.as_of) IS NOT TRUE)
-    FROM never_due f;
+    -- cadence's first touch from when it entered, in its working window.
+    -- Planned here, apart from the statement above: on Citus that runs on
+    -- the tenant's node, where the planner could not read the policies
+    RETURN QUERY
+    SELECT tot.stalled, tot.followed_up, tot.by_rule, tot.by_chance, tot.never, tot.won,
+           count(*) FILTER (WHERE (d.due_at > stall_diagnostic.as_of) IS TRUE),
+           count(*) FILTER (WHERE (d.due_at > stall_diagnostic.as_of) IS NOT TRUE)
+    FROM pg_catalog.jsonb_to_recordset(coalesce(tot.untouched, '[]')) AS u(entered_at timestamptz, timezone text)
+    LEFT JOIN LATERAL followup.plan_next_touch('thinking', u.entered_at, 0, NULL, NULL, NULL, u.timezone) d ON true;
 END $$;
 COMMENT ON FUNCTION followup.stall_diagnostic(interval, timestamptz) IS
     'the seed''s question for the current tenant: of the leads that entered thinking in the window (since, ending at as_of), how many got a follow-up touch afterwards, whether the first came by rule or by chance, how many never (split into not_yet_due: the first touch is not due by as_of, and missed: it was), how many were won';

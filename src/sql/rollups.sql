@@ -132,7 +132,20 @@ CREATE FUNCTION followup.rollup_reset() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     tenants bigint[];
+    distributed boolean := false;
 BEGIN
+    -- distributed (docs/scaling.md): this fires on each node's copy of the
+    -- configuration, where the rollups of every tenant cannot be read (a
+    -- distributed query from a shard); roll_up does not run there and
+    -- distribute() emptied the rollups, so there is nothing to reset
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname = 'citus') THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p'
+                ' WHERE p.logicalrelid OPERATOR(pg_catalog.=) ''followup.lead''::pg_catalog.regclass)'
+        INTO distributed;
+        IF distributed THEN
+            RETURN NULL;
+        END IF;
+    END IF;
     IF TG_OP = 'TRUNCATE' THEN
         tenants := ARRAY[0];
     ELSE
