@@ -13,6 +13,7 @@
 #include "common/int.h"
 #include "executor/executor.h"
 #include "nodes/execnodes.h"
+#include "storage/proc.h"
 #include "utils/guc.h"
 #include "utils/relcache.h"
 
@@ -30,6 +31,13 @@
 #define fu_guc_malloc(size) guc_malloc(LOG, (size))
 #else
 #define fu_guc_malloc(size) malloc(size)
+#endif
+
+/* 17 moved the local transaction id into the virtual transaction id */
+#if PG_VERSION_NUM >= 170000
+#define fu_local_xid() (MyProc->vxid.lxid)
+#else
+#define fu_local_xid() (MyProc->lxid)
 #endif
 
 /* 18 added scan instrumentation to index_beginscan() */

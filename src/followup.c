@@ -319,7 +319,7 @@ followup_tenant_channel(int64 tenant_id)
 	static int64 cached_tenant;
 	static char cached_channel[NAMEDATALEN];
 
-	if (cached_lxid == MyProc->lxid && cached_subxid == GetCurrentSubTransactionId() &&
+	if (cached_lxid == fu_local_xid() && cached_subxid == GetCurrentSubTransactionId() &&
 		cached_tenant == tenant_id)
 		return pstrdup(cached_channel);
 
@@ -338,7 +338,7 @@ followup_tenant_channel(int64 tenant_id)
 	{
 		strlcpy(cached_channel, channel, NAMEDATALEN);
 		cached_tenant = tenant_id;
-		cached_lxid = MyProc->lxid;
+		cached_lxid = fu_local_xid();
 		cached_subxid = GetCurrentSubTransactionId();
 	}
 	return channel;

@@ -323,7 +323,7 @@ followup_notify_due(PG_FUNCTION_ARGS)
 									   ", \"as_of\": \"%s\"}", tenant, tasks, iso_utc(as_of));
 
 		SPI_connect();
-		Async_Notify(tenant_channel(tenant), payload);
+		Async_Notify(followup_tenant_channel(tenant), payload);
 		SPI_finish();
 	}
 	PG_RETURN_VOID();
