@@ -18,9 +18,13 @@ SQL_SOURCES = src/sql/types.sql src/sql/settings.sql src/sql/config.sql \
               src/sql/write_api.sql src/sql/workers.sql
 # The install and upgrade scripts live at the top (sql/ and expected/ hold
 # the regression suites only): followup--<version>.sql is built, the
-# upgrade scripts followup--A--B.sql are written by hand, one per release.
-DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-DATA = $(wildcard $(EXTENSION)--*--*.sql)
+# upgrade scripts followup--A--B.sql likewise, one per release.
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
+# The upgrade from 0.1.0: the changes to what 0.1.0 had (written by hand),
+# the files new in 0.2.0 as they are, then what roles granted under 0.1.0
+# get now.
+UPGRADE_FROM_0_1_0 = src/sql/upgrade/0.1.0--0.2.0.sql src/sql/distribute.sql src/sql/attach.sql \
+                     src/sql/write_api.sql src/sql/workers.sql src/sql/upgrade/0.1.0--0.2.0.roles.sql
 
 # `make installcheck` runs the pg_regress suites (sql/, expected/), the
 # isolation specs (test/isolation) and the TAP tests (test/t) against the
@@ -77,6 +81,9 @@ $(OBJS): $(wildcard src/*.h src/core/*.h)
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) followup.control
 	cat $(SQL_SOURCES) > $@
+
+$(EXTENSION)--0.1.0--0.2.0.sql: $(UPGRADE_FROM_0_1_0)
+	cat $(UPGRADE_FROM_0_1_0) > $@
 
 # --- the two commands of README.md -----------------------------------------
 

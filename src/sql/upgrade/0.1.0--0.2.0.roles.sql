@@ -1,0 +1,57 @@
+-- followup 0.1.0 -> 0.2.0, last: what roles granted under 0.1.0 get now
+-- (after the files new in 0.2.0, whose functions it grants)
+
+-- ---- the roles granted under 0.1.0
+
+-- What grant_reader and grant_operator give now and did not then, given to
+-- the roles they were run for (readers can run current_tenant(), operators
+-- insert interactions), with stall_diagnostic, made again above.  These
+-- grants are the database's, as in a fresh install, not the extension's
+-- initial privileges, which pg_dump leaves out: taken out of pg_init_privs.
+DO $$
+DECLARE
+    r regrole;
+    granted oid[] := '{}';
+BEGIN
+    FOR r IN SELECT DISTINCT a.grantee::regrole
+             FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+             WHERE p.oid OPERATOR(pg_catalog.=) 'followup.current_tenant()'::pg_catalog.regprocedure
+               AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+               AND a.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
+               AND a.grantee OPERATOR(pg_catalog.<>) p.proowner
+    LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.stall_diagnostic(interval, timestamptz),'
+                                  ' followup.stall_diagnostic_by_operator(interval, timestamptz),'
+                                  ' followup.stall_leads(interval, timestamptz),'
+                                  ' followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer,'
+                                  '   timestamptz, timestamptz, text) TO %s', r);
+        granted := granted OPERATOR(pg_catalog.||) r::oid;
+    END LOOP;
+    FOR r IN SELECT DISTINCT a.grantee::regrole
+             FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+             WHERE c.oid OPERATOR(pg_catalog.=) 'followup.interaction'::pg_catalog.regclass
+               AND a.privilege_type OPERATOR(pg_catalog.=) 'INSERT'
+               AND a.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
+               AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
+    LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.claim_tasks(text, integer, text[]),'
+                                  ' followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint),'
+                                  ' followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint),'
+                                  ' followup.complete_task(bigint, text, text, timestamptz, text) TO %s', r);
+        granted := granted OPERATOR(pg_catalog.||) r::oid;
+    END LOOP;
+    UPDATE pg_catalog.pg_init_privs i
+    SET initprivs = ARRAY(SELECT a FROM pg_catalog.unnest(i.initprivs) a
+                          WHERE NOT EXISTS (SELECT FROM pg_catalog.aclexplode(ARRAY[a]) x
+                                            WHERE x.grantee OPERATOR(pg_catalog.=) ANY (granted)))
+    WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+      AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY[
+          'followup.stall_diagnostic(interval, timestamptz)'::pg_catalog.regprocedure,
+          'followup.stall_diagnostic_by_operator(interval, timestamptz)'::pg_catalog.regprocedure,
+          'followup.stall_leads(interval, timestamptz)'::pg_catalog.regprocedure,
+          'followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer, timestamptz, timestamptz, text)'::pg_catalog.regprocedure,
+          'followup.claim_tasks(text, integer, text[])'::pg_catalog.regprocedure,
+          'followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint)'::pg_catalog.regprocedure,
+          'followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint)'::pg_catalog.regprocedure,
+          'followup.complete_task(bigint, text, text, timestamptz, text)'::pg_catalog.regprocedure]::pg_catalog.oid[]);
+END $$;
