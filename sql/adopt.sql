@@ -101,8 +101,8 @@ RESET followup.tenant_id;
 -- adopting again loads nothing new; a new deal is live, not adopted
 SELECT * FROM followup.adopt_attached('now', '2026-11-23 10:00+00');
 INSERT INTO crm.deals (deal_id, shop_id, owner, name, created_at) VALUES (8, 1601, 'ann', 'Hal', now());
-SELECT count(*) AS adopted, count(l.*) AS leads FROM followup.lead l
-LEFT JOIN followup.adoption a USING (tenant_id, lead_id) WHERE l.tenant_id = 1601 GROUP BY a.lead_id IS NULL ORDER BY 1;
+SELECT a.lead_id IS NOT NULL AS adopted, count(*) AS leads FROM followup.lead l
+LEFT JOIN followup.adoption a USING (tenant_id, lead_id) WHERE l.tenant_id = 1601 GROUP BY 1 ORDER BY 1;
 
 -- the write API, planned from the history: the same history for tenant 1602,
 -- the overdue touches spread over two hours in the order they fell due

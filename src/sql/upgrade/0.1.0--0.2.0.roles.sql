@@ -38,6 +38,7 @@ BEGIN
                                   ' followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint),'
                                   ' followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint),'
                                   ' followup.complete_task(bigint, text, text, timestamptz, text) TO %s', r);
+        EXECUTE pg_catalog.format('GRANT SELECT, INSERT ON followup.quarantine TO %s', r);
         granted := granted OPERATOR(pg_catalog.||) r::oid;
     END LOOP;
     UPDATE pg_catalog.pg_init_privs i
@@ -54,4 +55,11 @@ BEGIN
           'followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint)'::pg_catalog.regprocedure,
           'followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint)'::pg_catalog.regprocedure,
           'followup.complete_task(bigint, text, text, timestamptz, text)'::pg_catalog.regprocedure]::pg_catalog.oid[]);
+    UPDATE pg_catalog.pg_init_privs i
+    SET initprivs = ARRAY(SELECT a FROM pg_catalog.unnest(i.initprivs) a
+                          WHERE NOT EXISTS (SELECT FROM pg_catalog.aclexplode(ARRAY[a]) x
+                                            WHERE x.grantee OPERATOR(pg_catalog.=) ANY (granted)))
+    WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+      AND i.objoid OPERATOR(pg_catalog.=) 'followup.quarantine'::pg_catalog.regclass
+      AND i.objsubid OPERATOR(pg_catalog.=) 0;
 END $$;
