@@ -96,6 +96,19 @@ SELECT count(*) AS other_tenants_rows FROM followup.quarantine;
 RESET followup.tenant_id;
 RESET ROLE;
 
+-- adopting rows written while followup was not attached: a lenient table's
+-- row of an unknown kind is quarantined (ADOPT), the rest is adopted
+SELECT followup.detach('crm.messages'), followup.detach('crm.deals');
+INSERT INTO crm.deals (deal_id, shop_id, created_at) VALUES ('d3', 1610, '2026-11-03 09:00+00');
+INSERT INTO crm.messages VALUES ('m7', 1610, 'd3', 'reply', '2026-11-03 10:00+00'),
+                                ('m8', 1610, 'd3', 'carrier_pigeon', '2026-11-03 11:00+00');
+SELECT followup.attach_leads('crm.deals', 'deal_id', tenant_column => 'shop_id', created_at_column => 'created_at',
+    mode => 'lenient');
+SELECT followup.attach_interactions('crm.messages', 'message_id', 'deal_id', 'intent',
+    occurred_at_column => 'sent_at', tenant_column => 'shop_id', mode => 'lenient');
+SELECT * FROM followup.adopt_attached('history', '2026-11-03 12:00+00');
+SELECT row_key, op, sqlstate, message, status FROM followup.quarantine WHERE row_key = 'm8';
+
 SELECT followup.detach('crm.messages'), followup.detach('crm.notes'), followup.detach('crm.deals');
 DROP SCHEMA crm CASCADE;
 DELETE FROM followup.lead WHERE tenant_id = 1610;

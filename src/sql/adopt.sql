@@ -274,22 +274,40 @@ BEGIN
     FOR a IN SELECT * FROM followup.attachment x WHERE x.kind = 'interactions' ORDER BY x.table_name LOOP
         e := followup.adopt_exprs(a, as_of);
         parts := parts || pg_catalog.format(
-            'SELECT %1$s AS t, %2$s AS lk, %3$s AS k, %4$s AS kd, %5$s AS oc, %6$s AS ch, %7$s AS op, %8$s AS bd FROM %9$s c',
+            'SELECT %1$s AS t, %2$s AS lk, %3$s AS k, %4$s AS kd, %5$s AS oc, %6$s AS ch, %7$s AS op, %8$s AS bd,'
+            ' %9$s::pg_catalog.oid AS rel, %10$L::pg_catalog.text AS qrel, %11$L::pg_catalog.bool AS lenient,'
+            ' pg_catalog.to_jsonb(c) AS rd FROM %12$s c',
             e ->> 'tenant', e ->> 'lead_key', e ->> 'key', e ->> 'kind', e ->> 'occurred_at',
-            e ->> 'channel', e ->> 'operator', e ->> 'body', a.relid::regclass);
+            e ->> 'channel', e ->> 'operator', e ->> 'body', a.relid, a.table_name,
+            a.options ->> 'mode' = 'lenient', a.relid::regclass);
     END LOOP;
     IF pg_catalog.cardinality(parts) > 0 THEN
         EXECUTE pg_catalog.format($q$
-            INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind, channel, operator, body, external_ref)
-            SELECT l.tenant_id, l.lead_id, s.oc, s.kd, s.ch, s.op, s.bd, s.k
+            CREATE TEMP TABLE followup_adopting_rows ON COMMIT DROP AS
+            SELECT l.tenant_id, l.lead_id, s.*,
+                   s.lenient AND NOT EXISTS (SELECT 1 FROM followup.signal g
+                                             WHERE g.tenant_id = ANY (ARRAY[s.t, 0]) AND g.kind = s.kd) AS unknown
             FROM (%s) s
             JOIN followup.lead l ON l.tenant_id = s.t AND l.external_ref = s.lk
             JOIN followup_adopting n ON n.tenant_id = l.tenant_id AND n.lead_id = l.lead_id
             WHERE s.kd IS NOT NULL AND s.oc <= $1
               AND NOT EXISTS (SELECT 1 FROM followup.interaction i
-                              WHERE i.tenant_id = s.t AND i.external_ref = s.k AND i.kind = s.kd)
-            ORDER BY s.oc, s.k$q$, pg_catalog.array_to_string(parts, ' UNION ALL '))
+                              WHERE i.tenant_id = s.t AND i.external_ref = s.k AND i.kind = s.kd)$q$,
+            pg_catalog.array_to_string(parts, ' UNION ALL '))
         USING as_of;
+        -- a lenient table's row of a kind followup does not know is
+        -- quarantined, as its trigger would have done
+        INSERT INTO followup.quarantine (tenant_id, relid, table_name, kind, op, row_key, sqlstate, message, hint, row_data)
+        SELECT r.tenant_id, r.rel, r.qrel, 'interactions', 'ADOPT', r.k, '23503',
+               pg_catalog.format('unknown interaction kind "%s"', r.kd),
+               'Add it to followup.signal first, or use a known kind such as reply or message.', r.rd
+        FROM followup_adopting_rows r WHERE r.unknown
+        ORDER BY r.oc, r.k;
+        INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind, channel, operator, body, external_ref)
+        SELECT r.tenant_id, r.lead_id, r.oc, r.kd, r.ch, r.op, r.bd, r.k
+        FROM followup_adopting_rows r WHERE NOT r.unknown
+        ORDER BY r.oc, r.k;
+        DROP TABLE followup_adopting_rows;
     END IF;
     FOR t IN SELECT DISTINCT n.tenant_id FROM followup_adopting n ORDER BY 1 LOOP
         SELECT pg_catalog.array_agg(n.lead_id ORDER BY n.lead_id) INTO ids

@@ -38,7 +38,7 @@ COMMENT ON COLUMN followup.quarantine.tenant_id IS 'the row''s tenant (NULL when
 COMMENT ON COLUMN followup.quarantine.relid IS 'the CRM table''s oid';
 COMMENT ON COLUMN followup.quarantine.table_name IS 'the CRM table''s qualified name';
 COMMENT ON COLUMN followup.quarantine.kind IS 'the attachment: leads or interactions';
-COMMENT ON COLUMN followup.quarantine.op IS 'the CRM''s statement: INSERT, UPDATE or DELETE';
+COMMENT ON COLUMN followup.quarantine.op IS 'the CRM''s statement: INSERT, UPDATE or DELETE; ADOPT for a row adopt_attached could not load';
 COMMENT ON COLUMN followup.quarantine.row_key IS 'the row''s key (the attachment''s key column), to find it in the CRM''s table';
 COMMENT ON COLUMN followup.quarantine.sqlstate IS 'followup''s error: SQLSTATE';
 COMMENT ON COLUMN followup.quarantine.message IS 'followup''s error: message';
