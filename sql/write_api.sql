@@ -24,6 +24,24 @@ SELECT pg_temp.sqlstate_of($$SELECT followup.create_tenant(181, timezone => 'Mar
 SELECT pg_temp.sqlstate_of($$SELECT followup.create_tenant(181, work_start => '18:00', work_end => '08:00')$$);
 SELECT count(*) AS policies_181 FROM followup.policy WHERE tenant_id = 181;
 
+-- the tenant's roles in the same call, granted as grant_* do and pinned to it
+SELECT followup.create_tenant(182, timezone => 'Asia/Tokyo', role_prefix => 'regress_shop_182', calendar_id => 3);
+SELECT rolname, rolcanlogin, rolconfig FROM pg_roles WHERE rolname LIKE 'regress\_shop\_182\_%' ORDER BY 1;
+SELECT has_table_privilege('regress_shop_182_reader', 'followup.lead', 'SELECT') AS reader_reads,
+       has_table_privilege('regress_shop_182_reader', 'followup.lead', 'INSERT') AS reader_writes,
+       has_table_privilege('regress_shop_182_operator', 'followup.interaction', 'INSERT') AS operator_writes,
+       has_table_privilege('regress_shop_182_admin', 'followup.policy', 'UPDATE') AS admin_tunes;
+SELECT tenant_id, timezone, work_days, work_start, work_end, calendar_id, roles FROM followup.tenant_defaults
+WHERE tenant_id IN (180, 182) ORDER BY 1;
+SELECT pg_temp.sqlstate_of($$SELECT followup.create_tenant(183, role_prefix => 'regress_shop_182')$$);
+SELECT count(*) AS policies_183 FROM followup.policy WHERE tenant_id = 183;
+-- a policy of the tenant set on its own keeps its value when the defaults change
+UPDATE followup.policy SET work_start = '07:00' WHERE tenant_id = 182 AND state = 'hot';
+SELECT followup.set_tenant_defaults(182, timezone => 'Europe/Lisbon', work_start => '10:00', work_end => '19:00');
+SELECT state, timezone, work_days, work_start, work_end FROM followup.policy WHERE tenant_id = 182 ORDER BY state;
+SELECT pg_temp.sqlstate_of($$SELECT followup.set_tenant_defaults(184)$$);
+SELECT pg_temp.sqlstate_of($$SELECT followup.set_tenant_defaults(182, work_start => '19:00', work_end => '10:00')$$);
+
 -- leads by the CRM's key: inserted, unchanged, updated
 SELECT action, lead_id IS NOT NULL AS has_id
 FROM followup.upsert_lead('D-1', owner => 'ann', attrs => '{"name": "Dana"}',
@@ -50,4 +68,7 @@ SELECT pg_temp.sqlstate_of($$SELECT followup.record_interaction('D-1', 'smoke_si
 SELECT pg_temp.sqlstate_of($$SELECT followup.record_interaction('D-1', NULL, tenant_id => 180)$$);
 
 DELETE FROM followup.lead WHERE tenant_id = 180;
-DELETE FROM followup.policy WHERE tenant_id = 180;
+DELETE FROM followup.policy WHERE tenant_id IN (180, 182);
+DELETE FROM followup.tenant_defaults WHERE tenant_id IN (180, 182);
+DROP OWNED BY regress_shop_182_reader, regress_shop_182_operator, regress_shop_182_admin;
+DROP ROLE regress_shop_182_reader, regress_shop_182_operator, regress_shop_182_admin;
