@@ -34,6 +34,13 @@ SELECT count(*) AS nothing_left FROM followup.claim_tasks('worker-2', 10, NULL);
 SELECT count(*) AS old_form FROM followup.claim_tasks('ann');
 SELECT pg_temp.sqlstate_of($$SELECT followup.claim_tasks(' ', 1, NULL)$$);
 SELECT pg_temp.sqlstate_of($$SELECT followup.claim_tasks('w', 0, NULL)$$);
+SELECT pg_temp.sqlstate_of($$SELECT followup.claim_tasks('w', 1, NULL, 'infinity')$$);
+-- as of a time: only the tasks due by then, claimed then
+SELECT (followup.release_task(t.task_id)).status AS released FROM followup.task t WHERE t.tenant_id = 200 AND t.lead_id = 200003;
+SELECT t.due_at FROM followup.task t WHERE t.tenant_id = 200 AND t.lead_id = 200003;
+SELECT count(*) AS before_due FROM followup.claim_tasks('worker-3', 10, NULL, '2026-11-02 10:06+00');
+SELECT l.external_ref, t.claimed_by, t.claimed_at
+FROM followup.claim_tasks('worker-3', 10, NULL, '2026-11-02 10:07+00') t JOIN followup.lead l USING (tenant_id, lead_id);
 
 -- complete with the CRM's message id; a retry is refused as done (FU001)
 SELECT kind, operator, body, external_ref, by_rule

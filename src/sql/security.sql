@@ -180,7 +180,7 @@ BEGIN
                    '   timestamptz, timestamptz, text),'
                    ' followup.claim_tasks(text, integer),'
                    ' followup.complete_task(bigint, text, text, timestamptz),'
-                   ' followup.claim_tasks(text, integer, text[]),'
+                   ' followup.claim_tasks(text, integer, text[], timestamptz),'
                    ' followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint),'
                    ' followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint),'
                    ' followup.complete_task(bigint, text, text, timestamptz, text),'

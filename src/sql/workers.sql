@@ -3,7 +3,7 @@
 -- claim any task of the tenant, or of a team, in one call; complete a task
 -- with the CRM's id of the message it sent.
 
-CREATE FUNCTION followup.claim_tasks(operator text, max_tasks int, team text[])
+CREATE FUNCTION followup.claim_tasks(operator text, max_tasks int, team text[], as_of timestamptz DEFAULT NULL)
 RETURNS SETOF followup.task
 LANGUAGE plpgsql VOLATILE ROWS 1 SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_variable
@@ -19,6 +19,10 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = pg_catalog.format('max_tasks must be between 1 and 1000, not %s', COALESCE(max_tasks::pg_catalog.text, '<NULL>'));
     END IF;
+    IF as_of IS NOT NULL AND NOT pg_catalog.isfinite(as_of) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_datetime_format',
+            MESSAGE = 'as_of must be a finite time';
+    END IF;
     -- the lead first, then the task, as every writer locks them; rows
     -- another transaction holds are skipped
     RETURN QUERY
@@ -29,18 +33,20 @@ BEGIN
         WHERE t.tenant_id OPERATOR(pg_catalog.=) tenant AND t.status OPERATOR(pg_catalog.=) 'open'
           AND (team IS NULL OR t.assignee IS NULL OR t.assignee OPERATOR(pg_catalog.=) ANY (team)
                OR t.escalated_to OPERATOR(pg_catalog.=) ANY (team))
+          -- as of a time: only what is due by then
+          AND (as_of IS NULL OR t.due_at OPERATOR(pg_catalog.<=) as_of)
         ORDER BY t.kind OPERATOR(pg_catalog.<>) 'reply', t.state OPERATOR(pg_catalog.<>) 'hot', t.due_at, t.task_id
         LIMIT max_tasks
         FOR NO KEY UPDATE OF l SKIP LOCKED
         FOR UPDATE OF t SKIP LOCKED)
     UPDATE followup.task t
-       SET status = 'claimed', claimed_by = operator, claimed_at = pg_catalog.now()
+       SET status = 'claimed', claimed_by = operator, claimed_at = COALESCE(as_of, pg_catalog.now())
       FROM pick
      WHERE t.tenant_id OPERATOR(pg_catalog.=) pick.tenant_id AND t.task_id OPERATOR(pg_catalog.=) pick.task_id
     RETURNING t.*;
 END $$;
-COMMENT ON FUNCTION followup.claim_tasks(text, int, text[]) IS
-    'claims, as operator, up to max_tasks open tasks of the current tenant assigned to anyone in team, unassigned, or escalated to the team (team NULL: any task of the tenant), in claim_tasks'' order; for a worker that sends for many operators';
+COMMENT ON FUNCTION followup.claim_tasks(text, int, text[], timestamptz) IS
+    'claims, as operator, up to max_tasks open tasks of the current tenant assigned to anyone in team, unassigned, or escalated to the team (team NULL: any task of the tenant), in claim_tasks'' order; with as_of, only tasks due by then, claimed at as_of; for a worker that sends for many operators';
 
 CREATE FUNCTION followup.complete_task(task_id bigint, operator text, body text, occurred_at timestamptz,
                                        external_ref text)
@@ -49,5 +55,5 @@ CREATE FUNCTION followup.complete_task(task_id bigint, operator text, body text,
 COMMENT ON FUNCTION followup.complete_task(bigint, text, text, timestamptz, text) IS
     'complete_task that also records the CRM''s id of the message it sent as the interaction''s external_ref (unique per tenant and kind)';
 
-REVOKE ALL ON FUNCTION followup.claim_tasks(text, int, text[]),
+REVOKE ALL ON FUNCTION followup.claim_tasks(text, int, text[], timestamptz),
     followup.complete_task(bigint, text, text, timestamptz, text) FROM PUBLIC;

@@ -34,7 +34,7 @@ BEGIN
                AND a.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
                AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
     LOOP
-        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.claim_tasks(text, integer, text[]),'
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.claim_tasks(text, integer, text[], timestamptz),'
                                   ' followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint),'
                                   ' followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint),'
                                   ' followup.complete_task(bigint, text, text, timestamptz, text) TO %s', r);
@@ -51,7 +51,7 @@ BEGIN
           'followup.stall_diagnostic_by_operator(interval, timestamptz)'::pg_catalog.regprocedure,
           'followup.stall_leads(interval, timestamptz)'::pg_catalog.regprocedure,
           'followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer, timestamptz, timestamptz, text)'::pg_catalog.regprocedure,
-          'followup.claim_tasks(text, integer, text[])'::pg_catalog.regprocedure,
+          'followup.claim_tasks(text, integer, text[], timestamptz)'::pg_catalog.regprocedure,
           'followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint)'::pg_catalog.regprocedure,
           'followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint)'::pg_catalog.regprocedure,
           'followup.complete_task(bigint, text, text, timestamptz, text)'::pg_catalog.regprocedure]::pg_catalog.oid[]);
