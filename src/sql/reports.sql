@@ -491,20 +491,19 @@ COMMENT ON COLUMN followup.plan_b_recovery.offered IS 'touches that offered it';
 COMMENT ON COLUMN followup.plan_b_recovery.declined IS 'offers the customer declined (plan_b_declined) before another option was offered';
 COMMENT ON COLUMN followup.plan_b_recovery.won_after IS 'offers after which the lead was won before any other option was offered';
 
-CREATE FUNCTION followup.stall_diagnostic(since interval DEFAULT '30 days', as_of timestamptz DEFAULT now())
-    RETURNS TABLE (stalled bigint, followed_up bigint, by_rule bigint, by_chance bigint, never bigint, won bigint,
-                   not_yet_due bigint, missed bigint)
+-- The one definition of the leads behind stall_diagnostic's numbers: each
+-- lead of the tenant that entered thinking in the window, its first touch
+-- afterwards, and whether it was won.  stall_diagnostic counts these rows,
+-- stall_leads lists them.
+CREATE FUNCTION followup.stall_rows(tenant bigint, since interval, as_of timestamptz)
+    RETURNS TABLE (tenant_id bigint, lead_id bigint, external_ref text, owner text, timezone text,
+                   entered_at timestamptz, by_rule boolean, touched_at timestamptz, touched_by text,
+                   task_id bigint, won boolean)
 LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 -- an index probe per stalled lead is costed high enough to be JIT-compiled,
 -- which takes longer than the probes (docs/performance.md)
 SET jit = off AS $$
 #variable_conflict use_column
-DECLARE
-    -- a parameter, not a subselect: Citus routes the first statement by its
-    -- value to the tenant's shards (docs/scaling.md), and a single node
-    -- evaluates it once as well
-    tenant bigint := followup.current_tenant();
-    tot record;
 BEGIN
     IF since IS NULL OR as_of IS NULL THEN
         RAISE EXCEPTION 'since and as_of must not be null' USING ERRCODE = '22004';
@@ -512,6 +511,10 @@ BEGIN
         RAISE EXCEPTION 'since must not be negative: %', since USING ERRCODE = '22023',
             HINT = 'since is how far back from as_of to look, as in ''30 days''.';
     END IF;
+    -- tenant is a parameter, not a subselect: Citus routes the statement by
+    -- its value to the tenant's shards (docs/scaling.md), and a single node
+    -- evaluates it once as well
+    RETURN QUERY
     WITH stalled AS (
         -- each lead that entered thinking in the window, at its first entry
         SELECT c.tenant_id, c.lead_id, min(c.changed_at) AS entered_at,
@@ -519,9 +522,9 @@ BEGIN
                -- same instant is after it when it came after that interaction
                (array_agg(c.interaction_id ORDER BY c.changed_at, c.interaction_id))[1] AS entered_by
         FROM followup.state_change c
-        WHERE c.tenant_id = tenant AND c.to_state = 'thinking'
-          AND c.changed_at > stall_diagnostic.as_of - stall_diagnostic.since
-          AND c.changed_at <= stall_diagnostic.as_of
+        WHERE c.tenant_id = stall_rows.tenant AND c.to_state = 'thinking'
+          AND c.changed_at > stall_rows.as_of - stall_rows.since
+          AND c.changed_at <= stall_rows.as_of
         GROUP BY c.tenant_id, c.lead_id
         -- probing in lead order walks interaction_lead_idx's leaves in order
         ORDER BY c.lead_id),
@@ -530,20 +533,33 @@ BEGIN
     last_win AS (
         SELECT w.lead_id, max(w.changed_at) AS won_at
         FROM followup.state_change w
-        WHERE w.tenant_id = tenant AND w.to_state = 'won'
-          AND w.changed_at > stall_diagnostic.as_of - stall_diagnostic.since
-          AND w.changed_at <= stall_diagnostic.as_of
-        GROUP BY w.lead_id),
-    first_touch AS (
-        SELECT s.*, t.by_rule, t.occurred_at AS touched_at, coalesce(lw.won_at >= s.entered_at, false) AS won
-        FROM stalled s
-        LEFT JOIN last_win lw ON lw.lead_id = s.lead_id
-        LEFT JOIN LATERAL (
-            SELECT i.by_rule, i.occurred_at FROM followup.interaction i
-            WHERE i.tenant_id = s.tenant_id AND i.lead_id = s.lead_id AND i.by_rule IS NOT NULL
-              AND i.occurred_at >= s.entered_at AND i.occurred_at <= stall_diagnostic.as_of
-              AND (i.occurred_at, i.interaction_id) > (s.entered_at, coalesce(s.entered_by, 9223372036854775807))
-            ORDER BY i.occurred_at, i.interaction_id LIMIT 1) t ON true)
+        WHERE w.tenant_id = stall_rows.tenant AND w.to_state = 'won'
+          AND w.changed_at > stall_rows.as_of - stall_rows.since
+          AND w.changed_at <= stall_rows.as_of
+        GROUP BY w.lead_id)
+    SELECT s.tenant_id, s.lead_id, l.external_ref, l.owner, l.timezone, s.entered_at, t.by_rule, t.occurred_at,
+           t.operator, t.task_id, coalesce(lw.won_at >= s.entered_at, false)
+    FROM stalled s
+    JOIN followup.lead l ON l.tenant_id = s.tenant_id AND l.lead_id = s.lead_id
+    LEFT JOIN last_win lw ON lw.lead_id = s.lead_id
+    LEFT JOIN LATERAL (
+        SELECT i.by_rule, i.occurred_at, i.operator, i.task_id FROM followup.interaction i
+        WHERE i.tenant_id = s.tenant_id AND i.lead_id = s.lead_id AND i.by_rule IS NOT NULL
+          AND i.occurred_at >= s.entered_at AND i.occurred_at <= stall_rows.as_of
+          AND (i.occurred_at, i.interaction_id) > (s.entered_at, coalesce(s.entered_by, 9223372036854775807))
+        ORDER BY i.occurred_at, i.interaction_id LIMIT 1) t ON true;
+END $$;
+COMMENT ON FUNCTION followup.stall_rows(bigint, interval, timestamptz) IS
+    'internal to stall_diagnostic and stall_leads (their one definition): the leads of a tenant that entered thinking in the window (since, ending at as_of), each with its first touch afterwards and whether it was won';
+
+CREATE FUNCTION followup.stall_diagnostic(since interval DEFAULT '30 days', as_of timestamptz DEFAULT now())
+    RETURNS TABLE (stalled bigint, followed_up bigint, by_rule bigint, by_chance bigint, never bigint, won bigint,
+                   not_yet_due bigint, missed bigint)
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+#variable_conflict use_column
+DECLARE
+    tot record;
+BEGIN
     SELECT count(*) AS stalled,
            count(f.touched_at) AS followed_up,
            count(*) FILTER (WHERE f.by_rule) AS by_rule,
@@ -551,14 +567,13 @@ BEGIN
            count(*) FILTER (WHERE f.touched_at IS NULL) AS never,
            count(*) FILTER (WHERE f.won) AS won,
            -- the leads never touched, with what planning their first touch needs
-           pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('entered_at', f.entered_at, 'timezone', l.timezone))
+           pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('entered_at', f.entered_at, 'timezone', f.timezone))
                FILTER (WHERE f.touched_at IS NULL) AS untouched
     INTO tot
-    FROM first_touch f
-    LEFT JOIN followup.lead l ON f.touched_at IS NULL AND l.tenant_id = f.tenant_id AND l.lead_id = f.lead_id;
+    FROM followup.stall_rows(followup.current_tenant(), since, as_of) f;
     -- a lead never touched: was its first touch due yet?  The thinking
     -- cadence's first touch from when it entered, in its working window.
-    -- Planned here, apart from the statement above: on Citus that runs on
+    -- Planned here, apart from stall_rows' statement: on Citus that runs on
     -- the tenant's node, where the planner could not read the policies
     RETURN QUERY
     SELECT tot.stalled, tot.followed_up, tot.by_rule, tot.by_chance, tot.never, tot.won,
@@ -574,69 +589,21 @@ CREATE FUNCTION followup.stall_leads(since interval DEFAULT '30 days', as_of tim
     RETURNS TABLE (tenant_id bigint, lead_id bigint, external_ref text, owner text, entered_at timestamptz,
                    outcome text, touched_at timestamptz, touched_by text, task_id bigint, on_time boolean,
                    first_due timestamptz, won boolean)
-LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
--- as stall_diagnostic, which counts these rows
-SET jit = off AS $$
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
 #variable_conflict use_column
 BEGIN
-    IF since IS NULL OR as_of IS NULL THEN
-        RAISE EXCEPTION 'since and as_of must not be null' USING ERRCODE = '22004';
-    ELSIF since < interval '0' THEN
-        RAISE EXCEPTION 'since must not be negative: %', since USING ERRCODE = '22023',
-            HINT = 'since is how far back from as_of to look, as in ''30 days''.';
-    END IF;
     RETURN QUERY
-    WITH stalled AS (
-        -- each lead that entered thinking in the window, at its first entry
-        SELECT c.tenant_id, c.lead_id, min(c.changed_at) AS entered_at,
-               -- the interaction that moved it then, if any: a touch at the
-               -- same instant is after it when it came after that interaction
-               (array_agg(c.interaction_id ORDER BY c.changed_at, c.interaction_id))[1] AS entered_by
-        FROM followup.state_change c
-        -- the subselect: evaluated once, not per index entry
-        WHERE c.tenant_id = (SELECT followup.current_tenant()) AND c.to_state = 'thinking'
-          AND c.changed_at > stall_leads.as_of - stall_leads.since
-          AND c.changed_at <= stall_leads.as_of
-        GROUP BY c.tenant_id, c.lead_id
-        -- probing in lead order walks interaction_lead_idx's leaves in order
-        ORDER BY c.lead_id),
-    -- wins in the window, read once rather than probed per lead: a win
-    -- after a lead stalled in the window is in the window too
-    last_win AS (
-        SELECT w.lead_id, max(w.changed_at) AS won_at
-        FROM followup.state_change w
-        WHERE w.tenant_id = (SELECT followup.current_tenant()) AND w.to_state = 'won'
-          AND w.changed_at > stall_leads.as_of - stall_leads.since
-          AND w.changed_at <= stall_leads.as_of
-        GROUP BY w.lead_id),
-    first_touch AS (
-        SELECT s.*, t.by_rule, t.occurred_at AS touched_at, t.operator AS touched_by, t.task_id, coalesce(lw.won_at >= s.entered_at, false) AS won
-        FROM stalled s
-        LEFT JOIN last_win lw ON lw.lead_id = s.lead_id
-        LEFT JOIN LATERAL (
-            SELECT i.by_rule, i.occurred_at, i.operator, i.task_id FROM followup.interaction i
-            WHERE i.tenant_id = s.tenant_id AND i.lead_id = s.lead_id AND i.by_rule IS NOT NULL
-              AND i.occurred_at >= s.entered_at AND i.occurred_at <= stall_leads.as_of
-              AND (i.occurred_at, i.interaction_id) > (s.entered_at, coalesce(s.entered_by, 9223372036854775807))
-            ORDER BY i.occurred_at, i.interaction_id LIMIT 1) t ON true),
-    -- a lead never touched: was its first touch due yet?  The thinking
-    -- cadence's first touch from when it entered, in its working window
-    -- (planned only for these leads)
-    never_due AS (
-        SELECT f.*, d.due_at AS first_due
-        FROM first_touch f
-        LEFT JOIN followup.lead l ON f.touched_at IS NULL AND l.tenant_id = f.tenant_id AND l.lead_id = f.lead_id
-        LEFT JOIN LATERAL followup.plan_next_touch('thinking', f.entered_at, 0, NULL, NULL, NULL, l.timezone) d
-               ON f.touched_at IS NULL)
-    SELECT f.tenant_id, f.lead_id, l.external_ref, l.owner, f.entered_at,
+    SELECT f.tenant_id, f.lead_id, f.external_ref, f.owner, f.entered_at,
            CASE WHEN f.by_rule THEN 'by_rule' WHEN NOT f.by_rule THEN 'by_chance'
-                WHEN (f.first_due > stall_leads.as_of) IS TRUE THEN 'not_yet_due' ELSE 'missed' END,
+                WHEN (d.due_at > stall_leads.as_of) IS TRUE THEN 'not_yet_due' ELSE 'missed' END,
            f.touched_at, f.touched_by, t.task_id,
            -- as touch_log's on_time: within the task's policy's escalate_after
            CASE WHEN f.by_rule THEN f.touched_at - t.due_at <= coalesce(own.escalate_after, def.escalate_after) END,
-           f.first_due, f.won
-    FROM never_due f
-    JOIN followup.lead l ON l.tenant_id = f.tenant_id AND l.lead_id = f.lead_id
+           d.due_at, f.won
+    FROM followup.stall_rows(followup.current_tenant(), since, as_of) f
+    -- a lead never touched: was its first touch due yet?  (as stall_diagnostic)
+    LEFT JOIN LATERAL followup.plan_next_touch('thinking', f.entered_at, 0, NULL, NULL, NULL, f.timezone) d
+           ON f.touched_at IS NULL
     LEFT JOIN followup.task t ON f.by_rule AND t.tenant_id = f.tenant_id AND t.task_id = f.task_id
     LEFT JOIN followup.policy own ON own.tenant_id = t.tenant_id AND own.state = t.state
     LEFT JOIN followup.policy def ON def.tenant_id = 0 AND def.state = t.state

@@ -146,6 +146,7 @@ BEGIN
                    ' followup.stall_diagnostic(interval, timestamptz),'
                    ' followup.stall_diagnostic_by_operator(interval, timestamptz),'
                    ' followup.stall_leads(interval, timestamptz),'
+                   ' followup.stall_rows(bigint, interval, timestamptz),'
                    -- stall_diagnostic plans a never-touched lead's first touch
                    ' followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer,'
                    '   timestamptz, timestamptz, text),'

@@ -23,6 +23,7 @@ BEGIN
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.stall_diagnostic(interval, timestamptz),'
                                   ' followup.stall_diagnostic_by_operator(interval, timestamptz),'
                                   ' followup.stall_leads(interval, timestamptz),'
+                                  ' followup.stall_rows(bigint, interval, timestamptz),'
                                   ' followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer,'
                                   '   timestamptz, timestamptz, text) TO %s', r);
         granted := granted OPERATOR(pg_catalog.||) r::oid;
@@ -50,6 +51,7 @@ BEGIN
           'followup.stall_diagnostic(interval, timestamptz)'::pg_catalog.regprocedure,
           'followup.stall_diagnostic_by_operator(interval, timestamptz)'::pg_catalog.regprocedure,
           'followup.stall_leads(interval, timestamptz)'::pg_catalog.regprocedure,
+          'followup.stall_rows(bigint, interval, timestamptz)'::pg_catalog.regprocedure,
           'followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer, timestamptz, timestamptz, text)'::pg_catalog.regprocedure,
           'followup.claim_tasks(text, integer, text[], timestamptz)'::pg_catalog.regprocedure,
           'followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint)'::pg_catalog.regprocedure,
