@@ -29,6 +29,8 @@ INSERT INTO rel_grant VALUES
     ('operator', 'lead', '{INSERT,UPDATE}'),
     ('operator', 'interaction', '{INSERT}'),
     ('operator', 'task', '{UPDATE}'),
+    -- a lenient attachment's trigger quarantines as the CRM's writer
+    ('operator', 'quarantine', '{INSERT,SELECT}'),
     ('admin', 'policy', '{INSERT,UPDATE,DELETE}'),
     ('admin', 'step', '{INSERT,UPDATE,DELETE}'),
     ('admin', 'signal', '{INSERT,UPDATE,DELETE}'),
@@ -49,6 +51,7 @@ SELECT 'reader', f FROM unnest(ARRAY[
     'funnel_rows(timestamptz,timestamptz)', 'plan_b_rows(timestamptz,timestamptz)',
     'stall_diagnostic(interval,timestamptz)', 'steps(followup.cadence)',
     'stall_diagnostic_by_operator(interval,timestamptz)', 'stall_leads(interval,timestamptz)',
+    'stall_rows(bigint,interval,timestamptz)',
     -- stall_diagnostic plans a never-touched lead's first touch
     'plan_next_touch(followup.lead_state,timestamptz,integer,integer,timestamptz,timestamptz,text)',
     'offset_at(followup.cadence,integer)', 'offsets(followup.cadence)']) f
@@ -58,7 +61,7 @@ SELECT 'operator', f FROM unnest(ARRAY[
     'momentum(bigint,timestamptz)', 'preview(bigint)',
     'plan_next_touch(followup.lead_state,timestamptz,integer,integer,timestamptz,timestamptz,text)',
     'claim_tasks(text,integer)', 'complete_task(bigint,text,text,timestamptz)', 'release_task(bigint)',
-    'claim_tasks(text,integer,text[])', 'complete_task(bigint,text,text,timestamptz,text)',
+    'claim_tasks(text,integer,text[],timestamptz)', 'complete_task(bigint,text,text,timestamptz,text)',
     'upsert_lead(text,followup.lead_state,text,jsonb,timestamptz,bigint)',
     'record_interaction(text,text,timestamptz,text,text,text,text,jsonb,bigint)']) f
 UNION ALL
