@@ -35,4 +35,9 @@ SELECT 7, s.state, s.step_no, s.channel, s.purpose, s.action_code,
        replace(s.template, '{{name|there}}', '{{customer_name|there}}')
 FROM followup.step s WHERE s.tenant_id = 0;
 
+-- the deals and messages the CRM had before: loaded and replayed once,
+-- each lead planned from now (no wall of weeks-old tasks), the backfill kept
+-- out of the reports
+SELECT * FROM followup.adopt_attached(plan_from => 'now');
+
 SELECT table_name, kind FROM followup.attached ORDER BY 1, 2;
