@@ -57,11 +57,8 @@ BEGIN
           'followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint)'::pg_catalog.regprocedure,
           'followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint)'::pg_catalog.regprocedure,
           'followup.complete_task(bigint, text, text, timestamptz, text)'::pg_catalog.regprocedure]::pg_catalog.oid[]);
-    UPDATE pg_catalog.pg_init_privs i
-    SET initprivs = ARRAY(SELECT a FROM pg_catalog.unnest(i.initprivs) a
-                          WHERE NOT EXISTS (SELECT FROM pg_catalog.aclexplode(ARRAY[a]) x
-                                            WHERE x.grantee OPERATOR(pg_catalog.=) ANY (granted)))
+    -- the quarantine, new, had no grant but these: no initial privileges
+    DELETE FROM pg_catalog.pg_init_privs i
     WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-      AND i.objoid OPERATOR(pg_catalog.=) 'followup.quarantine'::pg_catalog.regclass
-      AND i.objsubid OPERATOR(pg_catalog.=) 0;
+      AND i.objoid OPERATOR(pg_catalog.=) 'followup.quarantine'::pg_catalog.regclass;
 END $$;

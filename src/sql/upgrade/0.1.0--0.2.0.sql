@@ -825,7 +825,8 @@ $$;
 COMMENT ON FUNCTION followup.stall_diagnostic_by_operator(interval, timestamptz) IS
     'stall_diagnostic per operator (the stalled lead''s owner; NULL: no owner), with by_rule split into by_rule_on_time and by_rule_late (the touch within its task''s escalate_after, or later); the rows add up to stall_diagnostic';
 
-REVOKE ALL ON FUNCTION followup.stall_leads(interval, timestamptz), followup.stall_rows(bigint, interval, timestamptz),
+REVOKE ALL ON FUNCTION followup.stall_diagnostic(interval, timestamptz),
+    followup.stall_leads(interval, timestamptz), followup.stall_rows(bigint, interval, timestamptz),
     followup.stall_diagnostic_by_operator(interval, timestamptz) FROM PUBLIC;
 
 -- the reports' durations normalised (justify_hours: 31:44:47 is 1 day 07:44:47)
