@@ -143,4 +143,5 @@ DROP SCHEMA crm CASCADE;
 DELETE FROM followup.lead WHERE tenant_id IN (1601, 1602, 1603);
 DELETE FROM followup.policy WHERE tenant_id IN (1601, 1602, 1603);
 DELETE FROM followup.tenant_defaults WHERE tenant_id IN (1601, 1602, 1603);
+DELETE FROM followup.adoption WHERE tenant_id IN (1601, 1602, 1603);
 DELETE FROM followup.rollup_mark WHERE tenant_id IN (1601, 1602, 1603);

@@ -114,6 +114,7 @@ DROP SCHEMA crm CASCADE;
 DELETE FROM followup.lead WHERE tenant_id = 1610;
 DELETE FROM followup.signal WHERE tenant_id = 1610;
 DELETE FROM followup.quarantine;
+DELETE FROM followup.adoption WHERE tenant_id = 1610;
 DELETE FROM followup.rollup_mark WHERE tenant_id = 1610;
 REVOKE ALL ON ALL TABLES IN SCHEMA followup FROM regress_fu_lenient;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA followup FROM regress_fu_lenient;

@@ -19,14 +19,15 @@ CREATE TABLE followup.adoption (
     interactions   int NOT NULL,
     history_action followup.next_action,
     history_due    timestamptz,
+    -- no foreign key to followup.lead: distribute() (Citus) distributes the
+    -- lead table, which a local table may not reference
     PRIMARY KEY (tenant_id, lead_id),
-    FOREIGN KEY (tenant_id, lead_id) REFERENCES followup.lead ON DELETE CASCADE,
     CONSTRAINT adoption_plan_from_check CHECK (plan_from IN ('now', 'history'))
 );
 COMMENT ON TABLE followup.adoption IS
     'Leads whose history was adopted (adopt_leads, adopt_attached): when, how they were planned, and the plan their history alone gave';
 COMMENT ON COLUMN followup.adoption.tenant_id IS 'tenant';
-COMMENT ON COLUMN followup.adoption.lead_id IS 'the adopted lead';
+COMMENT ON COLUMN followup.adoption.lead_id IS 'the adopted lead (the row stays if the lead is deleted)';
 COMMENT ON COLUMN followup.adoption.adopted_at IS 'the adoption''s as_of: the history is what happened up to it';
 COMMENT ON COLUMN followup.adoption.plan_from IS 'now (the silence restarted at adopted_at) or history (the plan the history gives, overdue touches moved to adopted_at and spread)';
 COMMENT ON COLUMN followup.adoption.interactions IS 'the interactions of its history (kept, stamped as copied history: applied false, by_rule NULL)';
