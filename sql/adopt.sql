@@ -105,7 +105,7 @@ SELECT a.lead_id IS NOT NULL AS adopted, count(*) AS leads FROM followup.lead l
 LEFT JOIN followup.adoption a USING (tenant_id, lead_id) WHERE l.tenant_id = 1601 GROUP BY 1 ORDER BY 1;
 
 -- the write API, planned from the history: the same history for tenant 1602,
--- the overdue touches spread over two hours in the order they fell due
+-- what is due before as_of + 2 hours spread over them in the order it fell due
 SELECT followup.create_tenant(1602);
 SET followup.tenant_id = 1602;
 SELECT action FROM followup.upsert_lead('1', created_at => '2026-11-01 10:00+00');
@@ -136,12 +136,21 @@ SELECT action FROM followup.upsert_lead('2', created_at => '2026-11-01 10:00+00'
 SELECT recorded FROM followup.record_interaction('2', 'message', '2026-11-01 10:10+00', 'm1', operator => 'bob');
 SELECT recorded FROM followup.record_interaction('2', 'think_about_it', '2026-11-02 12:00+00', 'm2');
 SELECT * FROM followup.stall_diagnostic('60 days', '2026-11-23 10:00+00');
+
+-- planned from now, three new leads whose first touches would all fall at
+-- 10:05: spread over 30 minutes, never earlier than planned
+SET followup.tenant_id = 1604;
+SELECT action FROM followup.upsert_lead('a', created_at => '2026-11-01 10:00+00');
+SELECT action FROM followup.upsert_lead('b', created_at => '2026-11-01 10:00+00');
+SELECT action FROM followup.upsert_lead('c', created_at => '2026-11-01 10:00+00');
+SELECT external_ref, next_action, history_due, next_followup_at
+FROM followup.adopt_leads('{a,b,c}', 'now', '2026-11-23 10:00+00', '30 minutes');
 RESET followup.tenant_id;
 
 SELECT followup.detach('crm.messages'), followup.detach('crm.financing'), followup.detach('crm.deals');
 DROP SCHEMA crm CASCADE;
-DELETE FROM followup.lead WHERE tenant_id IN (1601, 1602, 1603);
-DELETE FROM followup.policy WHERE tenant_id IN (1601, 1602, 1603);
-DELETE FROM followup.tenant_defaults WHERE tenant_id IN (1601, 1602, 1603);
-DELETE FROM followup.adoption WHERE tenant_id IN (1601, 1602, 1603);
-DELETE FROM followup.rollup_mark WHERE tenant_id IN (1601, 1602, 1603);
+DELETE FROM followup.lead WHERE tenant_id IN (1601, 1602, 1603, 1604);
+DELETE FROM followup.policy WHERE tenant_id IN (1601, 1602, 1603, 1604);
+DELETE FROM followup.tenant_defaults WHERE tenant_id IN (1601, 1602, 1603, 1604);
+DELETE FROM followup.adoption WHERE tenant_id IN (1601, 1602, 1603, 1604);
+DELETE FROM followup.rollup_mark WHERE tenant_id IN (1601, 1602, 1603, 1604);

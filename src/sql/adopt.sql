@@ -29,7 +29,7 @@ COMMENT ON TABLE followup.adoption IS
 COMMENT ON COLUMN followup.adoption.tenant_id IS 'tenant';
 COMMENT ON COLUMN followup.adoption.lead_id IS 'the adopted lead (the row stays if the lead is deleted)';
 COMMENT ON COLUMN followup.adoption.adopted_at IS 'the adoption''s as_of: the history is what happened up to it';
-COMMENT ON COLUMN followup.adoption.plan_from IS 'now (the silence restarted at adopted_at) or history (the plan the history gives, overdue touches moved to adopted_at and spread)';
+COMMENT ON COLUMN followup.adoption.plan_from IS 'now (the silence restarted at adopted_at) or history (the plan the history gives); either way what fell due before adopted_at + spread was spread over it';
 COMMENT ON COLUMN followup.adoption.interactions IS 'the interactions of its history (kept, stamped as copied history: applied false, by_rule NULL)';
 COMMENT ON COLUMN followup.adoption.history_action IS 'the next action its history alone gave';
 COMMENT ON COLUMN followup.adoption.history_due IS 'when its history alone made that action due (often long past)';
@@ -54,7 +54,7 @@ BEGIN
     IF spread IS NULL OR spread < interval '0' THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = pg_catalog.format('spread must not be negative or NULL, not %s', COALESCE(spread::text, 'NULL')),
-            HINT = 'spread is how long after as_of the overdue touches are spread over, as in ''2 days''; 0 makes them all due at as_of.';
+            HINT = 'spread is how long after as_of the touches due by then are spread over, as in ''2 days''; 0 moves only the overdue ones, to as_of.';
     END IF;
 END $$;
 COMMENT ON FUNCTION followup.adopt_check(text, timestamptz, interval) IS
@@ -123,16 +123,21 @@ BEGIN
          WHERE l.tenant_id = tenant AND l.lead_id = ANY (lead_ids) AND l.next_action IS NOT NULL
            AND l.anchor_at IS DISTINCT FROM as_of;
     END IF;
-    -- what is still overdue (plan_from history, an owed reply) is due from
-    -- as_of, spread evenly over spread in the order it fell due
+    -- no wall: what is due before as_of + spread (the overdue of plan_from
+    -- history, an owed reply, the many first touches of plan_from now) is
+    -- spread evenly over [as_of, as_of + spread) in the order it fell due,
+    -- never earlier than planned; what is overdue is due from as_of
     UPDATE followup.lead l
-       SET next_followup_at = as_of + spread * ((o.n - 1)::float8 / o.total)
+       SET next_followup_at = GREATEST(l.next_followup_at,
+                                                  as_of + spread * ((o.n - 1)::float8 / o.total))
       FROM (SELECT x.lead_id, pg_catalog.row_number() OVER w AS n, pg_catalog.count(*) OVER () AS total
               FROM followup.lead x
-             WHERE x.tenant_id = tenant AND x.lead_id = ANY (lead_ids)
-               AND x.next_action IS NOT NULL AND x.next_followup_at < as_of
+             WHERE x.tenant_id = tenant AND x.lead_id = ANY (lead_ids) AND x.next_action IS NOT NULL
+               AND (x.next_followup_at < as_of OR x.next_followup_at < as_of + spread)
             WINDOW w AS (ORDER BY x.next_followup_at, x.lead_id)) o
-     WHERE l.tenant_id = tenant AND l.lead_id = o.lead_id;
+     WHERE l.tenant_id = tenant AND l.lead_id = o.lead_id
+       AND l.next_followup_at IS DISTINCT FROM GREATEST(l.next_followup_at,
+                                                                   as_of + spread * ((o.n - 1)::float8 / o.total));
 
     RETURN QUERY
     SELECT l.lead_id, l.external_ref, a.interactions, l.next_action, a.history_due, l.next_followup_at
@@ -178,7 +183,7 @@ BEGIN
     RETURN QUERY SELECT * FROM followup.adopt_plan(tenant_id, COALESCE(ids, '{}'), plan_from, as_of, spread);
 END $$;
 COMMENT ON FUNCTION followup.adopt_leads(text[], text, timestamptz, interval, bigint) IS
-    'adopts the history of leads loaded with the write API (by their CRM keys): their interactions become copied history that no report counts, and each lead is planned from now (plan_from now) or from its history (history), overdue touches due from as_of, spread over spread';
+    'adopts the history of leads loaded with the write API (by their CRM keys): their interactions become copied history that no report counts, and each lead is planned from now (plan_from now) or from its history (history); what is due before as_of + spread is spread evenly over it, never earlier than planned';
 
 -- the expressions of an attachment, over a row c of its table
 CREATE FUNCTION followup.adopt_exprs(a followup.attachment, as_of timestamptz)
