@@ -128,16 +128,14 @@ BEGIN
     -- spread evenly over [as_of, as_of + spread) in the order it fell due,
     -- never earlier than planned; what is overdue is due from as_of
     UPDATE followup.lead l
-       SET next_followup_at = GREATEST(l.next_followup_at,
-                                                  as_of + spread * ((o.n - 1)::float8 / o.total))
+       SET next_followup_at = GREATEST(l.next_followup_at, as_of + spread * ((o.n - 1)::float8 / o.total))
       FROM (SELECT x.lead_id, pg_catalog.row_number() OVER w AS n, pg_catalog.count(*) OVER () AS total
               FROM followup.lead x
              WHERE x.tenant_id = tenant AND x.lead_id = ANY (lead_ids) AND x.next_action IS NOT NULL
                AND (x.next_followup_at < as_of OR x.next_followup_at < as_of + spread)
             WINDOW w AS (ORDER BY x.next_followup_at, x.lead_id)) o
      WHERE l.tenant_id = tenant AND l.lead_id = o.lead_id
-       AND l.next_followup_at IS DISTINCT FROM GREATEST(l.next_followup_at,
-                                                                   as_of + spread * ((o.n - 1)::float8 / o.total));
+       AND l.next_followup_at IS DISTINCT FROM GREATEST(l.next_followup_at, as_of + spread * ((o.n - 1)::float8 / o.total));
 
     RETURN QUERY
     SELECT l.lead_id, l.external_ref, a.interactions, l.next_action, a.history_due, l.next_followup_at
