@@ -14,15 +14,17 @@ typedef struct ApplyResult
 	const Rule *rule;			/* the rule applied, or NULL */
 	bool		is_touch;		/* the rule's effect was touch */
 	bool		plan_changed;	/* next_action or its due time changed */
+	bool		repeat_sale;	/* a sale recorded on a lead won already */
 } ApplyResult;
 
 /*
  * Apply one interaction of kind at "at" to the lead: momentum, the first
- * matching rule, and a new plan.
+ * matching rule, and a new plan.  reason (NULL = none) is the
+ * interaction's, a known one: it stays on the lead's stay in its state.
  */
 extern void apply_interaction(const TenantConfig *cfg, LeadRow *lead,
 							  const KindEntry *kind, TimestampTz at,
-							  ApplyResult *res);
+							  const char *reason, ApplyResult *res);
 
 /*
  * Plan the lead's next action and its time; due_hint (unless DT_NOBEGIN) is
