@@ -223,10 +223,11 @@ SELECT '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
     || '<h2>After the sale</h2>'
     || (SELECT format('<p>%s leads were won. Each one stays won and gets the shop''s after-sale cadence: a delivery check '
                       'after two days, a review request after a week, an accessory offer after a month (the upgrade reminder '
-                      'after a year is beyond these 60 days). %s customers bought again; %s of those repeat purchases followed '
-                      'an after-sale touch.</p>',
+                      'after a year is beyond these 60 days). %s customers bought again (%s repeat purchases); %s of those purchases '
+                      'followed an after-sale touch.</p>',
                       pg_temp.num((SELECT count(*) FROM followup.lead WHERE tenant_id = 1 AND state = 'won')),
-                      pg_temp.num(count(DISTINCT lead_id)), pg_temp.num(count(*) FILTER (WHERE after_sale_task_id IS NOT NULL)))
+                      pg_temp.num(count(DISTINCT lead_id)), pg_temp.num(count(*)),
+                      pg_temp.num(count(*) FILTER (WHERE after_sale_task_id IS NOT NULL)))
         FROM followup.repeat_purchases WHERE tenant_id = 1)
     || pg_temp.tbl($q$
         SELECT t.step_no AS step, t.action_code, count(*) AS "tasks made", count(*) FILTER (WHERE t.status = 'done') AS done,
