@@ -75,6 +75,10 @@ COMMENT ON COLUMN followup.lead.reason IS 'the latest reason an interaction gave
 
 -- ---- shipped after-sale cadence (the seed's electronics shop)
 
+-- New shipped rows change no rolled day (no task was ever made in won
+-- before): an update must not empty the rollups for them.
+ALTER TABLE followup.policy DISABLE TRIGGER rollup_reset_insert;
+ALTER TABLE followup.step DISABLE TRIGGER rollup_reset_insert;
 INSERT INTO followup.policy
     (tenant_id, state, cadence, reply_within, close_after, on_exhausted, escalate_after,
      work_days, work_start, work_end, timezone, shipped)
@@ -92,6 +96,8 @@ INSERT INTO followup.step (tenant_id, state, step_no, channel, purpose, action_c
      'Hi {{name|there}}, for your {{product|device}}: {{accessory|a case and a screen protector}} at {{accessory_price|a customer price}}. Shall I send them with free delivery?', true),
     (0, 'won', 4, 'messenger', 'advance', 'upgrade_reminder',
      'Hi {{name|there}}, it has been a year with your {{product|device}}. {{upgrade|The new models are in}}, and we take your old one in trade. Shall I send you the options?', true);
+ALTER TABLE followup.policy ENABLE TRIGGER rollup_reset_insert;
+ALTER TABLE followup.step ENABLE TRIGGER rollup_reset_insert;
 
 -- ---- reports
 

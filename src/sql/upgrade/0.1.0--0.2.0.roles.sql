@@ -83,11 +83,11 @@ BEGIN
         EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE ON followup.reason TO %s', r);
         granted := granted OPERATOR(pg_catalog.||) r::oid;
     END LOOP;
-    UPDATE pg_catalog.pg_init_privs i
-    SET initprivs = ARRAY(SELECT a FROM pg_catalog.unnest(i.initprivs) a
-                          WHERE NOT EXISTS (SELECT FROM pg_catalog.aclexplode(ARRAY[a]) x
-                                            WHERE x.grantee OPERATOR(pg_catalog.=) ANY (granted)))
-    WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-      AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY['followup.reason'::pg_catalog.regclass,
-          'followup.reasons'::pg_catalog.regclass, 'followup.repeat_purchases'::pg_catalog.regclass]::pg_catalog.oid[]);
+    -- objects new in 0.2.0: a fresh install records no initial privileges for them
+    IF pg_catalog.cardinality(granted) OPERATOR(pg_catalog.>) 0 THEN
+        DELETE FROM pg_catalog.pg_init_privs i
+        WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+          AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY['followup.reason'::pg_catalog.regclass,
+              'followup.reasons'::pg_catalog.regclass, 'followup.repeat_purchases'::pg_catalog.regclass]::pg_catalog.oid[]);
+    END IF;
 END $$;
