@@ -233,9 +233,10 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 	 */
 	if (final_kept)
 	{
-		res->repeat_sale = lead->state == LS_WON && res->rule->effect == EFFECT_CLOSE &&
+		bool		repeat_sale = lead->state == LS_WON && res->rule->effect == EFFECT_CLOSE &&
 			res->rule->to_state == LS_WON;
-		if (res->repeat_sale)
+
+		if (repeat_sale)
 		{
 			lead->anchor_at = at;
 			lead->touches = 0;

@@ -14,7 +14,6 @@ typedef struct ApplyResult
 	const Rule *rule;			/* the rule applied, or NULL */
 	bool		is_touch;		/* the rule's effect was touch */
 	bool		plan_changed;	/* next_action or its due time changed */
-	bool		repeat_sale;	/* a sale recorded on a lead won already */
 } ApplyResult;
 
 /*
