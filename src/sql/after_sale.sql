@@ -108,36 +108,42 @@ ALTER TABLE followup.step ENABLE TRIGGER rollup_reset_insert;
 -- next message from the customer, a decline (a Plan B decline, or another
 -- reason) or a reply, else silence.
 CREATE VIEW followup.reasons AS
-SELECT i.tenant_id, i.state_at AS state,
-       CASE WHEN i.state_at = 'installment_rejected' THEN coalesce(i.plan_b_step_at, 1) - 1
-            ELSE i.touches_at END AS step,
-       i.reason,
+SELECT f.tenant_id, f.state, f.step, f.reason,
        count(*) AS occurrences,
        count(*) FILTER (WHERE f.followed = 'replied') AS replied,
        count(*) FILTER (WHERE f.followed = 'won') AS won,
        count(*) FILTER (WHERE f.followed = 'declined') AS declined,
        count(*) FILTER (WHERE f.followed = 'lost') AS lost,
        count(*) FILTER (WHERE f.followed = 'silence') AS silence
-FROM followup.interaction i
-CROSS JOIN LATERAL (
-    SELECT coalesce(
-        (SELECT c.to_state::text FROM followup.state_change c
-         WHERE c.tenant_id = i.tenant_id AND c.lead_id = i.lead_id AND c.to_state IN ('won', 'lost')
-           AND c.changed_at >= i.occurred_at
-         ORDER BY c.changed_at LIMIT 1),
-        (SELECT CASE WHEN n.reason IS NOT NULL OR r.effect = 'next_plan_b' THEN 'declined' ELSE 'replied' END
-         FROM followup.interaction n
-         LEFT JOIN followup.rule r ON r.rule_id = n.rule_id AND r.tenant_id IN (0, n.tenant_id)
-         WHERE n.tenant_id = i.tenant_id AND n.lead_id = i.lead_id AND n.applied
-           AND (n.occurred_at, n.interaction_id) > (i.occurred_at, i.interaction_id)
-           AND (SELECT s.direction FROM followup.signal s
-                WHERE s.tenant_id IN (0, n.tenant_id) AND s.kind = n.kind
-                ORDER BY s.tenant_id DESC LIMIT 1) = 'inbound'
-         ORDER BY n.occurred_at, n.interaction_id LIMIT 1),
-        'silence') AS followed
-) f
-WHERE i.reason IS NOT NULL AND i.applied
-GROUP BY i.tenant_id, i.state_at, 3, i.reason;
+FROM (
+    SELECT i.tenant_id, i.state_at AS state,
+           CASE WHEN i.state_at = 'installment_rejected' THEN coalesce(i.plan_b_step_at, 1) - 1
+                ELSE i.touches_at END AS step,
+           i.reason,
+           CASE WHEN t.to_state IS NOT NULL THEN t.to_state::text
+                WHEN n.interaction_id IS NULL THEN 'silence'
+                WHEN n.reason IS NOT NULL OR n.effect = 'next_plan_b' THEN 'declined'
+                ELSE 'replied' END AS followed
+    FROM followup.interaction i
+    -- the lead's first move to won or lost from then on
+    LEFT JOIN LATERAL (
+        SELECT c.to_state FROM followup.state_change c
+        WHERE c.tenant_id = i.tenant_id AND c.lead_id = i.lead_id AND c.to_state IN ('won', 'lost')
+          AND c.changed_at >= i.occurred_at
+        ORDER BY c.changed_at LIMIT 1) t ON true
+    -- the customer's next message
+    LEFT JOIN LATERAL (
+        SELECT n.interaction_id, n.reason, r.effect FROM followup.interaction n
+        CROSS JOIN LATERAL (SELECT s.direction FROM followup.signal s
+                            WHERE s.tenant_id IN (n.tenant_id, 0) AND s.kind = n.kind
+                            ORDER BY s.tenant_id DESC LIMIT 1) s
+        LEFT JOIN followup.rule r ON r.rule_id = n.rule_id AND r.tenant_id IN (0, n.tenant_id)
+        WHERE n.tenant_id = i.tenant_id AND n.lead_id = i.lead_id AND n.applied AND s.direction = 'inbound'
+          AND n.occurred_at >= i.occurred_at
+          AND (n.occurred_at, n.interaction_id) > (i.occurred_at, i.interaction_id)
+        ORDER BY n.occurred_at, n.interaction_id LIMIT 1) n ON true
+    WHERE i.reason IS NOT NULL AND i.applied) f
+GROUP BY f.tenant_id, f.state, f.step, f.reason;
 COMMENT ON VIEW followup.reasons IS 'Where hesitation clusters: per state and step, how often each reason was given and what followed it (each counted once: won, lost, else the customer''s next message, a decline or a reply, else silence)';
 COMMENT ON COLUMN followup.reasons.tenant_id IS 'tenant';
 COMMENT ON COLUMN followup.reasons.state IS 'the lead''s state when the reason was given';
@@ -156,29 +162,33 @@ COMMENT ON COLUMN followup.reasons.silence IS 'nothing from the customer since';
 -- rule (a task's) since the previous sale.
 CREATE VIEW followup.repeat_purchases AS
 SELECT o.tenant_id, o.lead_id, o.interaction_id, o.kind, o.occurred_at AS purchased_at,
-       p.sold_at AS previous_sale_at,
+       greatest(w.changed_at, q.occurred_at) AS previous_sale_at,
        t.task_id AS after_sale_task_id, t.step_no AS after_sale_step, t.action_code AS after_sale_action_code,
        a.occurred_at AS after_sale_touch_at
 FROM followup.interaction o
 JOIN followup.rule r ON r.rule_id = o.rule_id AND r.tenant_id IN (0, o.tenant_id)
-CROSS JOIN LATERAL (
-    SELECT greatest(
-        (SELECT max(c.changed_at) FROM followup.state_change c
-         WHERE c.tenant_id = o.tenant_id AND c.lead_id = o.lead_id AND c.to_state = 'won'
-           AND c.changed_at <= o.occurred_at),
-        (SELECT max(q.occurred_at) FROM followup.interaction q
-         JOIN followup.rule qr ON qr.rule_id = q.rule_id AND qr.tenant_id IN (0, q.tenant_id)
-         WHERE q.tenant_id = o.tenant_id AND q.lead_id = o.lead_id AND q.applied AND q.state_at = 'won'
-           AND qr.to_state = 'won' AND qr.effect = 'close'
-           AND (q.occurred_at, q.interaction_id) < (o.occurred_at, o.interaction_id))) AS sold_at
-) p
+-- the sale before it: the move to won, or a repeat purchase after that
+LEFT JOIN LATERAL (
+    SELECT c.changed_at FROM followup.state_change c
+    WHERE c.tenant_id = o.tenant_id AND c.lead_id = o.lead_id AND c.to_state = 'won'
+      AND c.changed_at <= o.occurred_at
+    ORDER BY c.changed_at DESC LIMIT 1) w ON true
+LEFT JOIN LATERAL (
+    SELECT p.occurred_at FROM followup.interaction p
+    JOIN followup.rule pr ON pr.rule_id = p.rule_id AND pr.tenant_id IN (0, p.tenant_id)
+    WHERE p.tenant_id = o.tenant_id AND p.lead_id = o.lead_id AND p.applied AND p.state_at = 'won'
+      AND pr.to_state = 'won' AND pr.effect = 'close'
+      AND p.occurred_at <= o.occurred_at
+      AND (p.occurred_at, p.interaction_id) < (o.occurred_at, o.interaction_id)
+    ORDER BY p.occurred_at DESC, p.interaction_id DESC LIMIT 1) q ON true
+-- the latest after-sale touch (made by rule, in won) before it
 LEFT JOIN LATERAL (
     SELECT x.occurred_at, x.task_id FROM followup.interaction x
     WHERE x.tenant_id = o.tenant_id AND x.lead_id = o.lead_id AND x.state_at = 'won' AND x.by_rule
-      AND x.occurred_at >= p.sold_at
+      AND x.occurred_at <= o.occurred_at
       AND (x.occurred_at, x.interaction_id) < (o.occurred_at, o.interaction_id)
-    ORDER BY x.occurred_at DESC, x.interaction_id DESC LIMIT 1
-) a ON true
+    ORDER BY x.occurred_at DESC, x.interaction_id DESC LIMIT 1) a
+    ON a.occurred_at >= greatest(w.changed_at, q.occurred_at)
 LEFT JOIN followup.task t ON t.tenant_id = o.tenant_id AND t.task_id = a.task_id
 WHERE o.state_at = 'won' AND o.applied AND r.to_state = 'won' AND r.effect = 'close';
 COMMENT ON VIEW followup.repeat_purchases IS 'Sales to customers who had bought before (a sale recorded on a won lead), each with the after-sale touch that preceded it, if any';
