@@ -14,7 +14,7 @@ OBJS = src/followup.o src/cadence.o src/config_cache.o src/planner.o \
 # The install script is assembled from one file per concern, in this order.
 SQL_SOURCES = src/sql/types.sql src/sql/settings.sql src/sql/config.sql \
               src/sql/data.sql src/sql/defaults.sql src/sql/functions.sql src/sql/jobs.sql src/sql/rollups.sql \
-              src/sql/reports.sql src/sql/security.sql src/sql/distribute.sql src/sql/attach.sql \
+              src/sql/reports.sql src/sql/after_sale.sql src/sql/security.sql src/sql/distribute.sql src/sql/attach.sql \
               src/sql/write_api.sql src/sql/workers.sql src/sql/adopt.sql src/sql/quarantine.sql
 # The install and upgrade scripts live at the top (sql/ and expected/ hold
 # the regression suites only): followup--<version>.sql is built, the
@@ -23,7 +23,7 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 # The upgrade from 0.1.0: the changes to what 0.1.0 had (written by hand),
 # the files new in 0.2.0 as they are, then what roles granted under 0.1.0
 # get now.
-UPGRADE_FROM_0_1_0 = src/sql/upgrade/0.1.0--0.2.0.sql src/sql/distribute.sql src/sql/attach.sql \
+UPGRADE_FROM_0_1_0 = src/sql/upgrade/0.1.0--0.2.0.sql src/sql/after_sale.sql src/sql/distribute.sql src/sql/attach.sql \
                      src/sql/write_api.sql src/sql/workers.sql src/sql/adopt.sql src/sql/quarantine.sql \
                      src/sql/upgrade/0.1.0--0.2.0.roles.sql
 

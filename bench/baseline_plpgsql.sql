@@ -98,9 +98,6 @@ DECLARE
     next_offset interval;
     prev_offset interval;
 BEGIN
-    IF lead_state IN ('won', 'lost') THEN
-        RETURN;                 -- terminal: nothing planned
-    END IF;
     IF reply_owed THEN
         action := 'reply';
         due := plbase.into_working_window(plbase.add_in_zone(reply_owed_since, p.reply_within, zone), p, zone);
@@ -124,6 +121,7 @@ BEGIN
         prev_offset := CASE WHEN k > 0 THEN offsets[k] ELSE interval '0' END;
         action := CASE lead_state WHEN 'installment_rejected' THEN 'plan_b'
                                   WHEN 'recycle' THEN 'reactivate'
+                                  WHEN 'lost' THEN 'reactivate'
                                   ELSE 'followup' END;
         due := plbase.into_working_window(
                    greatest(plbase.add_in_zone(anchor, next_offset, zone),
@@ -132,6 +130,9 @@ BEGIN
         RETURN;
     END IF;
 
+    IF lead_state IN ('won', 'lost') THEN
+        RETURN;                 -- after-sale or win-back spent: parked for good
+    END IF;
     action := 'close';
     due := plbase.into_working_window(plbase.add_in_zone(last_touch, p.close_after, zone), p, zone);
 END
@@ -147,16 +148,18 @@ DECLARE
     zone text;
     plan record;
 BEGIN
-    IF l.state IN ('won', 'lost') THEN
-        l.next_action := NULL;
-        l.next_followup_at := NULL;
-        RETURN l;
-    END IF;
     -- the tenant's policy for the state, else tenant 0's
     SELECT * INTO p FROM followup.policy po
     WHERE po.tenant_id IN (l.tenant_id, 0) AND po.state = l.state
     ORDER BY po.tenant_id DESC LIMIT 1;
-    IF NOT FOUND THEN
+    -- won and lost: only an enabled after-sale or win-back policy plans,
+    -- and never for a lead that opted out
+    IF l.state IN ('won', 'lost') AND (NOT FOUND OR NOT p.enabled OR l.do_not_contact) THEN
+        l.next_action := NULL;
+        l.next_followup_at := NULL;
+        RETURN l;
+    END IF;
+    IF NOT FOUND OR NOT p.enabled THEN
         RAISE EXCEPTION 'no follow-up policy for state "%" in tenant %', l.state, l.tenant_id
             USING ERRCODE = 'no_data_found',
                   HINT = 'Insert a row into followup.policy for the state, for this tenant or for tenant 0.';
@@ -231,13 +234,16 @@ BEGIN
         NEW.touches := 0;
         NEW.plan_b_step := CASE WHEN NEW.state = 'installment_rejected' THEN 1 END;
         NEW.closed_reason := CASE WHEN NEW.state IN ('recycle', 'won', 'lost') THEN reason END;
+        -- the stay's reason: only one the same UPDATE gives
+        NEW.reason := CASE WHEN NEW.reason IS DISTINCT FROM OLD.reason THEN NEW.reason END;
         NEW := plbase.replan(NEW, false, NULL);
         UPDATE plbase.task t SET status = 'superseded'
         WHERE t.tenant_id = NEW.tenant_id AND t.lead_id = NEW.lead_id AND t.status IN ('open', 'claimed');
         INSERT INTO plbase.state_change (tenant_id, lead_id, changed_at, from_state, to_state, interaction_id)
         VALUES (NEW.tenant_id, NEW.lead_id, NEW.state_since, OLD.state, NEW.state, NULL);
     ELSIF NEW.anchor_at IS DISTINCT FROM OLD.anchor_at OR NEW.touches IS DISTINCT FROM OLD.touches
-          OR NEW.plan_b_step IS DISTINCT FROM OLD.plan_b_step OR NEW.timezone IS DISTINCT FROM OLD.timezone THEN
+          OR NEW.plan_b_step IS DISTINCT FROM OLD.plan_b_step OR NEW.timezone IS DISTINCT FROM OLD.timezone
+          OR (NEW.state IN ('won', 'lost') AND NEW.do_not_contact IS DISTINCT FROM OLD.do_not_contact) THEN
         NEW := plbase.replan(NEW, coalesce(OLD.next_action = 'reply', false), NULL);
         IF NEW.next_action IS DISTINCT FROM OLD.next_action
            OR NEW.next_followup_at IS DISTINCT FROM OLD.next_followup_at THEN
@@ -265,6 +271,9 @@ DECLARE
     replan boolean := false;
     is_touch boolean := false;
     final_kept boolean;
+    kept_anchor timestamptz;
+    kept_touches int;
+    next_option int;
     due_hint timestamptz;
     elapsed float8;
     half_life float8;
@@ -287,6 +296,12 @@ BEGIN
         RAISE EXCEPTION 'unknown interaction kind "%"', NEW.kind
             USING ERRCODE = 'foreign_key_violation',
                   DETAIL = format('"%s" is not a signal of tenant %s or of tenant 0.', NEW.kind, NEW.tenant_id);
+    END IF;
+    IF NEW.reason IS NOT NULL AND NOT EXISTS (SELECT 1 FROM followup.reason rs
+                                              WHERE rs.tenant_id IN (NEW.tenant_id, 0) AND rs.reason = NEW.reason) THEN
+        RAISE EXCEPTION 'unknown reason "%"', NEW.reason
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = format('"%s" is not a reason of tenant %s or of tenant 0.', NEW.reason, NEW.tenant_id);
     END IF;
     IF NOT isfinite(at) THEN
         RAISE EXCEPTION 'occurred_at of an interaction must be finite' USING ERRCODE = 'datetime_field_overflow';
@@ -318,6 +333,8 @@ BEGIN
     NEW.applied := true;
 
     old_state := l.state;
+    kept_anchor := l.anchor_at;
+    kept_touches := l.touches;
     old_action := l.next_action;
     old_due := l.next_followup_at;
     reply_owed := coalesce(l.next_action = 'reply', false);
@@ -364,6 +381,7 @@ BEGIN
             IF r.to_state NOT IN ('recycle', 'won', 'lost') THEN
                 l.closed_reason := NULL;
             END IF;
+            l.reason := NULL;   -- a reason belongs to its stay
             reply_owed := false;
             replan := true;
         END IF;
@@ -394,6 +412,7 @@ BEGIN
                         l.touches := 0;
                         l.plan_b_step := NULL;
                         l.closed_reason := NULL;
+                        l.reason := NULL;
                     END IF;
                     replan := true;
                 ELSIF l.state = 'installment_rejected' AND l.next_action = 'plan_b'
@@ -427,9 +446,42 @@ BEGIN
                 NULL;           -- none: momentum only
         END CASE;
 
+        -- after the sale (and in a win-back) the cadence counts from the
+        -- sale; only a new sale starts it over
+        IF final_kept THEN
+            IF l.state = 'won' AND r.effect = 'close' AND r.to_state = 'won' THEN
+                l.anchor_at := at;
+                l.touches := 0;
+            ELSE
+                l.anchor_at := kept_anchor;
+                IF r.effect <> 'touch' OR old_action = 'reply' THEN
+                    l.touches := kept_touches;
+                END IF;
+            END IF;
+        END IF;
+        IF NEW.reason IS NOT NULL THEN
+            l.reason := NEW.reason;
+            -- Plan B ordered by reason: the next option that lists it
+            IF l.state = 'installment_rejected' AND l.plan_b_step > 0
+               AND (r.effect = 'next_plan_b' OR l.state_since = at) THEN
+                SELECT s.step_no INTO next_option FROM followup.step s
+                WHERE s.tenant_id IN (l.tenant_id, 0) AND s.state = 'installment_rejected'
+                  AND (s.tenant_id = l.tenant_id
+                       OR NOT EXISTS (SELECT 1 FROM followup.step o
+                                      WHERE o.tenant_id = l.tenant_id AND o.state = 'installment_rejected'))
+                  AND s.step_no >= l.plan_b_step AND NEW.reason = ANY (s.reasons)
+                ORDER BY s.step_no LIMIT 1;
+                IF FOUND THEN
+                    l.plan_b_step := next_option;
+                END IF;
+            END IF;
+        END IF;
+
         IF replan THEN
             l := plbase.replan(l, reply_owed, due_hint);
         END IF;
+    ELSIF NEW.reason IS NOT NULL THEN
+        l.reason := NEW.reason;
     END IF;
 
     IF is_touch THEN
@@ -451,7 +503,7 @@ BEGIN
         plan_b_step = l.plan_b_step, next_action = l.next_action, next_followup_at = l.next_followup_at,
         last_inbound_at = l.last_inbound_at, last_outbound_at = l.last_outbound_at,
         last_event_at = l.last_event_at, momentum = l.momentum, momentum_at = l.momentum_at,
-        do_not_contact = l.do_not_contact, closed_reason = l.closed_reason, updated_at = now()
+        do_not_contact = l.do_not_contact, closed_reason = l.closed_reason, reason = l.reason, updated_at = now()
     WHERE ld.tenant_id = l.tenant_id AND ld.lead_id = l.lead_id;
     IF l.state <> old_state THEN
         INSERT INTO plbase.state_change (tenant_id, lead_id, changed_at, from_state, to_state, interaction_id)

@@ -39,10 +39,16 @@ VALUES (2, 'new', '10m, 4h, 1d, 3d', '20 minutes', '1 day', 'lost', '30 minutes'
        (2, 'installment_rejected', '0, 1d, 3d, 5d', '1 hour', '2 days', 'lost', '1 hour',
         '{1,2,3,4,5}', '09:00', '17:00', 'Europe/Berlin');
 -- option 3 is missing: a lead that reaches it has run out of Plan B
-INSERT INTO followup.step (tenant_id, state, step_no, channel, purpose, action_code, template)
-VALUES (2, 'installment_rejected', 1, 'call', 'advance', 'alternative_bank', 'Hi {{name|there}}'),
-       (2, 'installment_rejected', 2, 'call', 'advance', 'cheaper_sku', 'Hi {{name|there}}'),
-       (2, 'installment_rejected', 4, 'messenger', 'close_loop', 'cash_on_delivery', 'Hi {{name|there}}');
+-- (options ordered by reason: price to 2, financing to 4)
+INSERT INTO followup.step (tenant_id, state, step_no, channel, purpose, action_code, template, reasons)
+VALUES (2, 'installment_rejected', 1, 'call', 'advance', 'alternative_bank', 'Hi {{name|there}}', NULL),
+       (2, 'installment_rejected', 2, 'call', 'advance', 'cheaper_sku', 'Hi {{name|there}}', '{price}'),
+       (2, 'installment_rejected', 4, 'messenger', 'close_loop', 'cash_on_delivery', 'Hi {{name|there}}', '{financing}');
+-- a win-back for tenant 2 (won follows the shipped after-sale cadence)
+INSERT INTO followup.policy (tenant_id, state, cadence) VALUES (2, 'lost', '20d, 40d');
+INSERT INTO followup.step (tenant_id, state, step_no, purpose, action_code, template)
+VALUES (2, 'lost', 1, 'advance', 'win_back', 'Hi {{name|there}}'),
+       (2, 'lost', 2, 'close_loop', 'win_back_last', 'Hi {{name|there}}');
 INSERT INTO followup.signal (tenant_id, kind, direction, weight)
 VALUES (2, 'proposal_viewed', 'inbound', 1.6),
        (2, 'price_question', 'inbound', 0.5);
@@ -109,9 +115,13 @@ FROM (SELECT r.lead_id, r.tenant_id, r.j, r.r_late,
                  [1 + floor(r.r_pick * 7)::int]::followup.lead_state AS new_state,
              (ARRAY[NULL, 'Europe/Berlin', 'America/New_York', 'Australia/Sydney'])
                  [1 + floor(r.r_pick * 4)::int] AS new_timezone,
-             (ARRAY['ana', 'beka', NULL])[1 + floor(r.r_pick * 3)::int] AS operator
+             (ARRAY['ana', 'beka', NULL])[1 + floor(r.r_pick * 3)::int] AS operator,
+             -- a reason on a third of the customer's answers
+             CASE WHEN r.r_gap > 0.66 THEN (ARRAY['price', 'financing', 'timing'])[1 + floor(r.r_op * 3)::int] END AS reason
       FROM eq_raw r JOIN eq_lead l USING (lead_id)) e;
 UPDATE eq_event SET kind = 'message' WHERE kind IS NULL;	-- the top of the cumulative weights
+UPDATE eq_event SET reason = NULL
+WHERE kind NOT IN ('reply', 'think_about_it', 'plan_b_declined', 'installment_rejected', 'not_interested');
 
 -- the task job every 12 hours of the scenario
 INSERT INTO eq_event (lead_id, tenant_id, j, occurred_at, op, recorded_at)
@@ -137,10 +147,10 @@ BEGIN
     FOR e IN SELECT * FROM eq_stream ORDER BY seq LOOP
         CASE e.op
             WHEN 'i' THEN
-                INSERT INTO followup.interaction (tenant_id, interaction_id, lead_id, occurred_at, kind, operator)
-                VALUES (e.tenant_id, e.seq, e.lead_id, e.occurred_at, e.kind, e.operator);
-                INSERT INTO plbase.interaction (tenant_id, interaction_id, lead_id, occurred_at, kind, operator)
-                VALUES (e.tenant_id, e.seq, e.lead_id, e.occurred_at, e.kind, e.operator);
+                INSERT INTO followup.interaction (tenant_id, interaction_id, lead_id, occurred_at, kind, operator, reason)
+                VALUES (e.tenant_id, e.seq, e.lead_id, e.occurred_at, e.kind, e.operator, e.reason);
+                INSERT INTO plbase.interaction (tenant_id, interaction_id, lead_id, occurred_at, kind, operator, reason)
+                VALUES (e.tenant_id, e.seq, e.lead_id, e.occurred_at, e.kind, e.operator, e.reason);
             WHEN 's' THEN
                 -- the CRM moves the lead (never back to new)
                 UPDATE followup.lead SET state = e.new_state, state_since = e.occurred_at
@@ -207,7 +217,8 @@ FROM ((SELECT 'followup' AS side, * FROM (SELECT * FROM followup.state_change EX
 
 -- what the scenario covered
 SELECT format('scenario: %s leads, %s interactions (%s late), %s state changes, %s tasks (%s done by a touch), '
-              || '%s interactions in installment_rejected, %s leads past Plan B option 2, %s won, %s lost',
+              || '%s interactions in installment_rejected, %s leads past Plan B option 2, %s won, %s lost, '
+              || '%s with a reason, %s tasks after the sale or for a win-back',
               (SELECT count(*) FROM followup.lead),
               (SELECT count(*) FROM followup.interaction),
               (SELECT count(*) FILTER (WHERE NOT applied) FROM followup.interaction),
@@ -217,7 +228,9 @@ SELECT format('scenario: %s leads, %s interactions (%s late), %s state changes, 
               (SELECT count(*) FILTER (WHERE state_at = 'installment_rejected') FROM followup.interaction),
               (SELECT count(*) FILTER (WHERE plan_b_step > 2) FROM followup.lead),
               (SELECT count(*) FILTER (WHERE state = 'won') FROM followup.lead),
-              (SELECT count(*) FILTER (WHERE state = 'lost') FROM followup.lead)) AS scenario \gset
+              (SELECT count(*) FILTER (WHERE state = 'lost') FROM followup.lead),
+              (SELECT count(*) FILTER (WHERE reason IS NOT NULL) FROM followup.interaction),
+              (SELECT count(*) FILTER (WHERE state IN ('won', 'lost')) FROM followup.task)) AS scenario \gset
 \echo :scenario
 
 SELECT count(*) AS ndiff, count(*) > 0 AS differ, (SELECT count(*) FROM followup.lead) AS nleads,

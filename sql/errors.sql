@@ -54,7 +54,8 @@ SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 -- configuration: what must never be stored
 INSERT INTO followup.policy (state, cadence, reply_within) VALUES ('warm', '1d', '-5 minutes');
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
-INSERT INTO followup.policy (state, cadence) VALUES ('won', '1d');
+-- won and lost may have a policy (after the sale, win-back); only they may be turned off
+INSERT INTO followup.policy (state, cadence, enabled) VALUES ('warm', '1d', false);
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 INSERT INTO followup.policy (state, cadence, on_exhausted) VALUES ('warm', '1d', 'new');
 SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;

@@ -46,9 +46,9 @@ static bool cache_valid = false;
 static bool enums_loaded = false;
 static EnumOids enum_oids;
 /* the configuration tables, and their generations when they were loaded */
-static const FollowupRel config_rels[4] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE};
-static Oid	config_relids[4];
-static uint64 config_generations[4];
+static const FollowupRel config_rels[5] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE, FR_REASON};
+static Oid	config_relids[5];
+static uint64 config_generations[5];
 
 Datum
 followup_config_changed(PG_FUNCTION_ARGS)
@@ -266,11 +266,11 @@ static const ColumnSpec policy_cols[] = {
 	{"state", CT_LEAD_STATE}, {"cadence", CT_CADENCE}, {"reply_within", CT_INTERVAL},
 	{"close_after", CT_INTERVAL}, {"on_exhausted", CT_LEAD_STATE}, {"escalate_after", CT_INTERVAL},
 	{"escalate_to", CT_TEXT}, {"work_days", CT_INT4_ARRAY}, {"work_start", CT_TIME},
-	{"work_end", CT_TIME}, {"timezone", CT_TEXT}
+	{"work_end", CT_TIME}, {"timezone", CT_TEXT}, {"enabled", CT_BOOL}
 };
 static const ColumnSpec step_cols[] = {
 	{"state", CT_LEAD_STATE}, {"step_no", CT_INT4}, {"channel", CT_TEXT}, {"purpose", CT_TEXT},
-	{"action_code", CT_TEXT}, {"template", CT_TEXT}
+	{"action_code", CT_TEXT}, {"template", CT_TEXT}, {"reasons", CT_TEXT}
 };
 static const ColumnSpec signal_cols[] = {
 	{"kind", CT_TEXT}, {"direction", CT_TEXT}, {"weight", CT_FLOAT4}
@@ -285,7 +285,7 @@ load_policies(TenantConfig *cfg)
 {
 	run_tenant_query("SELECT DISTINCT ON (p.state) p.state, p.cadence, p.reply_within, p.close_after,"
 					 " p.on_exhausted, p.escalate_after, p.escalate_to, p.work_days, p.work_start,"
-					 " p.work_end, p.timezone"
+					 " p.work_end, p.timezone, p.enabled"
 					 " FROM followup.policy p"
 					 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
 					 " OR p.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8"
@@ -302,7 +302,8 @@ load_policies(TenantConfig *cfg)
 		Datum	   *elems;
 		int			n;
 
-		p->present = true;
+		/* a tenant may turn won's or lost's follow-up off (after_sale.sql) */
+		p->present = DatumGetBool(SPI_getbinval(tup, desc, 12, &isnull));
 		cadence_to_core(DatumGetCadenceP(SPI_getbinval(tup, desc, 2, &isnull)), &p->cadence);
 		p->reply_within = *DatumGetIntervalP(SPI_getbinval(tup, desc, 3, &isnull));
 		p->close_after = *DatumGetIntervalP(SPI_getbinval(tup, desc, 4, &isnull));
@@ -329,7 +330,9 @@ load_policies(TenantConfig *cfg)
 static void
 load_steps(TenantConfig *cfg)
 {
-	run_tenant_query("SELECT s.state, s.step_no, s.channel, s.purpose, s.action_code, s.template"
+	run_tenant_query("SELECT s.state, s.step_no, s.channel, s.purpose, s.action_code, s.template,"
+					 " ',' OPERATOR(pg_catalog.||) pg_catalog.array_to_string(s.reasons, ',')"
+					 " OPERATOR(pg_catalog.||) ','"
 					 " FROM followup.step s"
 					 " WHERE s.tenant_id OPERATOR(pg_catalog.=) $1"
 					 " OR (s.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8 AND NOT EXISTS"
@@ -354,7 +357,21 @@ load_steps(TenantConfig *cfg)
 		s->purpose = cache_text(tup, desc, 4);
 		s->action_code = cache_text(tup, desc, 5);
 		s->template = cache_text(tup, desc, 6);
+		s->reasons = cache_text(tup, desc, 7);
 	}
+}
+
+/* The reasons of the tenant and of tenant 0 (after_sale.sql). */
+static void
+load_reasons(TenantConfig *cfg)
+{
+	run_tenant_query("SELECT DISTINCT r.reason FROM followup.reason r"
+					 " WHERE r.tenant_id OPERATOR(pg_catalog.=) $1"
+					 " OR r.tenant_id OPERATOR(pg_catalog.=) 0::pg_catalog.int8", cfg->tenant_id, FR_REASON);
+	cfg->nreasons = (int) SPI_processed;
+	cfg->reasons = MemoryContextAllocZero(CacheCxt, sizeof(char *) * (SPI_processed + 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+		cfg->reasons[i] = cache_text(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 }
 
 static void
@@ -451,6 +468,7 @@ get_tenant_config(int64 tenant_id)
 		load_policies(cfg);
 		load_steps(cfg);
 		load_kinds(cfg);
+		load_reasons(cfg);
 		SPI_finish();
 	}
 	PG_CATCH();
@@ -473,6 +491,15 @@ find_kind(TenantConfig *cfg, const char *kind)
 	memset(key, 0, sizeof(key));
 	strcpy(key, kind);
 	return hash_search(cfg->kinds, key, HASH_FIND, NULL);
+}
+
+bool
+reason_known(const TenantConfig *cfg, const char *reason)
+{
+	for (int i = 0; i < cfg->nreasons; i++)
+		if (strcmp(cfg->reasons[i], reason) == 0)
+			return true;
+	return false;
 }
 
 const Step *

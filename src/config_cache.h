@@ -37,6 +37,7 @@ typedef struct Step
 	char	   *purpose;
 	char	   *action_code;
 	char	   *template;
+	char	   *reasons;		/* ",price,financing,": the reasons it answers; NULL = none */
 } Step;
 
 typedef struct StateSteps
@@ -76,6 +77,8 @@ typedef struct TenantConfig
 	Policy		policy[LS_COUNT];
 	StateSteps	steps[LS_COUNT];
 	HTAB	   *kinds;
+	int			nreasons;		/* the reasons an interaction may give */
+	char	  **reasons;
 } TenantConfig;
 
 /* The OIDs of the enums' labels in this database. */
@@ -94,5 +97,6 @@ extern LeadState lead_state_from_oid(Oid oid);
 extern NextAction next_action_from_oid(Oid oid);
 extern const KindEntry *find_kind(TenantConfig *cfg, const char *kind);
 extern const Step *find_step(const TenantConfig *cfg, LeadState state, int step_no);
+extern bool reason_known(const TenantConfig *cfg, const char *reason);
 
 #endif							/* FOLLOWUP_CONFIG_CACHE_H */

@@ -36,7 +36,8 @@ const ColumnSpec lead_cols[LC_COUNT] = {
 	{"last_inbound_at", CT_TIMESTAMPTZ}, {"last_outbound_at", CT_TIMESTAMPTZ},
 	{"last_event_at", CT_TIMESTAMPTZ}, {"momentum", CT_FLOAT4},
 	{"momentum_at", CT_TIMESTAMPTZ}, {"do_not_contact", CT_BOOL},
-	{"closed_reason", CT_TEXT}, {"created_at", CT_TIMESTAMPTZ}, {"updated_at", CT_TIMESTAMPTZ}
+	{"closed_reason", CT_TEXT}, {"created_at", CT_TIMESTAMPTZ}, {"updated_at", CT_TIMESTAMPTZ},
+	{"reason", CT_TEXT}
 };
 
 StaticAssertDecl(LC_COUNT <= COLUMN_MAP_MAX, "ColumnMap.attnum is too small");
@@ -45,11 +46,12 @@ StaticAssertDecl(LC_COUNT <= COLUMN_MAP_MAX, "ColumnMap.attnum is too small");
  * The columns the planner and the rules may change, as values for
  * heap_modify_tuple_by_cols() or for the UPDATE below (same order).
  */
-#define LEAD_WRITE_COLS 14
+#define LEAD_WRITE_COLS 15
 static const LeadCol lead_write_cols[LEAD_WRITE_COLS] = {
 	LC_STATE, LC_STATE_SINCE, LC_ANCHOR_AT, LC_TOUCHES, LC_PLAN_B_STEP,
 	LC_NEXT_ACTION, LC_NEXT_FOLLOWUP_AT, LC_LAST_INBOUND_AT, LC_LAST_OUTBOUND_AT,
-	LC_LAST_EVENT_AT, LC_MOMENTUM, LC_MOMENTUM_AT, LC_DO_NOT_CONTACT, LC_CLOSED_REASON
+	LC_LAST_EVENT_AT, LC_MOMENTUM, LC_MOMENTUM_AT, LC_DO_NOT_CONTACT, LC_CLOSED_REASON,
+	LC_REASON
 };
 
 /*
@@ -129,6 +131,8 @@ lead_from_tuple(LeadRow *lead, HeapTuple tup, TupleDesc desc, const int *att)
 	lead->closed_reason = isnull ? NULL : TextDatumGetCString(d);
 	d = heap_getattr(tup, att[LC_CREATED_AT], desc, &isnull);
 	lead->created_at = ts_or_null(d, isnull);
+	d = heap_getattr(tup, att[LC_REASON], desc, &isnull);
+	lead->reason = isnull ? NULL : TextDatumGetCString(d);
 }
 
 static void
@@ -157,6 +161,8 @@ lead_to_values(const LeadRow *lead, Datum *values, bool *nulls)
 	nulls[12] = false;
 	nulls[13] = lead->closed_reason == NULL;
 	values[13] = nulls[13] ? (Datum) 0 : CStringGetTextDatum(lead->closed_reason);
+	nulls[14] = lead->reason == NULL;
+	values[14] = nulls[14] ? (Datum) 0 : CStringGetTextDatum(lead->reason);
 }
 
 HeapTuple
@@ -265,7 +271,7 @@ lead_update(LeadHandle *h, int64 interaction_id, bool log_state)
 		Oid			types[LEAD_WRITE_COLS + 2] = {
 			INT8OID, INT8OID, oids->lead_state_type, TIMESTAMPTZOID, TIMESTAMPTZOID,
 			INT4OID, INT4OID, oids->next_action_type, TIMESTAMPTZOID, TIMESTAMPTZOID,
-			TIMESTAMPTZOID, TIMESTAMPTZOID, FLOAT4OID, TIMESTAMPTZOID, BOOLOID, TEXTOID
+			TIMESTAMPTZOID, TIMESTAMPTZOID, FLOAT4OID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TEXTOID
 		};
 
 		for (int i = 0; i < LEAD_WRITE_COLS; i++)

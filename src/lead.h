@@ -36,6 +36,7 @@ typedef struct LeadRow
 	bool		do_not_contact;
 	char	   *closed_reason;
 	TimestampTz created_at;
+	char	   *reason;		/* the stay's latest reason (after_sale.sql); NULL = none */
 } LeadRow;
 
 /* The columns of followup.lead, in lead_cols[] order. */
@@ -44,7 +45,7 @@ typedef enum LeadCol
 	LC_TENANT_ID, LC_LEAD_ID, LC_STATE, LC_STATE_SINCE, LC_ANCHOR_AT, LC_TOUCHES, LC_PLAN_B_STEP,
 	LC_NEXT_ACTION, LC_NEXT_FOLLOWUP_AT, LC_TIMEZONE, LC_LAST_INBOUND_AT,
 	LC_LAST_OUTBOUND_AT, LC_LAST_EVENT_AT, LC_MOMENTUM, LC_MOMENTUM_AT,
-	LC_DO_NOT_CONTACT, LC_CLOSED_REASON, LC_CREATED_AT, LC_UPDATED_AT, LC_COUNT
+	LC_DO_NOT_CONTACT, LC_CLOSED_REASON, LC_CREATED_AT, LC_UPDATED_AT, LC_REASON, LC_COUNT
 } LeadCol;
 
 extern const ColumnSpec lead_cols[LC_COUNT];

@@ -182,7 +182,7 @@ followup_preview(PG_FUNCTION_ARGS)
 
 		if (lead.next_action == NA_CLOSE)
 			break;
-		apply_interaction(cfg, &lead, &touch, lead.next_followup_at, &res);
+		apply_interaction(cfg, &lead, &touch, lead.next_followup_at, NULL, &res);
 	}
 	SPI_finish();
 	return (Datum) 0;

@@ -207,7 +207,8 @@ plan_next_touch(const TenantConfig *cfg, const PlanInput *in, PlanResult *out)
 	out->action = NA_NONE;
 	out->due_at = DT_NOBEGIN;
 	out->step_no = 0;
-	if (STATE_IS_TERMINAL(in->state))
+	/* won and lost: only an after-sale or win-back policy plans anything */
+	if (STATE_IS_TERMINAL(in->state) && !cfg->policy[in->state].present)
 		return;
 	policy = &cfg->policy[in->state];
 	if (!policy->present)
@@ -242,13 +243,16 @@ plan_next_touch(const TenantConfig *cfg, const PlanInput *in, PlanResult *out)
 											 next->usecs - prev->usecs, tz);
 
 		out->action = in->state == LS_INSTALLMENT_REJECTED ? NA_PLAN_B :
-			in->state == LS_RECYCLE ? NA_REACTIVATE : NA_FOLLOWUP;
+			in->state == LS_RECYCLE || in->state == LS_LOST ? NA_REACTIVATE : NA_FOLLOWUP;
 		/* in installment_rejected a step is a Plan B option, as in tasks */
 		out->step_no = in->state == LS_INSTALLMENT_REJECTED ? in->plan_b_step : k + 1;
 		out->due_at = into_working_window(Max(on_schedule, after_last), policy, tz);
 		return;
 	}
 
+	/* an after-sale or win-back cadence spent: parked for good, nothing to close */
+	if (STATE_IS_TERMINAL(in->state))
+		return;
 	out->action = NA_CLOSE;
 	out->due_at = into_working_window(add_interval(last_touch, &policy->close_after, tz),
 									  policy, tz);

@@ -31,6 +31,9 @@ replan_lead(const TenantConfig *cfg, LeadRow *lead, bool reply_owed,
 	in.reply_owed_since = TS_IS_NULL(lead->last_inbound_at) ? lead->anchor_at : lead->last_inbound_at;
 	in.timezone = lead->timezone;
 	plan_next_touch(cfg, &in, &out);
+	/* after the sale and after a loss, do_not_contact is absolute */
+	if (STATE_IS_TERMINAL(lead->state) && lead->do_not_contact)
+		out.action = NA_NONE;
 
 	if (!TS_IS_NULL(due_hint) && out.action != NA_NONE &&
 		out.action != NA_REPLY && out.action != NA_CLOSE)
@@ -49,6 +52,7 @@ enter_state(LeadRow *lead, LeadState state, TimestampTz at)
 	lead->plan_b_step = state == LS_INSTALLMENT_REJECTED ? 1 : 0;
 	if (!STATE_IS_TERMINAL(state) && state != LS_RECYCLE)
 		lead->closed_reason = NULL;
+	lead->reason = NULL;		/* a reason belongs to its stay */
 }
 
 /* A rule's due_in after "at", in the lead's zone. */
@@ -60,10 +64,36 @@ rule_due_time(const TenantConfig *cfg, const LeadRow *lead, const Rule *rule,
 					   plan_zone(&cfg->policy[lead->state], lead->timezone));
 }
 
+/*
+ * Plan B ordered by reason: the next option (from the one due) whose step
+ * lists the reason, when the tenant's steps say which options answer it.
+ */
+static void
+plan_b_skip_to_reason(const TenantConfig *cfg, LeadRow *lead, const char *reason)
+{
+	const StateSteps *ss = &cfg->steps[LS_INSTALLMENT_REJECTED];
+	char	   *needle = psprintf(",%s,", reason);
+
+	for (int i = 0; i < ss->count; i++)
+	{
+		const Step *s = &ss->steps[i];
+
+		if (s->step_no >= lead->plan_b_step && s->reasons != NULL &&
+			strstr(s->reasons, needle) != NULL)
+		{
+			lead->plan_b_step = s->step_no;
+			break;
+		}
+	}
+	pfree(needle);
+}
+
 void
 apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
-				  TimestampTz at, ApplyResult *res)
+				  TimestampTz at, const char *reason, ApplyResult *res)
 {
+	TimestampTz kept_anchor = lead->anchor_at;
+	int32		kept_touches = lead->touches;
 	bool		reply_owed = lead->next_action == NA_REPLY;
 	bool		replan = false;
 	TimestampTz due_hint = DT_NOBEGIN;
@@ -103,7 +133,11 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 		break;
 	}
 	if (res->rule == NULL)
+	{
+		if (reason != NULL)
+			lead->reason = pstrdup(reason);
 		return;
+	}
 
 	/*
 	 * won and lost are final: a rule for any state (from_state NULL) does
@@ -189,6 +223,37 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 			break;
 		case EFFECT_NONE:
 			break;
+	}
+
+	/*
+	 * After the sale (and in a win-back), the terminal state's own cadence
+	 * counts from the sale: a reply is answered, but neither it nor any other
+	 * signal for any state starts the cadence over; a touch still counts,
+	 * unless it was the reply.  Only a new sale does, as a repeat purchase.
+	 */
+	if (final_kept)
+	{
+		bool		repeat_sale = lead->state == LS_WON && res->rule->effect == EFFECT_CLOSE &&
+			res->rule->to_state == LS_WON;
+
+		if (repeat_sale)
+		{
+			lead->anchor_at = at;
+			lead->touches = 0;
+		}
+		else
+		{
+			lead->anchor_at = kept_anchor;
+			if (res->rule->effect != EFFECT_TOUCH || old_action == NA_REPLY)
+				lead->touches = kept_touches;
+		}
+	}
+	if (reason != NULL)
+	{
+		lead->reason = pstrdup(reason);
+		if (lead->state == LS_INSTALLMENT_REJECTED && lead->plan_b_step > 0 &&
+			(res->rule->effect == EFFECT_NEXT_PLAN_B || lead->state_since == at))
+			plan_b_skip_to_reason(cfg, lead, reason);
 	}
 
 	if (replan)

@@ -18,11 +18,12 @@ typedef struct ApplyResult
 
 /*
  * Apply one interaction of kind at "at" to the lead: momentum, the first
- * matching rule, and a new plan.
+ * matching rule, and a new plan.  reason (NULL = none) is the
+ * interaction's, a known one: it stays on the lead's stay in its state.
  */
 extern void apply_interaction(const TenantConfig *cfg, LeadRow *lead,
 							  const KindEntry *kind, TimestampTz at,
-							  ApplyResult *res);
+							  const char *reason, ApplyResult *res);
 
 /*
  * Plan the lead's next action and its time; due_hint (unless DT_NOBEGIN) is

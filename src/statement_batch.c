@@ -143,6 +143,7 @@ batch_note(const LeadRow *before, int64 interaction_id, TimestampTz at)
 		entry->before = *before;
 		entry->before.timezone = copy_string(current_batch->cxt, before->timezone);
 		entry->before.closed_reason = copy_string(current_batch->cxt, before->closed_reason);
+		entry->before.reason = copy_string(current_batch->cxt, before->reason);
 		entry->needs_replay = false;
 		entry->nids = 0;
 		entry->maxids = 4;
@@ -215,7 +216,7 @@ replay_lead(BatchLead *entry)
 		Oid			stamp_types[7] = {INT8OID, INT8OID, oids->lead_state_type, INT4OID,
 		INT4OID, BOOLOID, INT8OID};
 
-		kept_plan_prepare(&rows_plan, "SELECT interaction_id, occurred_at, kind FROM followup.interaction"
+		kept_plan_prepare(&rows_plan, "SELECT interaction_id, occurred_at, kind, reason FROM followup.interaction"
 						  " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
 						  " AND interaction_id OPERATOR(pg_catalog.=) ANY ($2)"
 						  " ORDER BY occurred_at, interaction_id", 2, types);
@@ -265,7 +266,7 @@ replay_lead(BatchLead *entry)
 		args[4] = Int32GetDatum(lead.plan_b_step);
 		memset(nulls, ' ', sizeof(nulls));
 		nulls[4] = lead.plan_b_step == 0 ? 'n' : ' ';
-		apply_interaction(cfg, &lead, kind, at, &res);
+		apply_interaction(cfg, &lead, kind, at, SPI_getvalue(rows->vals[i], rows->tupdesc, 4), &res);
 		args[5] = BoolGetDatum(res.applied);
 		args[6] = res.rule ? Int64GetDatum(res.rule->rule_id) : (Datum) 0;
 		nulls[6] = res.rule ? ' ' : 'n';

@@ -47,14 +47,15 @@ typedef enum InteractionCol
 {
 	IC_TENANT_ID, IC_INTERACTION_ID, IC_LEAD_ID, IC_OCCURRED_AT, IC_KIND, IC_OPERATOR, IC_TASK_ID,
 	IC_STATE_AT, IC_TOUCHES_AT, IC_PLAN_B_STEP_AT, IC_BY_RULE, IC_APPLIED,
-	IC_RULE_ID, IC_COUNT
+	IC_RULE_ID, IC_REASON, IC_COUNT
 } InteractionCol;
 
 static const ColumnSpec interaction_cols[IC_COUNT] = {
 	{"tenant_id", CT_INT8}, {"interaction_id", CT_INT8}, {"lead_id", CT_INT8},
 	{"occurred_at", CT_TIMESTAMPTZ}, {"kind", CT_TEXT}, {"operator", CT_TEXT},
 	{"task_id", CT_INT8}, {"state_at", CT_LEAD_STATE}, {"touches_at", CT_INT4},
-	{"plan_b_step_at", CT_INT4}, {"by_rule", CT_BOOL}, {"applied", CT_BOOL}, {"rule_id", CT_INT8}
+	{"plan_b_step_at", CT_INT4}, {"by_rule", CT_BOOL}, {"applied", CT_BOOL}, {"rule_id", CT_INT8},
+	{"reason", CT_TEXT}
 };
 
 StaticAssertDecl(IC_COUNT <= COLUMN_MAP_MAX, "ColumnMap.attnum is too small");
@@ -89,6 +90,7 @@ replan_after_crm_update(LeadRow *lead, const LeadRow *old, bool state_since_give
 			lead->state_since : GetCurrentTransactionStartTimestamp();
 		char	   *reason = same_text(lead->closed_reason, old->closed_reason) ?
 			NULL : lead->closed_reason;
+		char	   *stay_reason = same_text(lead->reason, old->reason) ? NULL : lead->reason;
 
 		if (lead->state == LS_NEW)
 			ereport(ERROR,
@@ -101,12 +103,14 @@ replan_after_crm_update(LeadRow *lead, const LeadRow *old, bool state_since_give
 		/* a reason set with the move is kept for a closed or parked lead */
 		lead->closed_reason = lead->state == LS_RECYCLE || STATE_IS_TERMINAL(lead->state) ?
 			reason : NULL;
+		lead->reason = stay_reason;
 		cfg = get_tenant_config(lead->tenant_id);
 		replan_lead(cfg, lead, false, DT_NOBEGIN);
 		return true;
 	}
 	if (lead->anchor_at != old->anchor_at || lead->touches != old->touches ||
-		lead->plan_b_step != old->plan_b_step || !same_text(lead->timezone, old->timezone))
+		lead->plan_b_step != old->plan_b_step || !same_text(lead->timezone, old->timezone) ||
+		(STATE_IS_TERMINAL(lead->state) && lead->do_not_contact != old->do_not_contact))
 	{
 		cfg = get_tenant_config(lead->tenant_id);
 		replan_lead(cfg, lead, old->next_action == NA_REPLY, DT_NOBEGIN);
@@ -321,7 +325,7 @@ refuse_forged_stamps(Relation rel, HeapTuple tup, const int *att)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 
-	for (int i = IC_STATE_AT; i <= IC_RULE_ID; i++)
+	for (int i = IC_STATE_AT; i <= IC_RULE_ID; i++)	/* not IC_REASON: the CRM's */
 	{
 		if (heap_attisnull(tup, att[i], desc))
 			continue;
@@ -350,6 +354,7 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 	TimestampTz occurred_at;
 	char	   *kind_name;
 	char	   *operator;
+	char	   *reason;
 	Datum		d;
 	TenantConfig *cfg;
 	const KindEntry *kind;
@@ -397,6 +402,8 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 	kind_name = TextDatumGetCString(heap_getattr(tup, att[IC_KIND], desc, &isnull));
 	d = heap_getattr(tup, att[IC_OPERATOR], desc, &isnull);
 	operator = isnull ? NULL : TextDatumGetCString(d);
+	d = heap_getattr(tup, att[IC_REASON], desc, &isnull);
+	reason = isnull ? NULL : TextDatumGetCString(d);
 	d = heap_getattr(tup, att[IC_TASK_ID], desc, &isnull);
 	values[6] = d;
 	nulls[6] = isnull;
@@ -412,6 +419,13 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 				 errdetail("\"%s\" is not a signal of tenant " INT64_FORMAT " or of tenant 0.",
 						   kind_name, tenant_id),
 				 errhint("Add it to followup.signal first, or use a known kind such as reply or message.")));
+	if (reason != NULL && !reason_known(cfg, reason))
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("unknown reason \"%s\"", reason),
+				 errdetail("\"%s\" is not a reason of tenant " INT64_FORMAT " or of tenant 0.",
+						   reason, tenant_id),
+				 errhint("Add it to followup.reason first, or use a known reason such as price, timing or financing.")));
 	check_event_time(occurred_at, "occurred_at");
 
 	SPI_connect();
@@ -434,7 +448,7 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 
 	batch_note(lead, interaction_id, occurred_at);
 	before = *lead;
-	apply_interaction(cfg, lead, kind, occurred_at, &res);
+	apply_interaction(cfg, lead, kind, occurred_at, reason, &res);
 	rollup_note_interaction(&before, kind->direction, occurred_at, &res);
 	nulls[3] = true;			/* by_rule: only for touches */
 	if (res.applied)

@@ -202,6 +202,48 @@ SELECT '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
                     FROM followup.plan_b_recovery WHERE tenant_id = 1 ORDER BY plan_b_step')
     || '<p class="note">followup.plan_b_recovery.</p>'
 
+    || '<h2>Why they paused</h2>'
+    || (SELECT pg_temp.stacked('Reasons customers gave, and what followed',
+                               array_agg(reason ORDER BY n DESC, reason),
+                               ARRAY['won', 'replied', 'declined', 'silence', 'lost'],
+                               array_agg(ARRAY[won, replied, declined, silence, lost] ORDER BY n DESC, reason),
+                               ARRAY['#2e9d5b', '#2f6fab', '#e0a800', '#9aa7b4', '#c8553d'])
+        FROM (SELECT reason, sum(occurrences) AS n, sum(won) AS won, sum(replied) AS replied, sum(declined) AS declined,
+                     sum(silence) AS silence, sum(lost) AS lost
+              FROM followup.reasons WHERE tenant_id = 1 GROUP BY reason) r)
+    || pg_temp.tbl('SELECT state, step, reason, occurrences AS "given", won, replied, declined, silence, lost,
+                           round(100.0 * won / nullif(occurrences, 0)) AS "won %"
+                    FROM followup.reasons WHERE tenant_id = 1 AND occurrences >= 5
+                    ORDER BY occurrences DESC, state, step, reason LIMIT 15')
+    || '<p class="note">followup.reasons: per state and step (the touches made in the state before the reason was given; '
+    || 'in installment_rejected the Plan B option offered last), each reason once, by what followed it: '
+    || 'won or lost afterwards, else the customer''s next message (another objection counts as declined), else silence. '
+    || 'The shop''s Plan B is ordered by reason: a financing objection skips to the options that need no loan.</p>'
+
+    || '<h2>After the sale</h2>'
+    || (SELECT format('<p>%s leads were won. Each one stays won and gets the shop''s after-sale cadence: a delivery check '
+                      'after two days, a review request after a week, an accessory offer after a month (the upgrade reminder '
+                      'after a year is beyond these 60 days). %s customers bought again (%s repeat purchases); %s of those purchases '
+                      'followed an after-sale touch.</p>',
+                      pg_temp.num((SELECT count(*) FROM followup.lead WHERE tenant_id = 1 AND state = 'won')),
+                      pg_temp.num(count(DISTINCT lead_id)), pg_temp.num(count(*)),
+                      pg_temp.num(count(*) FILTER (WHERE after_sale_task_id IS NOT NULL)))
+        FROM followup.repeat_purchases WHERE tenant_id = 1)
+    || pg_temp.tbl($q$
+        SELECT t.step_no AS step, t.action_code, count(*) AS "tasks made", count(*) FILTER (WHERE t.status = 'done') AS done,
+               count(*) FILTER (WHERE t.status IN ('open', 'claimed')) AS "still open",
+               (SELECT count(*) FROM followup.repeat_purchases r
+                WHERE r.tenant_id = 1 AND r.after_sale_action_code = t.action_code) AS "repeat purchases after it"
+        FROM followup.task t WHERE t.tenant_id = 1 AND t.state = 'won' AND t.kind = 'followup'
+        GROUP BY t.step_no, t.action_code ORDER BY t.step_no $q$)
+    || pg_temp.tbl($q$
+        SELECT l.external_ref AS lead, l.attrs ->> 'name' AS customer, to_char(r.previous_sale_at, 'Mon DD') AS "first sale",
+               to_char(r.purchased_at, 'Mon DD') AS "bought again", coalesce(r.after_sale_action_code, '(none)') AS "after the touch"
+        FROM followup.repeat_purchases r JOIN followup.lead l USING (tenant_id, lead_id)
+        WHERE r.tenant_id = 1 ORDER BY r.purchased_at DESC LIMIT 8 $q$)
+    || '<p class="note">followup.repeat_purchases; the after-sale tasks are followup.task rows in state won. '
+    || 'Customers'' questions after the sale are answered as owed replies: the lead stays won.</p>'
+
     || '<h2>Where leads go quiet</h2>'
     || pg_temp.tbl('SELECT state, sum(leads) AS "open leads", sum(silent_leads) AS "silent",
                            sum(leads) FILTER (WHERE touches = 0) AS "no touch yet", sum(leads) FILTER (WHERE touches = 1) AS "1 touch",

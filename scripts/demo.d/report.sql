@@ -89,6 +89,21 @@ SELECT plan_b_step AS "option", action_code, offered, declined,
 FROM followup.plan_b_recovery WHERE tenant_id = 1 ORDER BY plan_b_step;
 
 \echo
+\echo '== Why they paused: the reasons customers gave, and what followed (followup.reasons) =='
+SELECT reason, sum(occurrences) AS "given", sum(won) AS won, sum(replied) AS replied,
+       sum(declined) AS declined, sum(silence) AS silence, sum(lost) AS lost,
+       round(100.0 * sum(won) / nullif(sum(occurrences), 0)) || '%' AS "won %"
+FROM followup.reasons WHERE tenant_id = 1 GROUP BY reason ORDER BY 2 DESC, 1;
+
+\echo
+\echo '== After the sale: the after-sale touches, and repeat purchases (followup.repeat_purchases) =='
+SELECT t.step_no AS step, t.action_code, count(*) AS "tasks made", count(*) FILTER (WHERE t.status = 'done') AS done,
+       (SELECT count(*) FROM followup.repeat_purchases r
+        WHERE r.tenant_id = 1 AND r.after_sale_action_code = t.action_code) AS "repeat purchases after it"
+FROM followup.task t WHERE t.tenant_id = 1 AND t.state = 'won' AND t.kind = 'followup'
+GROUP BY t.step_no, t.action_code ORDER BY t.step_no;
+
+\echo
 \echo '== Operator compliance over the 60 days (followup.operator_compliance) =='
 \echo 'tasks due, done on time or late, still overdue; touches by rule (they did a task) or'
 \echo 'by chance (the lead had none); median delay of the tasks done (followup.touch_log)'

@@ -80,7 +80,33 @@ INSERT INTO demo.behaviour VALUES
     ('thinking', 'order', 0.002), ('thinking', 'not_interested', 0.005), ('thinking', 'opt_out', 0.001),
     ('installment_rejected', 'plan_b_declined', 0.03), ('installment_rejected', 'installment_approved', 0.006),
     ('installment_rejected', 'reply', 0.01), ('installment_rejected', 'not_interested', 0.006),
-    ('recycle', 'reply', 0.002), ('recycle', 'opt_out', 0.001);
+    ('recycle', 'reply', 0.002), ('recycle', 'opt_out', 0.001),
+    -- after the sale: a question about the delivery, now and then another order
+    ('won', 'reply', 0.004), ('won', 'order', 0.0012);
+
+-- why they pause or decline, by signal: a customer names one of these
+-- (followup.reason) as often as the weights say
+CREATE TABLE demo.why (kind text, reason text, p float8);
+INSERT INTO demo.why VALUES
+    ('think_about_it', 'price', 0.35), ('think_about_it', 'family_approval', 0.2),
+    ('think_about_it', 'timing', 0.2), ('think_about_it', 'product', 0.15), ('think_about_it', 'trust', 0.1),
+    ('installment_rejected', 'financing', 1),
+    ('plan_b_declined', 'financing', 0.45), ('plan_b_declined', 'price', 0.3),
+    ('plan_b_declined', 'family_approval', 0.15), ('plan_b_declined', 'trust', 0.1),
+    ('not_interested', 'price', 0.35), ('not_interested', 'competitor', 0.35),
+    ('not_interested', 'product', 0.2), ('not_interested', 'delivery', 0.1);
+CREATE TABLE demo.why_dice AS
+SELECT kind, reason, sum(p) OVER w - p AS lo, sum(p) OVER w AS hi
+FROM demo.why WINDOW w AS (PARTITION BY kind ORDER BY reason);
+
+-- the shop's Plan B ordered by reason: a financing objection skips to the
+-- options that need no loan, a price objection to the cheaper model
+INSERT INTO followup.step (state, step_no, channel, purpose, action_code, template, reasons)
+SELECT state, step_no, channel, purpose, action_code, template,
+       CASE action_code WHEN 'cheaper_sku' THEN '{price}'
+                        WHEN 'reserve_until_payday' THEN '{financing,timing}'
+                        WHEN 'cash_on_delivery' THEN '{financing,trust}' END::text[]
+FROM followup.step WHERE tenant_id = 0 AND state = 'installment_rejected';
 -- each lead draws one number a slice; the kinds of its state share [0, sum p)
 CREATE TABLE demo.dice AS
 SELECT state, kind, sum(p) OVER w - p AS lo, sum(p) OVER w AS hi
@@ -142,14 +168,18 @@ BEGIN
 
         -- customers act (one INSERT for the slice, in any order: the
         -- triggers apply each lead's rows in time order); fewer at night
-        INSERT INTO followup.interaction (lead_id, occurred_at, kind)
-        SELECT l.lead_id, greatest(l.last_event_at, l.created_at, slice_start) + demo.die(l.lead_id, s, 2) * interval '100 minutes', d.kind
+        INSERT INTO followup.interaction (lead_id, occurred_at, kind, reason)
+        SELECT l.lead_id, greatest(l.last_event_at, l.created_at, slice_start) + demo.die(l.lead_id, s, 2) * interval '100 minutes', d.kind,
+               -- four in five say why
+               (SELECT w.reason FROM demo.why_dice w
+                WHERE w.kind = d.kind AND demo.die(l.lead_id, s, 11) >= w.lo AND demo.die(l.lead_id, s, 11) < w.hi
+                  AND demo.die(l.lead_id, s, 12) < 0.8)
         FROM (SELECT l.lead_id, l.state, l.last_event_at, l.created_at,
                      demo.die(l.lead_id, s, 3) / (demo.keenness(l.lead_id) * CASE WHEN hour < 8 THEN 0.2 ELSE 1 END
                                  * demo.attention(l.next_action = 'reply' OR (l.state = 'new' AND l.last_outbound_at IS NULL),
                                                   l.last_inbound_at, l.last_outbound_at, l.created_at, slice_start)) AS u
               FROM followup.lead l
-              WHERE l.tenant_id = 1 AND l.state NOT IN ('won', 'lost') AND l.created_at < slice_start
+              WHERE l.tenant_id = 1 AND l.state <> 'lost' AND l.created_at < slice_start
                 AND NOT l.do_not_contact
                 AND NOT EXISTS (SELECT 1 FROM demo.gone g WHERE g.lead_id = l.lead_id)) l
         JOIN demo.dice d ON d.state = l.state AND l.u >= d.lo AND l.u < d.hi;

@@ -10,7 +10,7 @@ LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t text;
     is_coordinator boolean;
-    filled text[] := ARRAY['policy', 'step', 'signal', 'rule', 'rollup_state'];
+    filled text[] := ARRAY['policy', 'step', 'signal', 'rule', 'reason', 'rollup_state'];
     has_rows boolean;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
@@ -45,7 +45,7 @@ BEGIN
         EXECUTE pg_catalog.format('CREATE POLICY tenant_rows ON followup.%I'
                                   ' USING (tenant_id OPERATOR(pg_catalog.=) followup.current_tenant())', t);
     END LOOP;
-    FOREACH t IN ARRAY ARRAY['policy', 'step', 'signal', 'rule'] LOOP
+    FOREACH t IN ARRAY ARRAY['policy', 'step', 'signal', 'rule', 'reason'] LOOP
         EXECUTE pg_catalog.format('DROP POLICY tenant_and_defaults_read ON followup.%I', t);
         EXECUTE pg_catalog.format('CREATE POLICY tenant_and_defaults_read ON followup.%I FOR SELECT'
                                   ' USING (tenant_id OPERATOR(pg_catalog.=) ANY (ARRAY[0, followup.current_tenant()]))', t);
@@ -77,7 +77,7 @@ BEGIN
     DELETE FROM followup.rollup_mark;
 
     -- configuration: on every node, read by the triggers where they fire
-    FOREACH t IN ARRAY ARRAY['policy', 'step', 'signal', 'rule', 'rollup_state'] LOOP
+    FOREACH t IN ARRAY ARRAY['policy', 'step', 'signal', 'rule', 'reason', 'rollup_state'] LOOP
         PERFORM pg_catalog.create_reference_table(pg_catalog.format('followup.%I', t)::pg_catalog.regclass);
     END LOOP;
     FOREACH t IN ARRAY ARRAY['lead', 'task', 'interaction', 'state_change', 'rollup_mark',

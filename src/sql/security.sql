@@ -135,6 +135,8 @@ BEGIN
                    ' followup.operator_compliance, followup.response_times,'
                    ' followup.silence_by_stage, followup.step_funnel, followup.plan_b_recovery,'
                    ' followup.due_tasks, followup.job_lag TO %s', role);
+    -- after the sale, and the reasons why (after_sale.sql)
+    EXECUTE format('GRANT SELECT ON followup.reason, followup.reasons, followup.repeat_purchases TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION followup.current_tenant(), followup.tenant_hint(text, text),'
                    ' followup.due_channel(),'
                    ' followup.policy_for(bigint, followup.lead_state),'
@@ -196,7 +198,7 @@ LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM followup.grant_reader(role);
     EXECUTE format('GRANT INSERT, UPDATE, DELETE ON followup.policy, followup.step,'
-                   ' followup.signal, followup.rule TO %s', role);
+                   ' followup.signal, followup.rule, followup.reason TO %s', role);
     EXECUTE format('GRANT USAGE ON SEQUENCE followup.rule_rule_id_seq TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION followup.check_timezone(text),'
                    ' followup.check_template(text), followup.render(text, jsonb),'

@@ -34,7 +34,12 @@ INSERT INTO rel_grant VALUES
     ('admin', 'policy', '{INSERT,UPDATE,DELETE}'),
     ('admin', 'step', '{INSERT,UPDATE,DELETE}'),
     ('admin', 'signal', '{INSERT,UPDATE,DELETE}'),
-    ('admin', 'rule', '{INSERT,UPDATE,DELETE}');
+    ('admin', 'rule', '{INSERT,UPDATE,DELETE}'),
+    -- after the sale, and the reasons why
+    ('reader', 'reason', '{SELECT}'),
+    ('reader', 'reasons', '{SELECT}'),
+    ('reader', 'repeat_purchases', '{SELECT}'),
+    ('admin', 'reason', '{INSERT,UPDATE,DELETE}');
 
 CREATE TEMP TABLE seq_grant (kind text, seq name, privs text[]);
 INSERT INTO seq_grant VALUES

@@ -17,6 +17,19 @@ $node->safe_psql('postgres', 'CREATE DATABASE crm; CREATE DATABASE restored;');
 $node->safe_psql('crm', 'CREATE EXTENSION followup; CREATE EXTENSION amcheck;');
 load_history($node, 'crm', 200);
 $node->safe_psql('crm', "SET followup.tenant_id = 1; SELECT count(*) FROM followup.claim_tasks('ana', 3)");
+# reasons: a tenant's own and shipped ones, on interactions and leads; a
+# won lead's after-sale touches and a repeat purchase
+$node->safe_psql('crm', q{
+	SET timezone = 'UTC';
+	INSERT INTO followup.reason (tenant_id, reason, description) VALUES (1, 'warranty', 'a longer warranty');
+	INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind, reason)
+	SELECT 1, l.lead_id, '2026-12-20 12:00+00', 'think_about_it',
+	       (ARRAY['price', 'warranty', 'financing'])[1 + l.lead_id % 3]
+	FROM followup.lead l WHERE l.tenant_id = 1 AND l.state <> 'won' AND l.lead_id % 4 = 0;
+	INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind)
+	SELECT 1, l.lead_id, '2027-01-20 12:00+00', 'order'
+	FROM followup.lead l WHERE l.tenant_id = 1 AND l.state = 'won' AND l.lead_id % 2 = 0;
+});
 
 my $dump = $node->basedir . '/crm.dump';
 $node->command_ok([ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr('crm') ], 'pg_dump');
@@ -40,6 +53,9 @@ my %same = (
 	steps => 'SELECT * FROM followup.step ORDER BY tenant_id, state, step_no',
 	signals => 'SELECT * FROM followup.signal ORDER BY tenant_id, kind',
 	rules => 'SELECT * FROM followup.rule ORDER BY tenant_id, rule_id',
+	reason_list => 'SELECT * FROM followup.reason ORDER BY tenant_id, reason',
+	reasons => 'SELECT * FROM followup.reasons ORDER BY 1, 2, 3, 4',
+	repeat_purchases => 'SELECT * FROM followup.repeat_purchases ORDER BY 1, 3',
 	stall_diagnostic => "SET followup.tenant_id = 1; SELECT * FROM followup.stall_diagnostic('60 days', '2026-12-01')",
 	pipeline => 'SELECT tenant_id, state, leads, awaiting_reply FROM followup.pipeline ORDER BY 1, 2',
 	operator_compliance => 'SELECT * FROM followup.operator_compliance ORDER BY 1, 2, 3',
@@ -61,6 +77,17 @@ is($node->safe_psql('restored', q{
 	SELECT tenant_id, lead_id, '2027-01-01 10:00+00', 'think_about_it' FROM followup.lead
 	WHERE tenant_id = 1 ORDER BY lead_id LIMIT 1
 	RETURNING applied}), 't', 'a new interaction applies after the restore');
+# the tenant's own reason came back with the dump; an unknown one is refused
+is($node->safe_psql('restored', q{
+	INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind, reason)
+	SELECT tenant_id, lead_id, '2027-02-01 10:00+00', 'reply', 'warranty' FROM followup.lead
+	WHERE tenant_id = 1 ORDER BY lead_id LIMIT 1
+	RETURNING reason}), 'warranty', "a tenant's reason is known after the restore");
+my ($ret, $out, $err) = $node->psql('restored', q{
+	INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind, reason)
+	SELECT tenant_id, lead_id, '2027-02-01 11:00+00', 'reply', 'pricey' FROM followup.lead
+	WHERE tenant_id = 1 ORDER BY lead_id LIMIT 1});
+like($err, qr/unknown reason "pricey"/, 'an unknown reason is refused after the restore');
 $node->safe_psql('restored', 'CREATE EXTENSION IF NOT EXISTS amcheck');
 invariants_hold($node, 'restored', 'restored database');
 

@@ -21,6 +21,13 @@ SELECT followup.grant_operator('followup_upgrade_crm') \g /dev/null
 INSERT INTO followup.policy (tenant_id, state, cadence) VALUES (7, 'thinking', '2h, 1d, 4d');
 INSERT INTO followup.signal (tenant_id, kind, direction, weight) VALUES (7, 'voice_note', 'inbound', 1);
 INSERT INTO followup.rule (tenant_id, kind, effect) VALUES (7, 'voice_note', 'respond');
+-- won has no follow-up before 0.2.0: the first half keeps it so where
+-- it has one (a fresh install), and the second half turns it on
+SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'followup.policy'::regclass
+               AND attname = 'enabled' AND NOT attisdropped) AS after_sale \gset
+\if :after_sale
+INSERT INTO followup.policy (tenant_id, state, cadence, enabled) VALUES (7, 'won', '2d, 7d, 30d, 365d', false);
+\endif
 INSERT INTO followup.lead (tenant_id, external_ref, created_at, state, owner, attrs)
 SELECT 7, 'lead' || i, '2026-11-01 09:00+00'::timestamptz + i * interval '7 minutes',
        (ARRAY['new', 'warm', 'thinking', 'hot'])[1 + i % 4]::followup.lead_state,
@@ -31,6 +38,15 @@ FROM generate_series(1, 80) i;
 \else
 \set lo 3
 \set hi 6
+-- the after-sale cadence from now on, and reasons (0.2.0)
+INSERT INTO followup.policy (tenant_id, state, cadence) VALUES (7, 'won', '2d, 7d, 30d, 365d')
+ON CONFLICT (tenant_id, state) DO UPDATE SET enabled = true;
+INSERT INTO followup.reason (tenant_id, reason) VALUES (7, 'warranty');
+INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind, reason)
+SELECT 7, l.lead_id, '2026-11-05 11:00+00'::timestamptz + l.lead_id * interval '1 minute',
+       (ARRAY['think_about_it', 'reply', 'plan_b_declined'])[1 + l.lead_id % 3],
+       (ARRAY['price', 'warranty', 'financing', 'timing'])[1 + l.lead_id % 4]
+FROM followup.lead l WHERE l.tenant_id = 7 AND l.lead_id % 7 = 0 ORDER BY l.lead_id;
 \endif
 -- interactions n in [lo, hi), each followed by the jobs at its hour
 INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind, operator)

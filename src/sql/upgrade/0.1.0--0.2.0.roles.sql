@@ -62,3 +62,39 @@ BEGIN
     WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
       AND i.objoid OPERATOR(pg_catalog.=) 'followup.quarantine'::pg_catalog.regclass;
 END $$;
+
+-- after_sale.sql: readers read the reasons and the new reports, admins
+-- write their tenant's reasons (the database's grants, as above)
+DO $$
+DECLARE
+    r regrole;
+    granted oid[] := '{}';
+BEGIN
+    FOR r IN SELECT DISTINCT a.grantee::regrole
+             FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+             WHERE p.oid OPERATOR(pg_catalog.=) 'followup.current_tenant()'::pg_catalog.regprocedure
+               AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+               AND a.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
+               AND a.grantee OPERATOR(pg_catalog.<>) p.proowner
+    LOOP
+        EXECUTE pg_catalog.format('GRANT SELECT ON followup.reason, followup.reasons, followup.repeat_purchases TO %s', r);
+        granted := granted OPERATOR(pg_catalog.||) r::oid;
+    END LOOP;
+    FOR r IN SELECT DISTINCT a.grantee::regrole
+             FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+             WHERE c.oid OPERATOR(pg_catalog.=) 'followup.policy'::pg_catalog.regclass
+               AND a.privilege_type OPERATOR(pg_catalog.=) 'INSERT'
+               AND a.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
+               AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
+    LOOP
+        EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE ON followup.reason TO %s', r);
+        granted := granted OPERATOR(pg_catalog.||) r::oid;
+    END LOOP;
+    -- objects new in 0.2.0: a fresh install records no initial privileges for them
+    IF pg_catalog.cardinality(granted) OPERATOR(pg_catalog.>) 0 THEN
+        DELETE FROM pg_catalog.pg_init_privs i
+        WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+          AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY['followup.reason'::pg_catalog.regclass,
+              'followup.reasons'::pg_catalog.regclass, 'followup.repeat_purchases'::pg_catalog.regclass]::pg_catalog.oid[]);
+    END IF;
+END $$;

@@ -9,6 +9,8 @@ CREATE EXTENSION followup;
 -- a tenant's own signal (configuration changes after distribute() do not
 -- work yet: docs/scaling.md)
 INSERT INTO followup.signal (tenant_id, kind, direction, weight) VALUES (2, 'demo_done', 'inbound', 1.5);
+-- and its own reason
+INSERT INTO followup.reason (tenant_id, reason) VALUES (2, 'warranty');
 \if :distribute
 SELECT followup.distribute() AS distributed \gset
 \endif
@@ -30,24 +32,27 @@ INSERT INTO followup.interaction (tenant_id, lead_id, kind, occurred_at) VALUES
     (1, 2, 'link_clicked', '2026-11-21 11:00+00');
 INSERT INTO followup.interaction (tenant_id, lead_id, kind, occurred_at) VALUES
     (2, 3, 'demo_done', '2026-11-22 10:00+00');
-INSERT INTO followup.interaction (tenant_id, lead_id, kind, occurred_at) VALUES
-    (2, 3, 'think_about_it', '2026-11-22 16:00+00');
+INSERT INTO followup.interaction (tenant_id, lead_id, kind, occurred_at, reason) VALUES
+    (2, 3, 'think_about_it', '2026-11-22 16:00+00', 'warranty');
 INSERT INTO followup.interaction (tenant_id, lead_id, kind, occurred_at) VALUES
     (2, 4, 'installment_rejected', '2026-11-23 09:00+00');
 INSERT INTO followup.interaction (tenant_id, lead_id, kind, occurred_at, operator) VALUES
     (2, 4, 'message', '2026-11-23 10:00+00', 'bob');
-INSERT INTO followup.interaction (tenant_id, lead_id, kind, occurred_at) VALUES
-    (2, 4, 'plan_b_declined', '2026-11-23 12:00+00');
+INSERT INTO followup.interaction (tenant_id, lead_id, kind, occurred_at, reason) VALUES
+    (2, 4, 'plan_b_declined', '2026-11-23 12:00+00', 'financing');
 -- one statement, out of order: applied in occurred_at order
-INSERT INTO followup.interaction (tenant_id, lead_id, kind, occurred_at, operator) VALUES
-    (3, 5, 'reply', '2026-11-23 14:00+00', NULL),
-    (3, 5, 'call', '2026-11-23 09:00+00', 'cy'),
-    (3, 5, 'email_opened', '2026-11-23 11:00+00', NULL);
+INSERT INTO followup.interaction (tenant_id, lead_id, kind, occurred_at, operator, reason) VALUES
+    (3, 5, 'reply', '2026-11-23 14:00+00', NULL, 'timing'),
+    (3, 5, 'call', '2026-11-23 09:00+00', 'cy', NULL),
+    (3, 5, 'email_opened', '2026-11-23 11:00+00', NULL, NULL);
 INSERT INTO followup.interaction (tenant_id, lead_id, kind, occurred_at) VALUES
     (3, 6, 'order', '2026-11-24 10:00+00');
 -- late: older than lead 6's last event, recorded and changing nothing
 INSERT INTO followup.interaction (tenant_id, lead_id, kind, occurred_at) VALUES
     (3, 6, 'reply', '2026-11-23 10:00+00');
+-- the won customer buys again
+INSERT INTO followup.interaction (tenant_id, lead_id, kind, occurred_at) VALUES
+    (3, 6, 'order', '2026-11-25 10:00+00');
 -- the CRM moves a lead; a customer opts out
 UPDATE followup.lead SET state = 'thinking', state_since = '2026-11-24 09:00+00'
 WHERE tenant_id = 1 AND lead_id = 2;
@@ -56,10 +61,12 @@ INSERT INTO followup.interaction (tenant_id, lead_id, kind, occurred_at) VALUES
 
 SELECT tenant_id, lead_id, external_ref, state, state_since, anchor_at, touches, plan_b_step,
        next_action, next_followup_at, last_inbound_at, last_outbound_at, last_event_at,
-       round(momentum::numeric, 4) AS momentum, do_not_contact, closed_reason
+       round(momentum::numeric, 4) AS momentum, do_not_contact, closed_reason, reason
 FROM followup.lead ORDER BY tenant_id, lead_id;
 SELECT tenant_id, interaction_id, lead_id, kind, occurred_at, task_id, state_at, touches_at,
-       plan_b_step_at, by_rule, applied, rule_id
+       plan_b_step_at, by_rule, applied, rule_id, reason
 FROM followup.interaction ORDER BY tenant_id, interaction_id;
+SELECT * FROM followup.reasons ORDER BY 1, 2, 3, 4;
+SELECT * FROM followup.repeat_purchases ORDER BY 1, 3;
 SELECT tenant_id, lead_id, changed_at, from_state, to_state, interaction_id
 FROM followup.state_change ORDER BY tenant_id, lead_id, changed_at, to_state;
