@@ -190,6 +190,18 @@ SELECT count(*) AS message_triggers FROM pg_trigger WHERE tgrelid = '"crm; drop"
 CREATE TABLE "crm; drop".other_deals (id bigint PRIMARY KEY);
 SELECT pg_temp.sqlstate_of($$SELECT followup.attach_leads('"crm; drop".other_deals', 'id', tenant_id => 160)$$);
 
+-- the customer's reason from a column of the CRM's table
+CREATE TABLE "crm; drop".objections (obj_id text PRIMARY KEY, "deal id" bigint, said_at timestamptz, why text);
+SELECT followup.attach_interactions('"crm; drop".objections', 'obj_id', 'deal id', 'obj_id',
+    kind_map => '{"o1": "think_about_it", "o2": "think_about_it"}', occurred_at_column => 'said_at',
+    tenant_id => 160, reason_column => 'why');
+SELECT options->>'reason_column' AS reason_column FROM followup.attached WHERE key_column = 'obj_id';
+INSERT INTO "crm; drop".objections VALUES ('o1', 1, '2026-11-03 11:00+00', 'financing');
+SELECT kind, reason FROM followup.interaction WHERE tenant_id = 160 AND external_ref = 'o1';
+SELECT pg_temp.sqlstate_of($$INSERT INTO "crm; drop".objections VALUES ('o2', 1, '2026-11-03 11:05+00', 'horoscope')$$);
+SELECT count(*) AS objections FROM "crm; drop".objections;
+SELECT followup.detach('"crm; drop".objections');
+
 -- detach removes every trace
 SELECT followup.detach('"crm; drop"."Deals"'), followup.detach('"crm; drop".messages'),
        followup.detach('"crm; drop".financing'), followup.detach('"crm; drop".financing');

@@ -66,6 +66,14 @@ SELECT state, next_action, next_followup_at FROM followup.lead WHERE tenant_id =
 SELECT pg_temp.sqlstate_of($$SELECT followup.record_interaction('D-404', 'reply', tenant_id => 180)$$);
 SELECT pg_temp.sqlstate_of($$SELECT followup.record_interaction('D-1', 'smoke_signal', tenant_id => 180)$$);
 SELECT pg_temp.sqlstate_of($$SELECT followup.record_interaction('D-1', NULL, tenant_id => 180)$$);
+-- with the customer's reason; an unknown reason is refused and nothing is recorded
+SELECT recorded FROM followup.record_interaction('D-1', 'think_about_it', '2026-11-02 09:10+00',
+                                                 idempotency_key => 'msg-3', reason => 'price', tenant_id => 180);
+SELECT kind, reason FROM followup.interaction WHERE tenant_id = 180 AND external_ref = 'msg-3';
+SELECT state, reason FROM followup.lead WHERE tenant_id = 180;
+SELECT pg_temp.sqlstate_of($$SELECT followup.record_interaction('D-1', 'reply', '2026-11-02 09:20+00',
+                                                                  idempotency_key => 'msg-4', reason => 'horoscope', tenant_id => 180)$$);
+SELECT count(*) FROM followup.interaction WHERE tenant_id = 180 AND external_ref = 'msg-4';
 
 DELETE FROM followup.lead WHERE tenant_id = 180;
 DELETE FROM followup.policy WHERE tenant_id IN (180, 182);

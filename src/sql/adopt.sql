@@ -224,7 +224,8 @@ BEGIN
                             ELSE pg_catalog.format('%L::pg_catalog.timestamptz', as_of) END,
         'operator', CASE WHEN o ? 'operator_column' THEN pg_catalog.format('(c.%I)::pg_catalog.text', o ->> 'operator_column') ELSE 'NULL::pg_catalog.text' END,
         'body', CASE WHEN o ? 'body_column' THEN pg_catalog.format('(c.%I)::pg_catalog.text', o ->> 'body_column') ELSE 'NULL::pg_catalog.text' END,
-        'channel', CASE WHEN o ? 'channel_column' THEN pg_catalog.format('(c.%I)::pg_catalog.text', o ->> 'channel_column') ELSE 'NULL::pg_catalog.text' END);
+        'channel', CASE WHEN o ? 'channel_column' THEN pg_catalog.format('(c.%I)::pg_catalog.text', o ->> 'channel_column') ELSE 'NULL::pg_catalog.text' END,
+        'reason', CASE WHEN o ? 'reason_column' THEN pg_catalog.format('(c.%I)::pg_catalog.text', o ->> 'reason_column') ELSE 'NULL::pg_catalog.text' END);
 END $$;
 COMMENT ON FUNCTION followup.adopt_exprs(followup.attachment, timestamptz) IS
     'internal to adopt_attached: the SQL expressions that read an attached table''s row c as the attachment''s triggers do';
@@ -280,10 +281,10 @@ BEGIN
         parts := parts || pg_catalog.format(
             'SELECT %1$s AS t, %2$s AS lk, %3$s AS k, %4$s AS kd, %5$s AS oc, %6$s AS ch, %7$s AS op, %8$s AS bd,'
             ' %9$s::pg_catalog.oid AS rel, %10$L::pg_catalog.text AS qrel, %11$L::pg_catalog.bool AS lenient,'
-            ' pg_catalog.to_jsonb(c) AS rd FROM %12$s c',
+            ' pg_catalog.to_jsonb(c) AS rd, %13$s AS rs FROM %12$s c',
             e ->> 'tenant', e ->> 'lead_key', e ->> 'key', e ->> 'kind', e ->> 'occurred_at',
             e ->> 'channel', e ->> 'operator', e ->> 'body', a.relid, a.table_name,
-            a.options ->> 'mode' = 'lenient', a.relid::regclass);
+            a.options ->> 'mode' = 'lenient', a.relid::regclass, e ->> 'reason');
     END LOOP;
     IF pg_catalog.cardinality(parts) > 0 THEN
         EXECUTE pg_catalog.format($q$
@@ -307,8 +308,8 @@ BEGIN
                'Add it to followup.signal first, or use a known kind such as reply or message.', r.rd
         FROM followup_adopting_rows r WHERE r.unknown
         ORDER BY r.oc, r.k;
-        INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind, channel, operator, body, external_ref)
-        SELECT r.tenant_id, r.lead_id, r.oc, r.kd, r.ch, r.op, r.bd, r.k
+        INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind, channel, operator, body, external_ref, reason)
+        SELECT r.tenant_id, r.lead_id, r.oc, r.kd, r.ch, r.op, r.bd, r.k, r.rs
         FROM followup_adopting_rows r WHERE NOT r.unknown
         ORDER BY r.oc, r.k;
         DROP TABLE followup_adopting_rows;

@@ -600,7 +600,8 @@ CREATE FUNCTION followup.attach_interactions(
     operator_column name DEFAULT NULL,
     body_column name DEFAULT NULL,
     channel_column name DEFAULT NULL,
-    mode text DEFAULT 'strict')
+    mode text DEFAULT 'strict',
+    reason_column name DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -613,7 +614,7 @@ DECLARE
     tenant_new text;
     kind_new text; kind_old text;
     occurred text := 'pg_catalog.now()';
-    op text := 'NULL'; body text := 'NULL'; chan text := 'NULL';
+    op text := 'NULL'; body text := 'NULL'; chan text := 'NULL'; rsn text := 'NULL';
     watched text[] := '{}';
     src text;
 BEGIN
@@ -663,6 +664,10 @@ BEGIN
         SELECT * INTO c FROM followup.attach_column(interaction_table, channel_column, 'channel column');
         chan := pg_catalog.format('(NEW.%s)::pg_catalog.text', c.quoted);
     END IF;
+    IF reason_column IS NOT NULL THEN
+        SELECT * INTO c FROM followup.attach_column(interaction_table, reason_column, 'reason column');
+        rsn := pg_catalog.format('(NEW.%s)::pg_catalog.text', c.quoted);
+    END IF;
 
     src := pg_catalog.format($f$
 CREATE FUNCTION %1$s(tg_op pg_catalog.text, tg_relid pg_catalog.oid, new record, old record) RETURNS void
@@ -701,11 +706,11 @@ BEGIN
                AND i.kind OPERATOR(pg_catalog.=) kd) THEN
         RETURN;
     END IF;
-    INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind, channel, operator, body, external_ref)
-    VALUES (t, lid, %7$s, kd, %8$s, %9$s, %10$s, k);
+    INSERT INTO followup.interaction (tenant_id, lead_id, occurred_at, kind, channel, operator, body, external_ref, reason)
+    VALUES (t, lid, %7$s, kd, %8$s, %9$s, %10$s, k, %11$s);
     RETURN;
 END $body$
-$f$, fn_apply, kind_new, kind_old, tenant_new, k.quoted, lk.quoted, occurred, chan, op, body, qrel);
+$f$, fn_apply, kind_new, kind_old, tenant_new, k.quoted, lk.quoted, occurred, chan, op, body, rsn);
     EXECUTE src;
     -- run as the writer of the CRM's row (the trigger's caller), by name: it
     -- can do only what its caller may do anyway
@@ -721,10 +726,11 @@ $f$, fn_apply, kind_new, kind_old, tenant_new, k.quoted, lk.quoted, occurred, ch
             pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                 'lead_key_column', lead_key_column, 'kind_column', kind_column, 'kind_map', kind_map,
                 'occurred_at_column', occurred_at_column, 'operator_column', operator_column,
-                'body_column', body_column, 'channel_column', channel_column, 'mode', mode)),
+                'body_column', body_column, 'channel_column', channel_column, 'mode', mode,
+                'reason_column', reason_column)),
             ARRAY[fn, sig_apply], ARRAY[trg OPERATOR(pg_catalog.||) ' ON ' OPERATOR(pg_catalog.||) qrel]);
 END $$;
-COMMENT ON FUNCTION followup.attach_interactions(regclass, name, name, name, jsonb, name, name, bigint, name, name, name, text) IS
+COMMENT ON FUNCTION followup.attach_interactions(regclass, name, name, name, jsonb, name, name, bigint, name, name, name, text, name) IS
     'attaches a CRM''s message or event table: each row (and each update that changes its mapped kind) is recorded as a followup interaction of the lead whose external_ref is its lead key, once per CRM key and kind';
 
 -- detach one kind of attachment of a table (attach_* replacing itself)
@@ -758,7 +764,7 @@ REVOKE ALL ON FUNCTION followup.attach_column(regclass, name, text), followup.at
     followup.attach_trigger_function(text, text, regclass, text, text, text, text, text),
     followup.detach_kind(regclass, text),
     followup.attach_leads(regclass, name, name, bigint, name, name[], name, jsonb, jsonb, boolean, name, name, name, text),
-    followup.attach_interactions(regclass, name, name, name, jsonb, name, name, bigint, name, name, name, text)
+    followup.attach_interactions(regclass, name, name, name, jsonb, name, name, bigint, name, name, name, text, name)
     FROM PUBLIC;
 
 -- Attachments again, from the registry: after a dump and restore (pg_dump
@@ -819,7 +825,8 @@ BEGIN
                 (o OPERATOR(pg_catalog.->>) 'operator_column')::name,
                 (o OPERATOR(pg_catalog.->>) 'body_column')::name,
                 (o OPERATOR(pg_catalog.->>) 'channel_column')::name,
-                COALESCE(o OPERATOR(pg_catalog.->>) 'mode', 'strict'));
+                COALESCE(o OPERATOR(pg_catalog.->>) 'mode', 'strict'),
+                (o OPERATOR(pg_catalog.->>) 'reason_column')::name);
         END IF;
         n := n OPERATOR(pg_catalog.+) 1;
     END LOOP;

@@ -185,7 +185,7 @@ BEGIN
                    ' followup.complete_task(bigint, text, text, timestamptz),'
                    ' followup.claim_tasks(text, integer, text[], timestamptz),'
                    ' followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint),'
-                   ' followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint),'
+                   ' followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint, text),'
                    ' followup.complete_task(bigint, text, text, timestamptz, text),'
                    ' followup.release_task(bigint) TO %s', role);
     PERFORM followup.grant_on_workers(role);

@@ -64,7 +64,8 @@ CREATE FUNCTION followup.record_interaction(
     body text DEFAULT NULL,
     channel text DEFAULT NULL,
     payload jsonb DEFAULT NULL,
-    tenant_id bigint DEFAULT followup.current_tenant())
+    tenant_id bigint DEFAULT followup.current_tenant(),
+    reason text DEFAULT NULL)
 RETURNS TABLE (interaction_id bigint, lead_id bigint, recorded boolean)
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_variable
@@ -94,13 +95,13 @@ BEGIN
             RETURN;
         END IF;
     END IF;
-    INSERT INTO followup.interaction AS i (tenant_id, lead_id, occurred_at, kind, channel, operator, body, payload, external_ref)
-    VALUES (tenant_id, lid, occurred_at, kind, channel, operator, body, payload, idempotency_key)
+    INSERT INTO followup.interaction AS i (tenant_id, lead_id, occurred_at, kind, channel, operator, body, payload, external_ref, reason)
+    VALUES (tenant_id, lid, occurred_at, kind, channel, operator, body, payload, idempotency_key, reason)
     RETURNING i.interaction_id INTO iid;
     RETURN QUERY SELECT iid, lid, true;
 END $$;
-COMMENT ON FUNCTION followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint) IS
-    'records a signal for the lead with this CRM key; with an idempotency_key a retried call (same key and kind) is recorded once: recorded is false and the first interaction_id is returned';
+COMMENT ON FUNCTION followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint, text) IS
+    'records a signal for the lead with this CRM key; with an idempotency_key a retried call (same key and kind) is recorded once: recorded is false and the first interaction_id is returned; reason is the customer''s (followup.reason)';
 
 -- a tenant's own defaults: the shipped policies it was given use them
 -- unless a policy of the tenant says otherwise
@@ -269,7 +270,7 @@ COMMENT ON FUNCTION followup.set_tenant_defaults(bigint, text, int[], time, time
     'changes an onboarded tenant''s defaults (NULL = the shipped value): each of its policies still at the old default follows, a value set on the policy itself stays; returns the number of policies changed';
 
 REVOKE ALL ON FUNCTION followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint),
-    followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint),
+    followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint, text),
     followup.create_tenant(bigint, text, int[], time, time, text, bigint),
     followup.set_tenant_defaults(bigint, text, int[], time, time, bigint),
     followup.tenant_defaults_check(text, time, time) FROM PUBLIC;

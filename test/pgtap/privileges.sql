@@ -68,7 +68,7 @@ SELECT 'operator', f FROM unnest(ARRAY[
     'claim_tasks(text,integer)', 'complete_task(bigint,text,text,timestamptz)', 'release_task(bigint)',
     'claim_tasks(text,integer,text[],timestamptz)', 'complete_task(bigint,text,text,timestamptz,text)',
     'upsert_lead(text,followup.lead_state,text,jsonb,timestamptz,bigint)',
-    'record_interaction(text,text,timestamptz,text,text,text,text,jsonb,bigint)']) f
+    'record_interaction(text,text,timestamptz,text,text,text,text,jsonb,bigint,text)']) f
 UNION ALL
 SELECT 'admin', f FROM unnest(ARRAY[
     'check_timezone(text)', 'check_template(text)', 'render(text,jsonb)', 'cadence(interval[])',

@@ -403,7 +403,7 @@ SELECT has_function('followup', 'adopt_exprs', ARRAY['followup.attachment', 'tim
 SELECT has_function('followup', 'adopt_leads', ARRAY['text[]', 'text', 'timestamp with time zone', 'interval', 'bigint']::name[]);
 SELECT has_function('followup', 'adopt_plan', ARRAY['bigint', 'bigint[]', 'text', 'timestamp with time zone', 'interval']::name[]);
 SELECT has_function('followup', 'attach_column', ARRAY['regclass', 'name', 'text']::name[]);
-SELECT has_function('followup', 'attach_interactions', ARRAY['regclass', 'name', 'name', 'name', 'jsonb', 'name', 'name', 'bigint', 'name', 'name', 'name', 'text']::name[]);
+SELECT has_function('followup', 'attach_interactions', ARRAY['regclass', 'name', 'name', 'name', 'jsonb', 'name', 'name', 'bigint', 'name', 'name', 'name', 'text', 'name']::name[]);
 SELECT has_function('followup', 'attach_leads', ARRAY['regclass', 'name', 'name', 'bigint', 'name', 'name[]', 'name', 'jsonb', 'jsonb', 'boolean', 'name', 'name', 'name', 'text']::name[]);
 SELECT has_function('followup', 'attach_relation', ARRAY['regclass']::name[]);
 SELECT has_function('followup', 'attach_tenant_expr', ARRAY['regclass', 'name', 'bigint', 'text']::name[]);
@@ -458,7 +458,7 @@ SELECT has_function('followup', 'preview', ARRAY['bigint']::name[]);
 SELECT has_function('followup', 'quarantine_discard', ARRAY['bigint']::name[]);
 SELECT has_function('followup', 'quarantine_retry', ARRAY['bigint']::name[]);
 SELECT has_function('followup', 'reattach', ARRAY[]::name[]);
-SELECT has_function('followup', 'record_interaction', ARRAY['text', 'text', 'timestamp with time zone', 'text', 'text', 'text', 'text', 'jsonb', 'bigint']::name[]);
+SELECT has_function('followup', 'record_interaction', ARRAY['text', 'text', 'timestamp with time zone', 'text', 'text', 'text', 'text', 'jsonb', 'bigint', 'text']::name[]);
 SELECT has_function('followup', 'refuse_history_rewrite', ARRAY[]::name[]);
 SELECT has_function('followup', 'release_task', ARRAY['bigint']::name[]);
 SELECT has_function('followup', 'render', ARRAY['text', 'jsonb']::name[]);
@@ -490,7 +490,7 @@ SELECT function_returns('followup', 'adopt_exprs', ARRAY['followup.attachment', 
 SELECT function_returns('followup', 'adopt_leads', ARRAY['text[]', 'text', 'timestamp with time zone', 'interval', 'bigint']::name[], 'setof record');
 SELECT function_returns('followup', 'adopt_plan', ARRAY['bigint', 'bigint[]', 'text', 'timestamp with time zone', 'interval']::name[], 'setof record');
 SELECT function_returns('followup', 'attach_column', ARRAY['regclass', 'name', 'text']::name[], 'setof record');
-SELECT function_returns('followup', 'attach_interactions', ARRAY['regclass', 'name', 'name', 'name', 'jsonb', 'name', 'name', 'bigint', 'name', 'name', 'name', 'text']::name[], 'void');
+SELECT function_returns('followup', 'attach_interactions', ARRAY['regclass', 'name', 'name', 'name', 'jsonb', 'name', 'name', 'bigint', 'name', 'name', 'name', 'text', 'name']::name[], 'void');
 SELECT function_returns('followup', 'attach_leads', ARRAY['regclass', 'name', 'name', 'bigint', 'name', 'name[]', 'name', 'jsonb', 'jsonb', 'boolean', 'name', 'name', 'name', 'text']::name[], 'void');
 SELECT function_returns('followup', 'attach_relation', ARRAY['regclass']::name[], 'text');
 SELECT function_returns('followup', 'attach_tenant_expr', ARRAY['regclass', 'name', 'bigint', 'text']::name[], 'text');
@@ -545,7 +545,7 @@ SELECT function_returns('followup', 'preview', ARRAY['bigint']::name[], 'setof r
 SELECT function_returns('followup', 'quarantine_discard', ARRAY['bigint']::name[], 'boolean');
 SELECT function_returns('followup', 'quarantine_retry', ARRAY['bigint']::name[], 'setof record');
 SELECT function_returns('followup', 'reattach', ARRAY[]::name[], 'integer');
-SELECT function_returns('followup', 'record_interaction', ARRAY['text', 'text', 'timestamp with time zone', 'text', 'text', 'text', 'text', 'jsonb', 'bigint']::name[], 'setof record');
+SELECT function_returns('followup', 'record_interaction', ARRAY['text', 'text', 'timestamp with time zone', 'text', 'text', 'text', 'text', 'jsonb', 'bigint', 'text']::name[], 'setof record');
 SELECT function_returns('followup', 'refuse_history_rewrite', ARRAY[]::name[], 'trigger');
 SELECT function_returns('followup', 'release_task', ARRAY['bigint']::name[], 'followup.task');
 SELECT function_returns('followup', 'render', ARRAY['text', 'jsonb']::name[], 'text');
