@@ -75,6 +75,8 @@ BEGIN
     UPDATE followup.rollup_state SET rolled_until = '-infinity';
     PERFORM followup.rollup_drop('-infinity');
     DELETE FROM followup.rollup_mark;
+    -- the reports' *_rows as Citus plans them (below)
+    PERFORM followup.distribute_report_rows();
 
     -- configuration: on every node, read by the triggers where they fire
     FOREACH t IN ARRAY ARRAY['policy', 'step', 'signal', 'rule', 'rollup_state'] LOOP
@@ -113,3 +115,136 @@ END $$;
 COMMENT ON FUNCTION followup.distribute(int) IS
     'on a Citus coordinator: distributes the data tables by tenant_id, colocated, and makes the configuration reference tables (docs/scaling.md)';
 REVOKE ALL ON FUNCTION followup.distribute(int) FROM PUBLIC;
+
+-- The reports' *_rows on distributed tables (docs/scaling.md).  Citus plans
+-- no statement of an SQL function that has parameters, and no recursive CTE
+-- over distributed tables, so distribute() replaces the bodies of the four
+-- *_rows functions (same signatures and columns; the reports' views call
+-- them by OID) with PL/pgSQL that runs the same *_source views in one
+-- statement across every shard: grouped by tenant_id (the distribution
+-- column), Citus pushes the whole statement down, each worker grouping its
+-- own tenants' rows in parallel.  Its parameters are bound values there
+-- (a custom plan), which Citus routes and prunes like constants.  The marked
+-- days before lo are read here, on the coordinator, and computed one
+-- statement per marked day for its tenant: rollup_marked_day's
+-- rolled_until() would otherwise be evaluated on a shard, where it cannot
+-- read the reference table.  plan_b_rows reads its offers through
+-- plan_b_source's definition with its two correlated subqueries on
+-- reference tables (which Citus refuses in a statement across shards) made
+-- joins and a parameter.  make test-citus compares every report with one
+-- node's.
+CREATE FUNCTION followup.distribute_report_rows() RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    -- each function: its arguments and columns as in reports.sql, the
+    -- grouped statement (%s: which source rows), and its parameters
+    head text := $h$
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET jit = off SET search_path = pg_catalog, pg_temp AS $b$
+DECLARE
+    q text := %L;
+    mt bigint;
+    ms timestamptz;
+    me timestamptz;
+    rules bigint[];
+    rolled timestamptz := followup.rolled_until();
+    mts bigint[];
+    mss timestamptz[];
+    mus timestamptz[];
+BEGIN
+    -- plan_b_rows: the rules that decline an offer, as a parameter
+    SELECT pg_catalog.array_agg(r.rule_id) INTO rules FROM followup.rule r
+    WHERE r.effect OPERATOR(pg_catalog.=) 'next_plan_b';
+    -- [lo, hi) across every shard, in one statement
+    RETURN QUERY EXECUTE pg_catalog.format(q, 's.at >= $1 AND s.at < $2') USING lo, hi, %s, rules;
+    -- the marked days before lo, each for its tenant
+    SELECT pg_catalog.array_agg(m.tenant_id), pg_catalog.array_agg(m.since), pg_catalog.array_agg(m.until)
+    INTO mts, mss, mus FROM followup.rollup_mark m;
+    FOR mt, ms, me IN
+        SELECT DISTINCT k.t, d, d + interval '1 day'
+        FROM unnest(mts, mss, mus) k(t, since, until)
+        CROSS JOIN LATERAL followup.day_starts(k.since, k.until) d
+        WHERE d < rolled AND d < lo
+    LOOP
+        RETURN QUERY EXECUTE pg_catalog.format(q, 's.tenant_id = $5 AND s.at >= $1 AND s.at < $2')
+            USING ms, me, %s, rules, mt;
+    END LOOP;
+END $b$$h$;
+BEGIN
+    EXECUTE pg_catalog.format($s$CREATE OR REPLACE FUNCTION followup.compliance_rows(lo timestamptz, hi timestamptz, as_of timestamptz)
+    RETURNS TABLE (tenant_id bigint, operator text, day date, due bigint, on_time bigint, late bigint,
+                   still_overdue bigint, by_rule bigint, by_chance bigint, median_delay interval)$s$
+        OPERATOR(pg_catalog.||) head, $q$
+SELECT x.tenant_id, x.operator, x.at::date,
+       count(*) FILTER (WHERE x.is_task),
+       count(*) FILTER (WHERE x.done AND x.delay <= x.escalate_after),
+       count(*) FILTER (WHERE x.done AND x.delay > x.escalate_after),
+       count(*) FILTER (WHERE x.is_task AND NOT x.done AND $3 - x.due_at > x.escalate_after),
+       count(*) FILTER (WHERE x.by_rule),
+       count(*) FILTER (WHERE NOT x.by_rule),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY x.delay) FILTER (WHERE x.done)
+FROM (SELECT * FROM followup.compliance_source s WHERE %s) x
+GROUP BY x.tenant_id, x.operator, x.at::date$q$, 'as_of', 'as_of');
+    EXECUTE pg_catalog.format($s$CREATE OR REPLACE FUNCTION followup.response_rows(lo timestamptz, hi timestamptz)
+    RETURNS TABLE (tenant_id bigint, operator text, day date, replies_answered bigint, median interval,
+                   p90 interval, max interval, stddev_seconds double precision)$s$
+        OPERATOR(pg_catalog.||) head, $q$
+SELECT x.tenant_id, x.operator, x.at::date, count(*),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY x.wait),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY x.wait),
+       max(x.wait),
+       stddev_samp(extract(epoch FROM x.wait))::double precision
+FROM (SELECT * FROM followup.response_source s WHERE %s) x
+GROUP BY x.tenant_id, x.operator, x.at::date$q$, 'NULL::timestamptz', 'NULL::timestamptz');
+    EXECUTE pg_catalog.format($s$CREATE OR REPLACE FUNCTION followup.funnel_rows(lo timestamptz, hi timestamptz)
+    RETURNS TABLE (tenant_id bigint, day date, state followup.lead_state, step_no int,
+                   touches bigint, replies bigint, wins bigint)$s$
+        OPERATOR(pg_catalog.||) head, $q$
+SELECT x.tenant_id, x.at::date, x.state, x.step_no, count(*),
+       count(*) FILTER (WHERE x.replied), count(*) FILTER (WHERE x.won)
+FROM (SELECT * FROM followup.funnel_source s WHERE %s) x
+GROUP BY x.tenant_id, x.at::date, x.state, x.step_no$q$, 'NULL::timestamptz', 'NULL::timestamptz');
+    -- plan_b_source, with the declining rules a parameter ($4) and the
+    -- tenant's Plan B matrix (else tenant 0's) a join
+    EXECUTE pg_catalog.format($s$CREATE OR REPLACE FUNCTION followup.plan_b_rows(lo timestamptz, hi timestamptz)
+    RETURNS TABLE (tenant_id bigint, day date, plan_b_step int, action_code text,
+                   offered bigint, declined bigint, won_after bigint)$s$
+        OPERATOR(pg_catalog.||) head, $q$
+SELECT x.tenant_id, x.at::date, x.plan_b_step, x.action_code, count(*),
+       count(*) FILTER (WHERE x.declined), count(*) FILTER (WHERE x.won_after)
+FROM (SELECT * FROM (SELECT o.tenant_id, o.occurred_at AS at, o.plan_b_step_at AS plan_b_step, s.action_code,
+             EXISTS (
+                 SELECT 1 FROM followup.interaction d
+                 WHERE d.tenant_id = o.tenant_id AND d.lead_id = o.lead_id AND d.applied
+                   AND d.rule_id = ANY ($4)
+                   AND d.occurred_at >= o.occurred_at
+                   AND (d.occurred_at, d.interaction_id) > (o.occurred_at, o.interaction_id)
+                   AND (n.occurred_at IS NULL
+                        OR (d.occurred_at, d.interaction_id) < (n.occurred_at, n.interaction_id))) AS declined,
+             EXISTS (
+                 SELECT 1 FROM followup.state_change c
+                 WHERE c.tenant_id = o.tenant_id AND c.lead_id = o.lead_id AND c.to_state = 'won'
+                   AND c.changed_at >= o.occurred_at
+                   AND (c.changed_at, coalesce(c.interaction_id, o.interaction_id)) >= (o.occurred_at, o.interaction_id)
+                   AND (n.occurred_at IS NULL
+                        OR (c.changed_at, coalesce(c.interaction_id, n.interaction_id))
+                           < (n.occurred_at, n.interaction_id))) AS won_after
+      FROM followup.interaction o
+      LEFT JOIN LATERAL (
+          SELECT n.occurred_at, n.interaction_id FROM followup.interaction n
+          WHERE n.tenant_id = o.tenant_id AND n.lead_id = o.lead_id AND n.by_rule IS NOT NULL AND n.applied
+            AND n.state_at = 'installment_rejected' AND n.plan_b_step_at IS NOT NULL
+            AND n.occurred_at >= o.occurred_at
+            AND (n.occurred_at, n.interaction_id) > (o.occurred_at, o.interaction_id)
+          ORDER BY n.occurred_at, n.interaction_id LIMIT 1) n ON true
+      LEFT JOIN (SELECT DISTINCT x.tenant_id FROM followup.step x WHERE x.state = 'installment_rejected') own
+             ON own.tenant_id = o.tenant_id
+      JOIN followup.step s ON s.state = 'installment_rejected' AND s.step_no = o.plan_b_step_at
+                          AND s.tenant_id = coalesce(own.tenant_id, 0)
+      WHERE o.by_rule IS NOT NULL AND o.applied AND o.state_at = 'installment_rejected'
+        AND o.plan_b_step_at IS NOT NULL) s
+      WHERE %s) x
+GROUP BY x.tenant_id, x.at::date, x.plan_b_step, x.action_code$q$, 'NULL::timestamptz', 'NULL::timestamptz');
+END $fn$;
+COMMENT ON FUNCTION followup.distribute_report_rows() IS
+    'used by distribute(): replaces the bodies of the reports'' *_rows functions with the statements Citus plans (docs/scaling.md)';
+REVOKE ALL ON FUNCTION followup.distribute_report_rows() FROM PUBLIC;
