@@ -70,13 +70,12 @@ BEGIN
     -- Without the default the lead trigger stamps it where it fires.
     ALTER TABLE followup.lead ALTER COLUMN updated_at DROP DEFAULT;
 
-    -- roll_up does not run on Citus (docs/scaling.md): the reports compute
-    -- every day from the tables, and no rolled day is left to go stale
-    UPDATE followup.rollup_state SET rolled_until = '-infinity';
+    -- the rollups start over on Citus, made by its roll_up (below)
+    UPDATE followup.rollup_state SET zone = NULL, rolled_until = '-infinity', rolled_at = NULL;
     PERFORM followup.rollup_drop('-infinity');
     DELETE FROM followup.rollup_mark;
-    -- the reports' *_rows as Citus plans them (below)
-    PERFORM followup.distribute_report_rows();
+    -- the reports' *_rows and the rollups as Citus plans them (below)
+    PERFORM followup.distribute_reports();
 
     -- configuration: on every node, read by the triggers where they fire
     FOREACH t IN ARRAY ARRAY['policy', 'step', 'signal', 'rule', 'rollup_state'] LOOP
@@ -133,7 +132,7 @@ REVOKE ALL ON FUNCTION followup.distribute(int) FROM PUBLIC;
 -- reference tables (which Citus refuses in a statement across shards) made
 -- joins and a parameter.  make test-citus compares every report with one
 -- node's.
-CREATE FUNCTION followup.distribute_report_rows() RETURNS void
+CREATE FUNCTION followup.distribute_reports() RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     -- each function: its arguments and columns as in reports.sql, the
@@ -244,7 +243,109 @@ FROM (SELECT * FROM (SELECT o.tenant_id, o.occurred_at AS at, o.plan_b_step_at A
         AND o.plan_b_step_at IS NOT NULL) s
       WHERE %s) x
 GROUP BY x.tenant_id, x.at::date, x.plan_b_step, x.action_code$q$, 'NULL::timestamptz', 'NULL::timestamptz');
+    -- rollup_reset cannot write the rollups from a reference table's
+    -- copy (a distributed statement from a shard): the configuration the
+    -- rollups were made with is part of their zone, and a rolled day counts
+    -- only while both are the session's
+    EXECUTE $s$CREATE OR REPLACE FUNCTION followup.rolled_until() RETURNS timestamptz
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $b$
+    SELECT CASE WHEN s.zone = pg_catalog.current_setting('TimeZone') || ' ' || followup.distributed_rollup_config()
+                THEN s.rolled_until ELSE '-infinity' END
+    FROM followup.rollup_state s
+$b$$s$;
+    EXECUTE $s$CREATE OR REPLACE FUNCTION followup.roll_up(as_of timestamptz DEFAULT now(), min_interval interval DEFAULT '0')
+    RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp SET jit = off AS $b$
+DECLARE
+    st followup.rollup_state;
+    made_with text := current_setting('TimeZone') || ' ' || followup.distributed_rollup_config();
+    target timestamptz;
+    written bigint := 0;
+    n bigint;
+    mts bigint[];
+    mcs tid[];
+    mss timestamptz[];
+    mus timestamptz[];
+    keys bigint[];
+    tenant bigint;
+    ctids tid[];
+BEGIN
+    -- as on one node (src/sql/rollups.sql), with the zone and configuration
+    SELECT * INTO st FROM followup.rollup_state FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    IF st.rolled_at > now() - min_interval AND st.zone = made_with THEN
+        RETURN 0;
+    END IF;
+    target := date_trunc('day', least(as_of, now())
+                         - greatest(interval '2 days', (SELECT max(p.escalate_after) FROM followup.policy p)));
+    IF st.zone IS DISTINCT FROM made_with OR target < st.rolled_until THEN
+        st.rolled_until := CASE WHEN st.zone IS DISTINCT FROM made_with THEN '-infinity' ELSE target END;
+        -- rollup_drop's statements (Citus plans no SQL function with parameters)
+        DELETE FROM followup.compliance_day WHERE day >= st.rolled_until::date;
+        DELETE FROM followup.response_day WHERE day >= st.rolled_until::date;
+        DELETE FROM followup.funnel_day WHERE day >= st.rolled_until::date;
+        DELETE FROM followup.plan_b_day WHERE day >= st.rolled_until::date;
+        UPDATE followup.rollup_state SET zone = made_with, rolled_until = st.rolled_until;
+    END IF;
+
+    -- Not one statement as on one node: the marks read now are consumed at
+    -- the end, by tenant and ctid (only roll_up deletes marks, and it runs
+    -- alone, so a ctid read is still that mark).  A mark written meanwhile
+    -- stays; the *_rows below may already have re-rolled its day (twice, at
+    -- worst), which is harmless: the reports compute a marked day from the
+    -- tables, and the next roll_up deletes every row of the day first.
+    SELECT array_agg(m.tenant_id), array_agg(m.ctid), array_agg(m.since), array_agg(m.until)
+    INTO mts, mcs, mss, mus FROM followup.rollup_mark m;
+    -- the marked days' rows, by (tenant, day) as one number
+    SELECT array_agg(DISTINCT k.t * 1000000 + (d::date - date '2000-01-01'))
+    INTO keys
+    FROM unnest(mts, mss, mus) k(t, since, until)
+    CROSS JOIN LATERAL followup.day_starts(k.since, k.until) d
+    WHERE d < st.rolled_until;
+    IF keys IS NOT NULL THEN
+        DELETE FROM followup.compliance_day r WHERE r.tenant_id * 1000000 + (r.day - date '2000-01-01') = ANY (keys);
+        DELETE FROM followup.response_day r WHERE r.tenant_id * 1000000 + (r.day - date '2000-01-01') = ANY (keys);
+        DELETE FROM followup.funnel_day r WHERE r.tenant_id * 1000000 + (r.day - date '2000-01-01') = ANY (keys);
+        DELETE FROM followup.plan_b_day r WHERE r.tenant_id * 1000000 + (r.day - date '2000-01-01') = ANY (keys);
+    END IF;
+    -- [rolled_until, target) and the marked days before it
+    INSERT INTO followup.compliance_day SELECT * FROM followup.compliance_rows(st.rolled_until, target, as_of);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := written + n;
+    INSERT INTO followup.response_day SELECT * FROM followup.response_rows(st.rolled_until, target);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := written + n;
+    INSERT INTO followup.funnel_day SELECT * FROM followup.funnel_rows(st.rolled_until, target);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := written + n;
+    INSERT INTO followup.plan_b_day SELECT * FROM followup.plan_b_rows(st.rolled_until, target);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := written + n;
+    -- the marks read, each tenant's on its shard
+    FOR tenant IN SELECT DISTINCT t FROM unnest(mts) t LOOP
+        ctids := ARRAY(SELECT k.c FROM unnest(mts, mcs) k(t, c) WHERE k.t = tenant);
+        DELETE FROM followup.rollup_mark m WHERE m.tenant_id = tenant AND m.ctid = ANY (ctids);
+    END LOOP;
+
+    UPDATE followup.rollup_state
+    SET zone = made_with, rolled_until = greatest(st.rolled_until, target), rolled_at = now();
+    RETURN written;
+END $b$$s$;
 END $fn$;
-COMMENT ON FUNCTION followup.distribute_report_rows() IS
-    'used by distribute(): replaces the bodies of the reports'' *_rows functions with the statements Citus plans (docs/scaling.md)';
-REVOKE ALL ON FUNCTION followup.distribute_report_rows() FROM PUBLIC;
+COMMENT ON FUNCTION followup.distribute_reports() IS
+    'used by distribute(): replaces the bodies of the reports'' *_rows functions, rolled_until and roll_up with the statements Citus plans (docs/scaling.md)';
+REVOKE ALL ON FUNCTION followup.distribute_reports() FROM PUBLIC;
+
+-- the configuration the rollups were made with, on Citus (rolled_until, roll_up)
+CREATE FUNCTION followup.distributed_rollup_config() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.md5(pg_catalog.concat(
+        (SELECT pg_catalog.string_agg(x::text, ',' ORDER BY x::text) FROM followup.policy x),
+        (SELECT pg_catalog.string_agg(x::text, ',' ORDER BY x::text) FROM followup.step x),
+        (SELECT pg_catalog.string_agg(x::text, ',' ORDER BY x::text) FROM followup.signal x),
+        (SELECT pg_catalog.string_agg(x::text, ',' ORDER BY x::text) FROM followup.rule x)))
+$$;
+COMMENT ON FUNCTION followup.distributed_rollup_config() IS
+    'on Citus: a digest of the configuration (policy, step, signal, rule), kept with the rollups: a change makes roll_up start them over';

@@ -379,18 +379,16 @@ BEGIN
             escalated := escalated + r.escalated;
             PERFORM followup.notify_due(tenant, r.materialized, as_of);
         END LOOP;
-        -- roll_up is not run on Citus yet: the reports compute the days not
-        -- rolled up, so they stay right (docs/scaling.md)
-        RETURN;
+    ELSE
+        -- close first, so that a lead whose cadence is spent gets no new task
+        closed := followup.close_exhausted(as_of);
+        materialized := followup.materialize_due(as_of);
+        escalated := followup.escalate_overdue(as_of);
     END IF;
-    -- close first, so that a lead whose cadence is spent gets no new task
-    closed := followup.close_exhausted(as_of);
-    materialized := followup.materialize_due(as_of);
-    escalated := followup.escalate_overdue(as_of);
     PERFORM followup.roll_up(as_of, interval '10 minutes');
 END $$;
 COMMENT ON FUNCTION followup.run_due(timestamptz) IS
-    'the periodic job: close_exhausted, materialize_due and escalate_overdue at as_of, with their counts, then roll_up (the reports'' rollups); safe to run concurrently or late; on Citus, run_due_tenant for each tenant with leads, notified from the coordinator, and no roll_up';
+    'the periodic job: close_exhausted, materialize_due and escalate_overdue at as_of, with their counts, then roll_up (the reports'' rollups); safe to run concurrently or late; on Citus, run_due_tenant for each tenant with leads, notified from the coordinator, then roll_up';
 REVOKE ALL ON FUNCTION followup.materialize_due_tenant(bigint, timestamptz, int),
     followup.notify_due(bigint, bigint, timestamptz), followup.run_due_tenant(bigint, timestamptz) FROM PUBLIC;
 
