@@ -141,32 +141,37 @@ DECLARE
     LANGUAGE plpgsql STABLE PARALLEL SAFE SET jit = off SET search_path = pg_catalog, pg_temp AS $b$
 DECLARE
     q text := %L;
-    mt bigint;
-    ms timestamptz;
-    me timestamptz;
     rules bigint[];
     rolled timestamptz := followup.rolled_until();
     mts bigint[];
     mss timestamptz[];
     mus timestamptz[];
+    mtenants bigint[];
+    mlo timestamptz;
+    mhi timestamptz;
+    mkeys bigint[];
 BEGIN
     -- plan_b_rows: the rules that decline an offer, as a parameter
     SELECT pg_catalog.array_agg(r.rule_id) INTO rules FROM followup.rule r
     WHERE r.effect OPERATOR(pg_catalog.=) 'next_plan_b';
     -- [lo, hi) across every shard, in one statement
     RETURN QUERY EXECUTE pg_catalog.format(q, 's.at >= $1 AND s.at < $2') USING lo, hi, %s, rules;
-    -- the marked days before lo, each for its tenant
+    -- the marked days before lo, in one statement: their tenants, the span
+    -- of their days (an index range), and each (tenant, day) as one number
+    -- (the day as the workers see it, as the grouping above)
     SELECT pg_catalog.array_agg(m.tenant_id), pg_catalog.array_agg(m.since), pg_catalog.array_agg(m.until)
     INTO mts, mss, mus FROM followup.rollup_mark m;
-    FOR mt, ms, me IN
-        SELECT DISTINCT k.t, d, d + interval '1 day'
-        FROM unnest(mts, mss, mus) k(t, since, until)
-        CROSS JOIN LATERAL followup.day_starts(k.since, k.until) d
-        WHERE d < rolled AND d < lo
-    LOOP
-        RETURN QUERY EXECUTE pg_catalog.format(q, 's.tenant_id = $5 AND s.at >= $1 AND s.at < $2')
-            USING ms, me, %s, rules, mt;
-    END LOOP;
+    SELECT pg_catalog.array_agg(DISTINCT k.t), min(d), max(d) + interval '1 day',
+           pg_catalog.array_agg(DISTINCT k.t * 1000000 + (d::date - date '2000-01-01'))
+    INTO mtenants, mlo, mhi, mkeys
+    FROM unnest(mts, mss, mus) k(t, since, until)
+    CROSS JOIN LATERAL followup.day_starts(k.since, k.until) d
+    WHERE d < rolled AND d < lo;
+    IF mkeys IS NOT NULL THEN
+        RETURN QUERY EXECUTE pg_catalog.format(q, 's.tenant_id = ANY ($5) AND s.at >= $1 AND s.at < $2'
+                                               ' AND s.tenant_id * 1000000 + (s.at::date - date ''2000-01-01'') = ANY ($6)')
+            USING mlo, mhi, %s, rules, mtenants, mkeys;
+    END IF;
 END $b$$h$;
 BEGIN
     EXECUTE pg_catalog.format($s$CREATE OR REPLACE FUNCTION followup.compliance_rows(lo timestamptz, hi timestamptz, as_of timestamptz)

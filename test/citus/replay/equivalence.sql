@@ -92,8 +92,20 @@ SET LOCAL followup.tenant_id = 2;
 SELECT * FROM followup.stall_diagnostic('40 days', '2026-04-01 00:00+00');
 COMMIT;
 
--- the invariants: one live task per lead, none for a closed lead
-SELECT t.tenant_id, t.lead_id, count(*) FROM followup.task t
-WHERE t.status IN ('open', 'claimed') GROUP BY 1, 2 HAVING count(*) > 1;
-SELECT t.tenant_id, t.task_id FROM followup.task t JOIN followup.lead l USING (tenant_id, lead_id)
-WHERE t.status IN ('open', 'claimed') AND l.next_action IS NULL;
+-- the invariants: one live task per lead, every active lead planned, no
+-- task for a closed lead (an error stops the replay, on either side)
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM followup.task t WHERE t.status IN ('open', 'claimed')
+               GROUP BY t.tenant_id, t.lead_id HAVING count(*) > 1) THEN
+        RAISE EXCEPTION 'a lead with two live tasks';
+    END IF;
+    IF EXISTS (SELECT 1 FROM followup.lead l WHERE l.state NOT IN ('won', 'lost') AND NOT l.do_not_contact
+                                             AND l.next_action IS NULL) THEN
+        RAISE EXCEPTION 'an active lead without a plan';
+    END IF;
+    IF EXISTS (SELECT 1 FROM followup.task t JOIN followup.lead l USING (tenant_id, lead_id)
+               WHERE t.status IN ('open', 'claimed') AND l.next_action IS NULL) THEN
+        RAISE EXCEPTION 'a live task for a closed lead';
+    END IF;
+END $$;
