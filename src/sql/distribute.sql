@@ -251,9 +251,11 @@ GROUP BY x.tenant_id, x.at::date, x.plan_b_step, x.action_code$q$, 'NULL::timest
     -- rollup_reset cannot write the rollups from a reference table's
     -- copy (a distributed statement from a shard): the configuration the
     -- rollups were made with is part of their zone, and a rolled day counts
-    -- only while both are the session's
+    -- only while both are the session's.  As the owner, who reads every
+    -- tenant's configuration as roll_up does (a reader's rows would make
+    -- another digest); it tells only the time the rolled days end.
     EXECUTE $s$CREATE OR REPLACE FUNCTION followup.rolled_until() RETURNS timestamptz
-    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $b$
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $b$
     SELECT CASE WHEN s.zone = pg_catalog.current_setting('TimeZone') || ' ' || followup.distributed_rollup_config()
                 THEN s.rolled_until ELSE '-infinity' END
     FROM followup.rollup_state s
@@ -275,6 +277,10 @@ DECLARE
     tenant bigint;
     ctids tid[];
 BEGIN
+    -- one connection per worker: its statements across the shards, after
+    -- its own writes there, are refused otherwise ("placements that were
+    -- modified over multiple connections")
+    PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
     -- as on one node (src/sql/rollups.sql), with the zone and configuration
     SELECT * INTO st FROM followup.rollup_state FOR UPDATE SKIP LOCKED;
     IF NOT FOUND THEN
@@ -352,5 +358,6 @@ CREATE FUNCTION followup.distributed_rollup_config() RETURNS text
         (SELECT pg_catalog.string_agg(x::text, ',' ORDER BY x::text) FROM followup.signal x),
         (SELECT pg_catalog.string_agg(x::text, ',' ORDER BY x::text) FROM followup.rule x)))
 $$;
+REVOKE ALL ON FUNCTION followup.distributed_rollup_config() FROM PUBLIC;
 COMMENT ON FUNCTION followup.distributed_rollup_config() IS
     'on Citus: a digest of the configuration (policy, step, signal, rule), kept with the rollups: a change makes roll_up start them over';
