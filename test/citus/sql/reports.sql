@@ -37,7 +37,7 @@ SELECT count(*) AS marks_left FROM followup.rollup_mark;
 SELECT tenant_id, operator, day, by_rule, by_chance FROM followup.operator_compliance
 WHERE day = '2026-10-02' ORDER BY 1, 2;
 -- a configuration change: the rolled days count for nothing until roll_up
-UPDATE followup.policy SET escalate_after = '30 days' WHERE tenant_id = 0 AND state = 'new';
+UPDATE followup.policy SET escalate_after = '1 day' WHERE tenant_id = 0 AND state = 'new';
 SELECT followup.rolled_until() AS rolled_until_after_change;
 SELECT tenant_id, operator, day, due, on_time, late FROM followup.operator_compliance ORDER BY 1, 2, 3;
 SELECT followup.roll_up('2026-10-06 00:00+00') > 0 AS rolled;
