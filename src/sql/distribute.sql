@@ -124,10 +124,10 @@ REVOKE ALL ON FUNCTION followup.distribute(int) FROM PUBLIC;
 -- column), Citus pushes the whole statement down, each worker grouping its
 -- own tenants' rows in parallel.  Its parameters are bound values there
 -- (a custom plan), which Citus routes and prunes like constants.  The marked
--- days before lo are read here, on the coordinator, and computed one
--- statement per marked day for its tenant: rollup_marked_day's
--- rolled_until() would otherwise be evaluated on a shard, where it cannot
--- read the reference table.  plan_b_rows reads its offers through
+-- days before lo are computed here, on the coordinator (rollup_marked_day's
+-- rolled_until() would be evaluated on a shard, where it cannot read the
+-- reference table), and read in one more statement across the shards.
+-- PARALLEL UNSAFE there: a parallel worker cannot run Citus's statements.  plan_b_rows reads its offers through
 -- plan_b_source's definition with its two correlated subqueries on
 -- reference tables (which Citus refuses in a statement across shards) made
 -- joins and a parameter.  make test-citus compares every report with one
@@ -138,7 +138,7 @@ DECLARE
     -- each function: its arguments and columns as in reports.sql, the
     -- grouped statement (%s: which source rows), and its parameters
     head text := $h$
-    LANGUAGE plpgsql STABLE PARALLEL SAFE SET jit = off SET search_path = pg_catalog, pg_temp AS $b$
+    LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET jit = off SET search_path = pg_catalog, pg_temp AS $b$
 DECLARE
     q text := %L;
     rules bigint[];
@@ -255,7 +255,7 @@ GROUP BY x.tenant_id, x.at::date, x.plan_b_step, x.action_code$q$, 'NULL::timest
     -- tenant's configuration as roll_up does (a reader's rows would make
     -- another digest); it tells only the time the rolled days end.
     EXECUTE $s$CREATE OR REPLACE FUNCTION followup.rolled_until() RETURNS timestamptz
-    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $b$
+    LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $b$
     SELECT CASE WHEN s.zone = pg_catalog.current_setting('TimeZone') || ' ' || followup.distributed_rollup_config()
                 THEN s.rolled_until ELSE '-infinity' END
     FROM followup.rollup_state s
