@@ -176,3 +176,10 @@ test-citus: deps
 	@$(MAKE) --no-print-directory WERROR=1 all
 	@$(MAKE) --no-print-directory install >/dev/null
 	@PGBIN=$$($(PG_CONFIG) --bindir) test/citus/run
+
+# one node against Citus through the coordinator, on this machine (bench/citus)
+.PHONY: bench-citus
+bench-citus: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory install >/dev/null
+	@PGBIN=$$($(PG_CONFIG) --bindir) bench/citus

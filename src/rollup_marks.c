@@ -291,7 +291,11 @@ followup_rollup_mark_row(PG_FUNCTION_ARGS)
 	tenant_id = DatumGetInt64(row_column(rows[nrows - 1], trigdata->tg_relation, "tenant_id", CT_INT8, &isnull));
 
 	SPI_connect();
-	if (strcmp(RelationGetRelationName(trigdata->tg_relation), "state_change") == 0)
+	/*
+	 * state_change's triggers name changed_at: by the argument, not the
+	 * relation's name, which on a Citus shard is state_change_102042
+	 */
+	if (strcmp(column, "changed_at") == 0)
 		mark_lead(tenant_id, DatumGetInt64(row_column(rows[nrows - 1], trigdata->tg_relation, "lead_id", CT_INT8, &isnull)));
 	else
 	{

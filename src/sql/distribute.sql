@@ -70,11 +70,12 @@ BEGIN
     -- Without the default the lead trigger stamps it where it fires.
     ALTER TABLE followup.lead ALTER COLUMN updated_at DROP DEFAULT;
 
-    -- roll_up does not run on Citus (docs/scaling.md): the reports compute
-    -- every day from the tables, and no rolled day is left to go stale
-    UPDATE followup.rollup_state SET rolled_until = '-infinity';
+    -- the rollups start over on Citus, made by its roll_up (below)
+    UPDATE followup.rollup_state SET zone = NULL, rolled_until = '-infinity', rolled_at = NULL;
     PERFORM followup.rollup_drop('-infinity');
     DELETE FROM followup.rollup_mark;
+    -- the reports' *_rows and the rollups as Citus plans them (below)
+    PERFORM followup.distribute_reports();
 
     -- configuration: on every node, read by the triggers where they fire
     FOREACH t IN ARRAY ARRAY['policy', 'step', 'signal', 'rule', 'reason', 'rollup_state'] LOOP
@@ -113,3 +114,250 @@ END $$;
 COMMENT ON FUNCTION followup.distribute(int) IS
     'on a Citus coordinator: distributes the data tables by tenant_id, colocated, and makes the configuration reference tables (docs/scaling.md)';
 REVOKE ALL ON FUNCTION followup.distribute(int) FROM PUBLIC;
+
+-- The reports' *_rows on distributed tables (docs/scaling.md).  Citus plans
+-- no statement of an SQL function that has parameters, and no recursive CTE
+-- over distributed tables, so distribute() replaces the bodies of the four
+-- *_rows functions (same signatures and columns; the reports' views call
+-- them by OID) with PL/pgSQL that runs the same *_source views in one
+-- statement across every shard: grouped by tenant_id (the distribution
+-- column), Citus pushes the whole statement down, each worker grouping its
+-- own tenants' rows in parallel.  Its parameters are bound values there
+-- (a custom plan), which Citus routes and prunes like constants.  The marked
+-- days before lo are computed here, on the coordinator (rollup_marked_day's
+-- rolled_until() would be evaluated on a shard, where it cannot read the
+-- reference table), and read in one more statement across the shards.
+-- PARALLEL UNSAFE there: a parallel worker cannot run Citus's statements.  plan_b_rows reads its offers through
+-- plan_b_source's definition with its two correlated subqueries on
+-- reference tables (which Citus refuses in a statement across shards) made
+-- joins and a parameter.  make test-citus compares every report with one
+-- node's.
+CREATE FUNCTION followup.distribute_reports() RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    -- each function: its arguments and columns as in reports.sql, the
+    -- grouped statement (%s: which source rows), and its parameters
+    head text := $h$
+    LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET jit = off SET search_path = pg_catalog, pg_temp AS $b$
+DECLARE
+    q text := %L;
+    rules bigint[];
+    rolled timestamptz := followup.rolled_until();
+    mts bigint[];
+    mss timestamptz[];
+    mus timestamptz[];
+    mtenants bigint[];
+    mlo timestamptz;
+    mhi timestamptz;
+    mkeys bigint[];
+BEGIN
+    -- plan_b_rows: the rules that decline an offer, as a parameter
+    SELECT pg_catalog.array_agg(r.rule_id) INTO rules FROM followup.rule r
+    WHERE r.effect OPERATOR(pg_catalog.=) 'next_plan_b';
+    -- [lo, hi) across every shard, in one statement
+    RETURN QUERY EXECUTE pg_catalog.format(q, 's.at >= $1 AND s.at < $2') USING lo, hi, %s, rules;
+    -- the marked days before lo, in one statement: their tenants, the span
+    -- of their days (an index range), and each (tenant, day) as one number
+    -- (the day as the workers see it, as the grouping above)
+    SELECT pg_catalog.array_agg(m.tenant_id), pg_catalog.array_agg(m.since), pg_catalog.array_agg(m.until)
+    INTO mts, mss, mus FROM followup.rollup_mark m;
+    SELECT pg_catalog.array_agg(DISTINCT k.t), min(d), max(d) + interval '1 day',
+           pg_catalog.array_agg(DISTINCT k.t * 1000000 + (d::date - date '2000-01-01'))
+    INTO mtenants, mlo, mhi, mkeys
+    FROM unnest(mts, mss, mus) k(t, since, until)
+    CROSS JOIN LATERAL followup.day_starts(k.since, k.until) d
+    WHERE d < rolled AND d < lo;
+    IF mkeys IS NOT NULL THEN
+        RETURN QUERY EXECUTE pg_catalog.format(q, 's.tenant_id = ANY ($5) AND s.at >= $1 AND s.at < $2'
+                                               ' AND s.tenant_id * 1000000 + (s.at::date - date ''2000-01-01'') = ANY ($6)')
+            USING mlo, mhi, %s, rules, mtenants, mkeys;
+    END IF;
+END $b$$h$;
+BEGIN
+    EXECUTE pg_catalog.format($s$CREATE OR REPLACE FUNCTION followup.compliance_rows(lo timestamptz, hi timestamptz, as_of timestamptz)
+    RETURNS TABLE (tenant_id bigint, operator text, day date, due bigint, on_time bigint, late bigint,
+                   still_overdue bigint, by_rule bigint, by_chance bigint, median_delay interval)$s$
+        OPERATOR(pg_catalog.||) head, $q$
+SELECT x.tenant_id, x.operator, x.at::date,
+       count(*) FILTER (WHERE x.is_task),
+       count(*) FILTER (WHERE x.done AND x.delay <= x.escalate_after),
+       count(*) FILTER (WHERE x.done AND x.delay > x.escalate_after),
+       count(*) FILTER (WHERE x.is_task AND NOT x.done AND $3 - x.due_at > x.escalate_after),
+       count(*) FILTER (WHERE x.by_rule),
+       count(*) FILTER (WHERE NOT x.by_rule),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY x.delay) FILTER (WHERE x.done)
+FROM (SELECT * FROM followup.compliance_source s WHERE %s) x
+GROUP BY x.tenant_id, x.operator, x.at::date$q$, 'as_of', 'as_of');
+    EXECUTE pg_catalog.format($s$CREATE OR REPLACE FUNCTION followup.response_rows(lo timestamptz, hi timestamptz)
+    RETURNS TABLE (tenant_id bigint, operator text, day date, replies_answered bigint, median interval,
+                   p90 interval, max interval, stddev_seconds double precision)$s$
+        OPERATOR(pg_catalog.||) head, $q$
+SELECT x.tenant_id, x.operator, x.at::date, count(*),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY x.wait),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY x.wait),
+       max(x.wait),
+       stddev_samp(extract(epoch FROM x.wait))::double precision
+FROM (SELECT * FROM followup.response_source s WHERE %s) x
+GROUP BY x.tenant_id, x.operator, x.at::date$q$, 'NULL::timestamptz', 'NULL::timestamptz');
+    EXECUTE pg_catalog.format($s$CREATE OR REPLACE FUNCTION followup.funnel_rows(lo timestamptz, hi timestamptz)
+    RETURNS TABLE (tenant_id bigint, day date, state followup.lead_state, step_no int,
+                   touches bigint, replies bigint, wins bigint)$s$
+        OPERATOR(pg_catalog.||) head, $q$
+SELECT x.tenant_id, x.at::date, x.state, x.step_no, count(*),
+       count(*) FILTER (WHERE x.replied), count(*) FILTER (WHERE x.won)
+FROM (SELECT * FROM followup.funnel_source s WHERE %s) x
+GROUP BY x.tenant_id, x.at::date, x.state, x.step_no$q$, 'NULL::timestamptz', 'NULL::timestamptz');
+    -- plan_b_source, with the declining rules a parameter ($4) and the
+    -- tenant's Plan B matrix (else tenant 0's) a join
+    EXECUTE pg_catalog.format($s$CREATE OR REPLACE FUNCTION followup.plan_b_rows(lo timestamptz, hi timestamptz)
+    RETURNS TABLE (tenant_id bigint, day date, plan_b_step int, action_code text,
+                   offered bigint, declined bigint, won_after bigint)$s$
+        OPERATOR(pg_catalog.||) head, $q$
+SELECT x.tenant_id, x.at::date, x.plan_b_step, x.action_code, count(*),
+       count(*) FILTER (WHERE x.declined), count(*) FILTER (WHERE x.won_after)
+FROM (SELECT * FROM (SELECT o.tenant_id, o.occurred_at AS at, o.plan_b_step_at AS plan_b_step, s.action_code,
+             EXISTS (
+                 SELECT 1 FROM followup.interaction d
+                 WHERE d.tenant_id = o.tenant_id AND d.lead_id = o.lead_id AND d.applied
+                   AND d.rule_id = ANY ($4)
+                   AND d.occurred_at >= o.occurred_at
+                   AND (d.occurred_at, d.interaction_id) > (o.occurred_at, o.interaction_id)
+                   AND (n.occurred_at IS NULL
+                        OR (d.occurred_at, d.interaction_id) < (n.occurred_at, n.interaction_id))) AS declined,
+             EXISTS (
+                 SELECT 1 FROM followup.state_change c
+                 WHERE c.tenant_id = o.tenant_id AND c.lead_id = o.lead_id AND c.to_state = 'won'
+                   AND c.changed_at >= o.occurred_at
+                   AND (c.changed_at, coalesce(c.interaction_id, o.interaction_id)) >= (o.occurred_at, o.interaction_id)
+                   AND (n.occurred_at IS NULL
+                        OR (c.changed_at, coalesce(c.interaction_id, n.interaction_id))
+                           < (n.occurred_at, n.interaction_id))) AS won_after
+      FROM followup.interaction o
+      LEFT JOIN LATERAL (
+          SELECT n.occurred_at, n.interaction_id FROM followup.interaction n
+          WHERE n.tenant_id = o.tenant_id AND n.lead_id = o.lead_id AND n.by_rule IS NOT NULL AND n.applied
+            AND n.state_at = 'installment_rejected' AND n.plan_b_step_at IS NOT NULL
+            AND n.occurred_at >= o.occurred_at
+            AND (n.occurred_at, n.interaction_id) > (o.occurred_at, o.interaction_id)
+          ORDER BY n.occurred_at, n.interaction_id LIMIT 1) n ON true
+      LEFT JOIN (SELECT DISTINCT x.tenant_id FROM followup.step x WHERE x.state = 'installment_rejected') own
+             ON own.tenant_id = o.tenant_id
+      JOIN followup.step s ON s.state = 'installment_rejected' AND s.step_no = o.plan_b_step_at
+                          AND s.tenant_id = coalesce(own.tenant_id, 0)
+      WHERE o.by_rule IS NOT NULL AND o.applied AND o.state_at = 'installment_rejected'
+        AND o.plan_b_step_at IS NOT NULL) s
+      WHERE %s) x
+GROUP BY x.tenant_id, x.at::date, x.plan_b_step, x.action_code$q$, 'NULL::timestamptz', 'NULL::timestamptz');
+    -- rollup_reset cannot write the rollups from a reference table's
+    -- copy (a distributed statement from a shard): the configuration the
+    -- rollups were made with is part of their zone, and a rolled day counts
+    -- only while both are the session's.  As the owner, who reads every
+    -- tenant's configuration as roll_up does (a reader's rows would make
+    -- another digest); it tells only the time the rolled days end.
+    EXECUTE $s$CREATE OR REPLACE FUNCTION followup.rolled_until() RETURNS timestamptz
+    LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $b$
+    SELECT CASE WHEN s.zone = pg_catalog.current_setting('TimeZone') || ' ' || followup.distributed_rollup_config()
+                THEN s.rolled_until ELSE '-infinity' END
+    FROM followup.rollup_state s
+$b$$s$;
+    EXECUTE $s$CREATE OR REPLACE FUNCTION followup.roll_up(as_of timestamptz DEFAULT now(), min_interval interval DEFAULT '0')
+    RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp SET jit = off AS $b$
+DECLARE
+    st followup.rollup_state;
+    made_with text := current_setting('TimeZone') || ' ' || followup.distributed_rollup_config();
+    target timestamptz;
+    written bigint := 0;
+    n bigint;
+    mts bigint[];
+    mcs tid[];
+    mss timestamptz[];
+    mus timestamptz[];
+    keys bigint[];
+    tenant bigint;
+    ctids tid[];
+BEGIN
+    -- one connection per worker: its statements across the shards, after
+    -- its own writes there, are refused otherwise ("placements that were
+    -- modified over multiple connections")
+    PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+    -- as on one node (src/sql/rollups.sql), with the zone and configuration
+    SELECT * INTO st FROM followup.rollup_state FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    IF st.rolled_at > now() - min_interval AND st.zone = made_with THEN
+        RETURN 0;
+    END IF;
+    target := date_trunc('day', least(as_of, now())
+                         - greatest(interval '2 days', (SELECT max(p.escalate_after) FROM followup.policy p)));
+    IF st.zone IS DISTINCT FROM made_with OR target < st.rolled_until THEN
+        st.rolled_until := CASE WHEN st.zone IS DISTINCT FROM made_with THEN '-infinity' ELSE target END;
+        -- rollup_drop's statements (Citus plans no SQL function with parameters)
+        DELETE FROM followup.compliance_day WHERE day >= st.rolled_until::date;
+        DELETE FROM followup.response_day WHERE day >= st.rolled_until::date;
+        DELETE FROM followup.funnel_day WHERE day >= st.rolled_until::date;
+        DELETE FROM followup.plan_b_day WHERE day >= st.rolled_until::date;
+        UPDATE followup.rollup_state SET zone = made_with, rolled_until = st.rolled_until;
+    END IF;
+
+    -- Not one statement as on one node: the marks read now are consumed at
+    -- the end, by tenant and ctid (only roll_up deletes marks, and it runs
+    -- alone, so a ctid read is still that mark).  A mark written meanwhile
+    -- stays; the *_rows below may already have re-rolled its day (twice, at
+    -- worst), which is harmless: the reports compute a marked day from the
+    -- tables, and the next roll_up deletes every row of the day first.
+    SELECT array_agg(m.tenant_id), array_agg(m.ctid), array_agg(m.since), array_agg(m.until)
+    INTO mts, mcs, mss, mus FROM followup.rollup_mark m;
+    -- the marked days' rows, by (tenant, day) as one number
+    SELECT array_agg(DISTINCT k.t * 1000000 + (d::date - date '2000-01-01'))
+    INTO keys
+    FROM unnest(mts, mss, mus) k(t, since, until)
+    CROSS JOIN LATERAL followup.day_starts(k.since, k.until) d
+    WHERE d < st.rolled_until;
+    IF keys IS NOT NULL THEN
+        DELETE FROM followup.compliance_day r WHERE r.tenant_id * 1000000 + (r.day - date '2000-01-01') = ANY (keys);
+        DELETE FROM followup.response_day r WHERE r.tenant_id * 1000000 + (r.day - date '2000-01-01') = ANY (keys);
+        DELETE FROM followup.funnel_day r WHERE r.tenant_id * 1000000 + (r.day - date '2000-01-01') = ANY (keys);
+        DELETE FROM followup.plan_b_day r WHERE r.tenant_id * 1000000 + (r.day - date '2000-01-01') = ANY (keys);
+    END IF;
+    -- [rolled_until, target) and the marked days before it
+    INSERT INTO followup.compliance_day SELECT * FROM followup.compliance_rows(st.rolled_until, target, as_of);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := written + n;
+    INSERT INTO followup.response_day SELECT * FROM followup.response_rows(st.rolled_until, target);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := written + n;
+    INSERT INTO followup.funnel_day SELECT * FROM followup.funnel_rows(st.rolled_until, target);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := written + n;
+    INSERT INTO followup.plan_b_day SELECT * FROM followup.plan_b_rows(st.rolled_until, target);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := written + n;
+    -- the marks read, each tenant's on its shard
+    FOR tenant IN SELECT DISTINCT t FROM unnest(mts) t LOOP
+        ctids := ARRAY(SELECT k.c FROM unnest(mts, mcs) k(t, c) WHERE k.t = tenant);
+        DELETE FROM followup.rollup_mark m WHERE m.tenant_id = tenant AND m.ctid = ANY (ctids);
+    END LOOP;
+
+    UPDATE followup.rollup_state
+    SET zone = made_with, rolled_until = greatest(st.rolled_until, target), rolled_at = now();
+    RETURN written;
+END $b$$s$;
+END $fn$;
+COMMENT ON FUNCTION followup.distribute_reports() IS
+    'used by distribute(): replaces the bodies of the reports'' *_rows functions, rolled_until and roll_up with the statements Citus plans (docs/scaling.md)';
+REVOKE ALL ON FUNCTION followup.distribute_reports() FROM PUBLIC;
+
+-- the configuration the rollups were made with, on Citus (rolled_until, roll_up)
+CREATE FUNCTION followup.distributed_rollup_config() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.md5(pg_catalog.concat(
+        (SELECT pg_catalog.string_agg(x::text, ',' ORDER BY x::text) FROM followup.policy x),
+        (SELECT pg_catalog.string_agg(x::text, ',' ORDER BY x::text) FROM followup.step x),
+        (SELECT pg_catalog.string_agg(x::text, ',' ORDER BY x::text) FROM followup.signal x),
+        (SELECT pg_catalog.string_agg(x::text, ',' ORDER BY x::text) FROM followup.rule x)))
+$$;
+REVOKE ALL ON FUNCTION followup.distributed_rollup_config() FROM PUBLIC;
+COMMENT ON FUNCTION followup.distributed_rollup_config() IS
+    'on Citus: a digest of the configuration (policy, step, signal, rule), kept with the rollups: a change makes roll_up start them over';

@@ -48,93 +48,36 @@ CREATE FUNCTION followup.notify_due(tenant bigint, tasks bigint, as_of timestamp
 COMMENT ON FUNCTION followup.notify_due(bigint, bigint, timestamptz) IS
     'tells tenant on its own channel (followup.due_channel()) that tasks new tasks are due at as_of, as materialize_due does; nothing when followup.notify is off or tasks is 0';
 
-CREATE FUNCTION followup.close_exhausted(as_of timestamptz DEFAULT now(), max_leads int DEFAULT 10000)
+-- close_exhausted's and escalate_overdue's statements, for every tenant
+-- (tenant NULL) or for one (run_due_tenant: on Citus a statement that locks
+-- rows must stay on one tenant's shards, and the tenant filter routes it
+-- there).  Each tenant's policy, else tenant 0's, by joins: Citus plans a
+-- correlated LIMIT subquery on a reference table through an intermediate
+-- result that fails here.
+CREATE FUNCTION followup.close_exhausted_tenant(tenant bigint, as_of timestamptz, max_leads int)
     RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     closed bigint;
 BEGIN
-    IF max_leads < 1 THEN
+    IF as_of IS NULL OR max_leads IS NULL THEN
+        RAISE EXCEPTION 'as_of and max_leads must not be null' USING ERRCODE = '22004';
+    ELSIF max_leads < 1 THEN
         RAISE EXCEPTION 'max_leads must be at least 1, not %', max_leads USING ERRCODE = '22023';
     END IF;
     -- the state change goes through the lead trigger: state_since is the due
     -- time, the open task (if any) is superseded, and a parked lead is
     -- planned again by the recycle policy
-    WITH due AS (
-        SELECT l.tenant_id, l.lead_id, l.state, l.next_followup_at
-        FROM followup.lead l
-        WHERE l.next_action = 'close' AND l.next_followup_at <= as_of
-        ORDER BY l.next_followup_at
-        LIMIT max_leads
-        FOR UPDATE OF l SKIP LOCKED)
-    UPDATE followup.lead l
-    SET state = (SELECT p.on_exhausted FROM followup.policy p
-                 WHERE p.tenant_id IN (d.tenant_id, 0) AND p.state = d.state
-                 ORDER BY p.tenant_id DESC LIMIT 1),
-        state_since = d.next_followup_at,
-        closed_reason = CASE WHEN d.state = 'installment_rejected'
-                             THEN 'plan_b_exhausted' ELSE 'exhausted' END
-    FROM due d
-    WHERE l.tenant_id = d.tenant_id AND l.lead_id = d.lead_id;
-    GET DIAGNOSTICS closed = ROW_COUNT;
-    RETURN closed;
-END $$;
-COMMENT ON FUNCTION followup.close_exhausted(timestamptz, int) IS
-    'moves leads whose close is due at as_of to their policy''s on_exhausted state (closed_reason exhausted or plan_b_exhausted); returns how many';
-
-CREATE FUNCTION followup.escalate_overdue(as_of timestamptz DEFAULT now(), max_tasks int DEFAULT 10000)
-    RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    escalated bigint;
-BEGIN
-    IF max_tasks < 1 THEN
-        RAISE EXCEPTION 'max_tasks must be at least 1, not %', max_tasks USING ERRCODE = '22023';
-    END IF;
-    WITH overdue AS (
-        SELECT t.tenant_id, t.task_id, p.escalate_to
-        FROM followup.task t
-        CROSS JOIN LATERAL (
-            SELECT p.escalate_after, p.escalate_to FROM followup.policy p
-            WHERE p.tenant_id IN (t.tenant_id, 0) AND p.state = t.state
-            ORDER BY p.tenant_id DESC LIMIT 1) p
-        WHERE t.status IN ('open', 'claimed') AND t.escalated_at IS NULL
-          AND t.due_at <= as_of AND t.due_at + p.escalate_after < as_of
-        ORDER BY t.due_at
-        LIMIT max_tasks
-        FOR UPDATE OF t SKIP LOCKED)
-    UPDATE followup.task t
-    SET escalated_at = as_of, escalated_to = o.escalate_to
-    FROM overdue o
-    WHERE t.tenant_id = o.tenant_id AND t.task_id = o.task_id;
-    GET DIAGNOSTICS escalated = ROW_COUNT;
-    RETURN escalated;
-END $$;
-COMMENT ON FUNCTION followup.escalate_overdue(timestamptz, int) IS
-    'marks live tasks more than their policy''s escalate_after late at as_of as escalated, to the policy''s escalate_to; returns how many';
-
--- run_due for one tenant: every statement filters by the tenant, so that on
--- Citus it is routed to the tenant's shards (a statement that locks rows
--- cannot span shards), and distribute() makes it a distributed function by
--- its tenant argument, run on the tenant's node.  The statements are
--- close_exhausted's and escalate_overdue's with the tenant added.
-CREATE FUNCTION followup.run_due_tenant(tenant bigint, as_of timestamptz,
-                                        OUT materialized bigint, OUT closed bigint, OUT escalated bigint)
-LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-BEGIN
-    -- the tenant's policy, else tenant 0's, by joins: Citus plans a
-    -- correlated LIMIT subquery on a reference table through an
-    -- intermediate result that fails here
+    EXECUTE pg_catalog.format($q$
     WITH due AS (
         SELECT l.tenant_id, l.lead_id, l.state, l.next_followup_at,
                CASE WHEN pt.tenant_id IS NOT NULL THEN pt.on_exhausted ELSE p0.on_exhausted END AS on_exhausted
         FROM followup.lead l
         LEFT JOIN followup.policy pt ON pt.tenant_id = l.tenant_id AND pt.state = l.state
         LEFT JOIN followup.policy p0 ON p0.tenant_id = 0 AND p0.state = l.state
-        WHERE l.tenant_id = run_due_tenant.tenant
-          AND l.next_action = 'close' AND l.next_followup_at <= as_of
+        WHERE l.next_action = 'close' AND l.next_followup_at <= $1 %1$s
         ORDER BY l.next_followup_at
-        LIMIT 10000
+        LIMIT $2
         FOR UPDATE OF l SKIP LOCKED)
     UPDATE followup.lead l
     SET state = d.on_exhausted,
@@ -142,27 +85,81 @@ BEGIN
         closed_reason = CASE WHEN d.state = 'installment_rejected'
                              THEN 'plan_b_exhausted' ELSE 'exhausted' END
     FROM due d
-    WHERE l.tenant_id = run_due_tenant.tenant AND l.tenant_id = d.tenant_id AND l.lead_id = d.lead_id;
+    WHERE l.tenant_id = d.tenant_id AND l.lead_id = d.lead_id %1$s$q$,
+        CASE WHEN tenant IS NOT NULL THEN 'AND l.tenant_id = $3' ELSE '' END)
+    USING as_of, max_leads, tenant;
     GET DIAGNOSTICS closed = ROW_COUNT;
-    materialized := followup.materialize_due_tenant(tenant, as_of, 10000);
+    RETURN closed;
+END $$;
+COMMENT ON FUNCTION followup.close_exhausted_tenant(bigint, timestamptz, int) IS
+    'close_exhausted for one tenant (NULL: every tenant); the statement close_exhausted and run_due_tenant share';
+
+CREATE FUNCTION followup.escalate_overdue_tenant(tenant bigint, as_of timestamptz, max_tasks int)
+    RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    escalated bigint;
+BEGIN
+    IF as_of IS NULL OR max_tasks IS NULL THEN
+        RAISE EXCEPTION 'as_of and max_tasks must not be null' USING ERRCODE = '22004';
+    ELSIF max_tasks < 1 THEN
+        RAISE EXCEPTION 'max_tasks must be at least 1, not %', max_tasks USING ERRCODE = '22023';
+    END IF;
+    EXECUTE pg_catalog.format($q$
     WITH overdue AS (
         SELECT t.tenant_id, t.task_id,
                CASE WHEN pt.tenant_id IS NOT NULL THEN pt.escalate_to ELSE p0.escalate_to END AS escalate_to
         FROM followup.task t
         LEFT JOIN followup.policy pt ON pt.tenant_id = t.tenant_id AND pt.state = t.state
         LEFT JOIN followup.policy p0 ON p0.tenant_id = 0 AND p0.state = t.state
-        WHERE t.tenant_id = run_due_tenant.tenant
-          AND t.status IN ('open', 'claimed') AND t.escalated_at IS NULL AND t.due_at <= as_of
+        WHERE t.status IN ('open', 'claimed') AND t.escalated_at IS NULL AND t.due_at <= $1
           AND t.due_at + CASE WHEN pt.tenant_id IS NOT NULL THEN pt.escalate_after
-                              ELSE p0.escalate_after END < as_of
+                              ELSE p0.escalate_after END < $1 %1$s
         ORDER BY t.due_at
-        LIMIT 10000
+        LIMIT $2
         FOR UPDATE OF t SKIP LOCKED)
     UPDATE followup.task t
-    SET escalated_at = as_of, escalated_to = o.escalate_to
+    SET escalated_at = $1, escalated_to = o.escalate_to
     FROM overdue o
-    WHERE t.tenant_id = run_due_tenant.tenant AND t.tenant_id = o.tenant_id AND t.task_id = o.task_id;
+    WHERE t.tenant_id = o.tenant_id AND t.task_id = o.task_id %1$s$q$,
+        CASE WHEN tenant IS NOT NULL THEN 'AND t.tenant_id = $3' ELSE '' END)
+    USING as_of, max_tasks, tenant;
     GET DIAGNOSTICS escalated = ROW_COUNT;
+    RETURN escalated;
+END $$;
+COMMENT ON FUNCTION followup.escalate_overdue_tenant(bigint, timestamptz, int) IS
+    'escalate_overdue for one tenant (NULL: every tenant); the statement escalate_overdue and run_due_tenant share';
+REVOKE ALL ON FUNCTION followup.close_exhausted_tenant(bigint, timestamptz, int),
+    followup.escalate_overdue_tenant(bigint, timestamptz, int) FROM PUBLIC;
+
+CREATE FUNCTION followup.close_exhausted(as_of timestamptz DEFAULT now(), max_leads int DEFAULT 10000)
+    RETURNS bigint
+LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    SELECT followup.close_exhausted_tenant(NULL, as_of, max_leads)
+$$;
+COMMENT ON FUNCTION followup.close_exhausted(timestamptz, int) IS
+    'moves leads whose close is due at as_of to their policy''s on_exhausted state (closed_reason exhausted or plan_b_exhausted); returns how many';
+
+CREATE FUNCTION followup.escalate_overdue(as_of timestamptz DEFAULT now(), max_tasks int DEFAULT 10000)
+    RETURNS bigint
+LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    SELECT followup.escalate_overdue_tenant(NULL, as_of, max_tasks)
+$$;
+COMMENT ON FUNCTION followup.escalate_overdue(timestamptz, int) IS
+    'marks live tasks more than their policy''s escalate_after late at as_of as escalated, to the policy''s escalate_to; returns how many';
+
+-- run_due for one tenant: every statement filters by the tenant, so that on
+-- Citus it is routed to the tenant's shards (a statement that locks rows
+-- cannot span shards), and distribute() makes it a distributed function by
+-- its tenant argument, run on the tenant's node.  The statements are
+-- close_exhausted's and escalate_overdue's (shared, above).
+CREATE FUNCTION followup.run_due_tenant(tenant bigint, as_of timestamptz,
+                                        OUT materialized bigint, OUT closed bigint, OUT escalated bigint)
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+BEGIN
+    closed := followup.close_exhausted_tenant(tenant, as_of, 10000);
+    materialized := followup.materialize_due_tenant(tenant, as_of, 10000);
+    escalated := followup.escalate_overdue_tenant(tenant, as_of, 10000);
 END $$;
 COMMENT ON FUNCTION followup.run_due_tenant(bigint, timestamptz) IS
     'run_due''s close_exhausted, materialize_due (without notifying) and escalate_overdue for one tenant at as_of, with their counts; on Citus a distributed function run on the tenant''s node';
@@ -187,7 +184,11 @@ BEGIN
         -- distributed (docs/scaling.md): a statement that locks rows cannot
         -- span shards, so the work is done tenant by tenant, each tenant's
         -- statements on its node; the notifications are sent from here, where
-        -- the CRM listens
+        -- the CRM listens.  One connection per worker for the whole
+        -- transaction: roll_up's statements across the shards, after the
+        -- tenants' writes, are refused otherwise ("placements that were
+        -- modified over multiple connections")
+        PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
         materialized := 0; closed := 0; escalated := 0;
         FOR tenant IN SELECT DISTINCT l.tenant_id FROM followup.lead l ORDER BY 1 LOOP
             r := followup.run_due_tenant(tenant, as_of);
@@ -196,18 +197,16 @@ BEGIN
             escalated := escalated + r.escalated;
             PERFORM followup.notify_due(tenant, r.materialized, as_of);
         END LOOP;
-        -- roll_up is not run on Citus yet: the reports compute the days not
-        -- rolled up, so they stay right (docs/scaling.md)
-        RETURN;
+    ELSE
+        -- close first, so that a lead whose cadence is spent gets no new task
+        closed := followup.close_exhausted(as_of);
+        materialized := followup.materialize_due(as_of);
+        escalated := followup.escalate_overdue(as_of);
     END IF;
-    -- close first, so that a lead whose cadence is spent gets no new task
-    closed := followup.close_exhausted(as_of);
-    materialized := followup.materialize_due(as_of);
-    escalated := followup.escalate_overdue(as_of);
     PERFORM followup.roll_up(as_of, interval '10 minutes');
 END $$;
 COMMENT ON FUNCTION followup.run_due(timestamptz) IS
-    'the periodic job: close_exhausted, materialize_due and escalate_overdue at as_of, with their counts, then roll_up (the reports'' rollups); safe to run concurrently or late; on Citus, run_due_tenant for each tenant with leads, notified from the coordinator, and no roll_up';
+    'the periodic job: close_exhausted, materialize_due and escalate_overdue at as_of, with their counts, then roll_up (the reports'' rollups); safe to run concurrently or late; on Citus, run_due_tenant for each tenant with leads, notified from the coordinator, then roll_up';
 
 -- Operators ------------------------------------------------------------------
 
