@@ -33,6 +33,7 @@
 #include "utils/memutils.h"
 
 #include "cadence.h"
+#include "calendar.h"
 #include "columns.h"
 #include "config_cache.h"
 #include "followup.h"
@@ -46,9 +47,9 @@ static bool cache_valid = false;
 static bool enums_loaded = false;
 static EnumOids enum_oids;
 /* the configuration tables, and their generations when they were loaded */
-static const FollowupRel config_rels[4] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE};
-static Oid	config_relids[4];
-static uint64 config_generations[4];
+static const FollowupRel config_rels[5] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE, FR_CALENDAR};
+static Oid	config_relids[5];
+static uint64 config_generations[5];
 
 Datum
 followup_config_changed(PG_FUNCTION_ARGS)
@@ -451,6 +452,7 @@ get_tenant_config(int64 tenant_id)
 		load_policies(cfg);
 		load_steps(cfg);
 		load_kinds(cfg);
+		cfg->calendar = calendar_load(cfg->tenant_id, CacheCxt);
 		SPI_finish();
 	}
 	PG_CATCH();

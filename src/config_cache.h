@@ -76,6 +76,8 @@ typedef struct TenantConfig
 	Policy		policy[LS_COUNT];
 	StateSteps	steps[LS_COUNT];
 	HTAB	   *kinds;
+	/* respect for the customer and the team (calendar.c, pressure.c) */
+	const struct Calendar *calendar;	/* NULL: no non-working days */
 } TenantConfig;
 
 /* The OIDs of the enums' labels in this database. */

@@ -8,7 +8,8 @@
  *     max(anchor + offset[k+1], last touch + (offset[k+1] - offset[k]))
  * so that a punctual operator stays on schedule and a late one never makes
  * two touches back to back.  Else: close, due last touch + close_after.
- * Every due time is then moved forward into the policy's working window.
+ * Every due time is then moved forward into the policy's working window,
+ * skipping the days of the tenant's calendar (calendar.c).
  * Days are calendar days in the lead's time zone (the policy's when the lead
  * has none), so "3d" is "same time of day, three days later" across DST.
  *
@@ -25,6 +26,7 @@
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
 
+#include "calendar.h"
 #include "followup.h"
 #include "planner.h"
 
@@ -159,17 +161,19 @@ local_at(int julian, TimeADT tod, pg_tz *tz)
 
 /*
  * The first moment at or after t inside the working window: a working day
- * (ISO day in work_days) between work_start and work_end, local time.
+ * (ISO day in work_days, not a day of the tenant's calendar) between
+ * work_start and work_end, local time.
  */
 TimestampTz
-into_working_window(TimestampTz t, const Policy *policy, pg_tz *tz)
+into_working_window(TimestampTz t, const Policy *policy, pg_tz *tz,
+					const Calendar *cal)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
 	int			julian;
 	TimeADT		tod;
 
-	if (policy->work_days == 0xFE && policy->work_start == 0 &&
+	if (cal == NULL && policy->work_days == 0xFE && policy->work_start == 0 &&
 		policy->work_end >= USECS_PER_DAY)
 		return t;				/* every day, all day */
 
@@ -177,19 +181,20 @@ into_working_window(TimestampTz t, const Policy *policy, pg_tz *tz)
 	julian = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday);
 	tod = ((((int64) tm.tm_hour * MINS_PER_HOUR) + tm.tm_min) * SECS_PER_MINUTE + tm.tm_sec) * USECS_PER_SEC + fsec;
 
-	for (int d = 0; d <= 7; d++)
+	/* each day of the calendar can put the first working day off by one */
+	for (int d = 0; d <= 7 + (cal != NULL ? cal->ndays : 0); d++)
 	{
 		int			dow = j2day(julian + d);	/* 0 = Sunday */
 		int			iso = dow == 0 ? 7 : dow;
 
-		if (!(policy->work_days & (1 << iso)))
+		if (!(policy->work_days & (1 << iso)) || calendar_closed(cal, julian + d, tz))
 			continue;
 		if (d > 0 || tod < policy->work_start)
 			return local_at(julian + d, policy->work_start, tz);
 		if (tod < policy->work_end)
 			return t;
 	}
-	/* work_days is never empty, so some day within a week qualifies */
+	/* work_days is never empty, so some day qualifies */
 	elog(ERROR, "working window has no working day");
 	return t;
 }
@@ -223,7 +228,7 @@ plan_next_touch(const TenantConfig *cfg, const PlanInput *in, PlanResult *out)
 		out->action = NA_REPLY;
 		out->due_at = into_working_window(add_interval(in->reply_owed_since,
 													   &policy->reply_within, tz),
-										  policy, tz);
+										  policy, tz, cfg->calendar);
 		return;
 	}
 
@@ -245,13 +250,13 @@ plan_next_touch(const TenantConfig *cfg, const PlanInput *in, PlanResult *out)
 			in->state == LS_RECYCLE ? NA_REACTIVATE : NA_FOLLOWUP;
 		/* in installment_rejected a step is a Plan B option, as in tasks */
 		out->step_no = in->state == LS_INSTALLMENT_REJECTED ? in->plan_b_step : k + 1;
-		out->due_at = into_working_window(Max(on_schedule, after_last), policy, tz);
+		out->due_at = into_working_window(Max(on_schedule, after_last), policy, tz, cfg->calendar);
 		return;
 	}
 
 	out->action = NA_CLOSE;
 	out->due_at = into_working_window(add_interval(last_touch, &policy->close_after, tz),
-									  policy, tz);
+									  policy, tz, cfg->calendar);
 }
 
 /* A touch due at a fixed time (a rule's due_in), inside the working window. */
@@ -260,7 +265,7 @@ plan_due_hint(const TenantConfig *cfg, const PlanInput *in, TimestampTz at)
 {
 	const Policy *policy = &cfg->policy[in->state];
 
-	return into_working_window(at, policy, plan_zone(policy, in->timezone));
+	return into_working_window(at, policy, plan_zone(policy, in->timezone), cfg->calendar);
 }
 
 /*

@@ -38,6 +38,6 @@ extern void check_event_time(TimestampTz t, const char *what);
 extern TimestampTz add_in_zone(TimestampTz t, int32 months, int32 days,
 							   int64 usecs, pg_tz *tz);
 extern TimestampTz into_working_window(TimestampTz t, const Policy *policy,
-									   pg_tz *tz);
+									   pg_tz *tz, const struct Calendar *cal);
 
 #endif							/* FOLLOWUP_PLANNER_H */

@@ -100,6 +100,9 @@ BEGIN
             ORDER BY p.tenant_id DESC LIMIT 1) p
         WHERE t.status IN ('open', 'claimed') AND t.escalated_at IS NULL
           AND t.due_at <= as_of AND t.due_at + p.escalate_after < as_of
+          -- not on the lead's days off (followup.calendar)
+          AND NOT followup.non_working_day(t.tenant_id, t.state, (SELECT l.timezone FROM followup.lead l
+                  WHERE l.tenant_id = t.tenant_id AND l.lead_id = t.lead_id), as_of)
         ORDER BY t.due_at
         LIMIT max_tasks
         FOR UPDATE OF t SKIP LOCKED)
@@ -155,6 +158,8 @@ BEGIN
           AND t.status IN ('open', 'claimed') AND t.escalated_at IS NULL AND t.due_at <= as_of
           AND t.due_at + CASE WHEN pt.tenant_id IS NOT NULL THEN pt.escalate_after
                               ELSE p0.escalate_after END < as_of
+          AND NOT followup.non_working_day(t.tenant_id, t.state, (SELECT l.timezone FROM followup.lead l
+                  WHERE l.tenant_id = t.tenant_id AND l.lead_id = t.lead_id), as_of)
         ORDER BY t.due_at
         LIMIT 10000
         FOR UPDATE OF t SKIP LOCKED)
@@ -204,6 +209,8 @@ BEGIN
     closed := followup.close_exhausted(as_of);
     materialized := followup.materialize_due(as_of);
     escalated := followup.escalate_overdue(as_of);
+    -- a calendar change moves the plans it affects, a batch per run
+    PERFORM followup.replan_calendar(as_of, 1000);
     PERFORM followup.roll_up(as_of, interval '10 minutes');
 END $$;
 COMMENT ON FUNCTION followup.run_due(timestamptz) IS

@@ -131,6 +131,8 @@ BEGIN
                    ' followup.compliance_day, followup.response_day, followup.funnel_day,'
                    ' followup.plan_b_day, followup.compliance_source, followup.response_source,'
                    ' followup.funnel_source, followup.plan_b_source TO %s', role);
+    -- issue 18: calendars
+    EXECUTE format('GRANT SELECT ON followup.calendar, followup.public_holiday TO %s', role);
     EXECUTE format('GRANT SELECT ON followup.pipeline, followup.touch_log,'
                    ' followup.operator_compliance, followup.response_times,'
                    ' followup.silence_by_stage, followup.step_funnel, followup.plan_b_recovery,'
@@ -194,6 +196,10 @@ BEGIN
     EXECUTE format('GRANT INSERT, UPDATE, DELETE ON followup.policy, followup.step,'
                    ' followup.signal, followup.rule TO %s', role);
     EXECUTE format('GRANT USAGE ON SEQUENCE followup.rule_rule_id_seq TO %s', role);
+    -- issue 18: a calendar change queues its re-planning (calendar_queue_replan)
+    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON followup.calendar TO %s', role);
+    EXECUTE format('GRANT INSERT ON followup.calendar_replan TO %s', role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.load_calendar(text, text, date, date) TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION followup.check_timezone(text),'
                    ' followup.check_template(text), followup.render(text, jsonb),'
                    ' followup.cadence(interval[]),'
@@ -202,7 +208,7 @@ BEGIN
     PERFORM followup.grant_on_workers(role);
 END $$;
 COMMENT ON FUNCTION followup.grant_admin(regrole) IS
-    'lets a role change its tenant''s policies, steps, signals and rules, and read what grant_reader gives';
+    'lets a role change its tenant''s policies, steps, signals, rules and calendar, and read what grant_reader gives';
 
 -- Nothing for PUBLIC (functions are executable by PUBLIC unless revoked):
 -- the grant functions above give each kind of role what it needs.

@@ -296,6 +296,40 @@ CREATE FUNCTION followup.notify_due(tenant bigint, tasks bigint, as_of timestamp
 COMMENT ON FUNCTION followup.notify_due(bigint, bigint, timestamptz) IS
     'tells tenant on its own channel (followup.due_channel()) that tasks new tasks are due at as_of, as materialize_due does; nothing when followup.notify is off or tasks is 0';
 
+CREATE OR REPLACE FUNCTION followup.escalate_overdue(as_of timestamptz DEFAULT now(), max_tasks int DEFAULT 10000)
+    RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    escalated bigint;
+BEGIN
+    IF max_tasks < 1 THEN
+        RAISE EXCEPTION 'max_tasks must be at least 1, not %', max_tasks USING ERRCODE = '22023';
+    END IF;
+    WITH overdue AS (
+        SELECT t.tenant_id, t.task_id, p.escalate_to
+        FROM followup.task t
+        CROSS JOIN LATERAL (
+            SELECT p.escalate_after, p.escalate_to FROM followup.policy p
+            WHERE p.tenant_id IN (t.tenant_id, 0) AND p.state = t.state
+            ORDER BY p.tenant_id DESC LIMIT 1) p
+        WHERE t.status IN ('open', 'claimed') AND t.escalated_at IS NULL
+          AND t.due_at <= as_of AND t.due_at + p.escalate_after < as_of
+          -- not on the lead's days off (followup.calendar)
+          AND NOT followup.non_working_day(t.tenant_id, t.state, (SELECT l.timezone FROM followup.lead l
+                  WHERE l.tenant_id = t.tenant_id AND l.lead_id = t.lead_id), as_of)
+        ORDER BY t.due_at
+        LIMIT max_tasks
+        FOR UPDATE OF t SKIP LOCKED)
+    UPDATE followup.task t
+    SET escalated_at = as_of, escalated_to = o.escalate_to
+    FROM overdue o
+    WHERE t.tenant_id = o.tenant_id AND t.task_id = o.task_id;
+    GET DIAGNOSTICS escalated = ROW_COUNT;
+    RETURN escalated;
+END $$;
+COMMENT ON FUNCTION followup.escalate_overdue(timestamptz, int) IS
+    'marks live tasks more than their policy''s escalate_after late at as_of as escalated, to the policy''s escalate_to; returns how many';
+
 -- run_due for one tenant: every statement filters by the tenant, so that on
 -- Citus it is routed to the tenant's shards (a statement that locks rows
 -- cannot span shards), and distribute() makes it a distributed function by
@@ -338,6 +372,8 @@ BEGIN
           AND t.status IN ('open', 'claimed') AND t.escalated_at IS NULL AND t.due_at <= as_of
           AND t.due_at + CASE WHEN pt.tenant_id IS NOT NULL THEN pt.escalate_after
                               ELSE p0.escalate_after END < as_of
+          AND NOT followup.non_working_day(t.tenant_id, t.state, (SELECT l.timezone FROM followup.lead l
+                  WHERE l.tenant_id = t.tenant_id AND l.lead_id = t.lead_id), as_of)
         ORDER BY t.due_at
         LIMIT 10000
         FOR UPDATE OF t SKIP LOCKED)
@@ -387,6 +423,8 @@ BEGIN
     closed := followup.close_exhausted(as_of);
     materialized := followup.materialize_due(as_of);
     escalated := followup.escalate_overdue(as_of);
+    -- a calendar change moves the plans it affects, a batch per run
+    PERFORM followup.replan_calendar(as_of, 1000);
     PERFORM followup.roll_up(as_of, interval '10 minutes');
 END $$;
 COMMENT ON FUNCTION followup.run_due(timestamptz) IS
@@ -1035,6 +1073,8 @@ BEGIN
                    ' followup.compliance_day, followup.response_day, followup.funnel_day,'
                    ' followup.plan_b_day, followup.compliance_source, followup.response_source,'
                    ' followup.funnel_source, followup.plan_b_source TO %s', role);
+    -- issue 18: calendars
+    EXECUTE format('GRANT SELECT ON followup.calendar, followup.public_holiday TO %s', role);
     EXECUTE format('GRANT SELECT ON followup.pipeline, followup.touch_log,'
                    ' followup.operator_compliance, followup.response_times,'
                    ' followup.silence_by_stage, followup.step_funnel, followup.plan_b_recovery,'
@@ -1103,6 +1143,10 @@ BEGIN
     EXECUTE format('GRANT INSERT, UPDATE, DELETE ON followup.policy, followup.step,'
                    ' followup.signal, followup.rule TO %s', role);
     EXECUTE format('GRANT USAGE ON SEQUENCE followup.rule_rule_id_seq TO %s', role);
+    -- issue 18: a calendar change queues its re-planning (calendar_queue_replan)
+    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON followup.calendar TO %s', role);
+    EXECUTE format('GRANT INSERT ON followup.calendar_replan TO %s', role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.load_calendar(text, text, date, date) TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION followup.check_timezone(text),'
                    ' followup.check_template(text), followup.render(text, jsonb),'
                    ' followup.cadence(interval[]),'
@@ -1111,4 +1155,4 @@ BEGIN
     PERFORM followup.grant_on_workers(role);
 END $$;
 COMMENT ON FUNCTION followup.grant_admin(regrole) IS
-    'lets a role change its tenant''s policies, steps, signals and rules, and read what grant_reader gives';
+    'lets a role change its tenant''s policies, steps, signals, rules and calendar, and read what grant_reader gives';
