@@ -89,9 +89,11 @@ BEGIN
     SET initprivs = ARRAY(SELECT a FROM pg_catalog.unnest(i.initprivs) a
                           WHERE NOT EXISTS (SELECT FROM pg_catalog.aclexplode(ARRAY[a]) x
                                             WHERE x.grantee OPERATOR(pg_catalog.=) ANY (granted)))
-    WHERE (i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-           AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY['followup.calendar'::pg_catalog.regclass,
-               'followup.public_holiday'::pg_catalog.regclass, 'followup.calendar_replan'::pg_catalog.regclass]::pg_catalog.oid[]))
-       OR (i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
-           AND i.objoid OPERATOR(pg_catalog.=) 'followup.load_calendar(text, text, date, date)'::pg_catalog.regprocedure);
+    WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+      AND i.objoid OPERATOR(pg_catalog.=) 'followup.load_calendar(text, text, date, date)'::pg_catalog.regprocedure;
+    -- the tables had no privileges of their own in the script: no record, as in a fresh install
+    DELETE FROM pg_catalog.pg_init_privs i
+    WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+      AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY['followup.calendar'::pg_catalog.regclass,
+          'followup.public_holiday'::pg_catalog.regclass, 'followup.calendar_replan'::pg_catalog.regclass]::pg_catalog.oid[]);
 END $$;
