@@ -34,6 +34,7 @@
 
 #include "cadence.h"
 #include "calendar.h"
+#include "pressure.h"
 #include "columns.h"
 #include "config_cache.h"
 #include "followup.h"
@@ -47,9 +48,10 @@ static bool cache_valid = false;
 static bool enums_loaded = false;
 static EnumOids enum_oids;
 /* the configuration tables, and their generations when they were loaded */
-static const FollowupRel config_rels[5] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE, FR_CALENDAR};
-static Oid	config_relids[5];
-static uint64 config_generations[5];
+static const FollowupRel config_rels[7] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE, FR_CALENDAR,
+FR_CONTACT_CAP, FR_QUIET_HOURS};
+static Oid	config_relids[7];
+static uint64 config_generations[7];
 
 Datum
 followup_config_changed(PG_FUNCTION_ARGS)
@@ -453,6 +455,7 @@ get_tenant_config(int64 tenant_id)
 		load_steps(cfg);
 		load_kinds(cfg);
 		cfg->calendar = calendar_load(cfg->tenant_id, CacheCxt);
+		cfg->pressure = pressure_load(cfg->tenant_id, CacheCxt);
 		SPI_finish();
 	}
 	PG_CATCH();

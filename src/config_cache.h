@@ -78,6 +78,7 @@ typedef struct TenantConfig
 	HTAB	   *kinds;
 	/* respect for the customer and the team (calendar.c, pressure.c) */
 	const struct Calendar *calendar;	/* NULL: no non-working days */
+	const struct Pressure *pressure;	/* NULL: no caps, no quiet hours */
 } TenantConfig;
 
 /* The OIDs of the enums' labels in this database. */

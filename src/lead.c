@@ -129,6 +129,8 @@ lead_from_tuple(LeadRow *lead, HeapTuple tup, TupleDesc desc, const int *att)
 	lead->closed_reason = isnull ? NULL : TextDatumGetCString(d);
 	d = heap_getattr(tup, att[LC_CREATED_AT], desc, &isnull);
 	lead->created_at = ts_or_null(d, isnull);
+	lead->history = NULL;
+	lead->plan_note = NULL;
 }
 
 static void

@@ -29,6 +29,7 @@
 #include "calendar.h"
 #include "followup.h"
 #include "planner.h"
+#include "pressure.h"
 
 PG_FUNCTION_INFO_V1(followup_plan_next_touch);
 
@@ -212,6 +213,8 @@ plan_next_touch(const TenantConfig *cfg, const PlanInput *in, PlanResult *out)
 	out->action = NA_NONE;
 	out->due_at = DT_NOBEGIN;
 	out->step_no = 0;
+	out->moved_by = NULL;
+	out->unmoved_at = DT_NOBEGIN;
 	if (STATE_IS_TERMINAL(in->state))
 		return;
 	policy = &cfg->policy[in->state];
@@ -251,6 +254,11 @@ plan_next_touch(const TenantConfig *cfg, const PlanInput *in, PlanResult *out)
 		/* in installment_rejected a step is a Plan B option, as in tasks */
 		out->step_no = in->state == LS_INSTALLMENT_REJECTED ? in->plan_b_step : k + 1;
 		out->due_at = into_working_window(Max(on_schedule, after_last), policy, tz, cfg->calendar);
+		if (cfg->pressure != NULL)
+		{
+			out->unmoved_at = out->due_at;
+			out->due_at = pressure_respect(cfg, in->history, out->due_at, policy, tz, &out->moved_by);
+		}
 		return;
 	}
 
@@ -259,13 +267,24 @@ plan_next_touch(const TenantConfig *cfg, const PlanInput *in, PlanResult *out)
 									  policy, tz, cfg->calendar);
 }
 
-/* A touch due at a fixed time (a rule's due_in), inside the working window. */
+/*
+ * A touch due at a fixed time (a rule's due_in), inside the working window
+ * and within the contact caps (out says whether they moved it).
+ */
 TimestampTz
-plan_due_hint(const TenantConfig *cfg, const PlanInput *in, TimestampTz at)
+plan_due_hint(const TenantConfig *cfg, const PlanInput *in, TimestampTz at, PlanResult *out)
 {
 	const Policy *policy = &cfg->policy[in->state];
+	pg_tz	   *tz = plan_zone(policy, in->timezone);
+	TimestampTz due = into_working_window(at, policy, tz, cfg->calendar);
 
-	return into_working_window(at, policy, plan_zone(policy, in->timezone), cfg->calendar);
+	out->moved_by = NULL;
+	if (cfg->pressure != NULL)
+	{
+		out->unmoved_at = due;
+		due = pressure_respect(cfg, in->history, due, policy, tz, &out->moved_by);
+	}
+	return due;
 }
 
 /*
@@ -303,6 +322,7 @@ followup_plan_next_touch(PG_FUNCTION_ARGS)
 	in.reply_owed = !PG_ARGISNULL(5);
 	in.reply_owed_since = in.reply_owed ? PG_GETARG_TIMESTAMPTZ(5) : DT_NOBEGIN;
 	in.timezone = PG_ARGISNULL(6) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(6));
+	in.history = NULL;			/* no lead: the caps see no touches */
 	if (in.touches < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -17,6 +17,7 @@ typedef struct PlanInput
 	bool		reply_owed;		/* we owe the customer an answer */
 	TimestampTz reply_owed_since;
 	const char *timezone;		/* the lead's; NULL = the policy's */
+	const struct TouchHistory *history;	/* touches the caps count; NULL = none */
 } PlanInput;
 
 typedef struct PlanResult
@@ -24,6 +25,8 @@ typedef struct PlanResult
 	NextAction	action;			/* NA_NONE: nothing planned */
 	TimestampTz due_at;
 	int			step_no;		/* touch number the action is (1-based), 0 for close/reply */
+	const char *moved_by;		/* what contact pressure moved it by, else NULL */
+	TimestampTz unmoved_at;		/* the due time before that */
 } PlanResult;
 
 #define TS_IS_NULL(t)	((t) == DT_NOBEGIN)
@@ -31,7 +34,7 @@ typedef struct PlanResult
 extern void plan_next_touch(const TenantConfig *cfg, const PlanInput *in,
 							PlanResult *out);
 extern TimestampTz plan_due_hint(const TenantConfig *cfg, const PlanInput *in,
-								 TimestampTz at);
+								 TimestampTz at, PlanResult *out);
 extern pg_tz *plan_zone(const Policy *policy, const char *lead_timezone);
 /* Refuse a time that cannot be an event's (see planner.c), naming the column. */
 extern void check_event_time(TimestampTz t, const char *what);

@@ -13,6 +13,7 @@
 #include "core/decay.h"
 #include "followup.h"
 #include "planner.h"
+#include "pressure.h"
 #include "rules.h"
 
 void
@@ -30,13 +31,17 @@ replan_lead(const TenantConfig *cfg, LeadRow *lead, bool reply_owed,
 	in.reply_owed = reply_owed;
 	in.reply_owed_since = TS_IS_NULL(lead->last_inbound_at) ? lead->anchor_at : lead->last_inbound_at;
 	in.timezone = lead->timezone;
+	in.history = cfg->pressure != NULL && !reply_owed ? pressure_history(cfg, lead) : NULL;
 	plan_next_touch(cfg, &in, &out);
 
 	if (!TS_IS_NULL(due_hint) && out.action != NA_NONE &&
 		out.action != NA_REPLY && out.action != NA_CLOSE)
-		out.due_at = plan_due_hint(cfg, &in, due_hint);
+		out.due_at = plan_due_hint(cfg, &in, due_hint, &out);
 	lead->next_action = out.action;
 	lead->next_followup_at = out.action == NA_NONE ? DT_NOBEGIN : out.due_at;
+	lead->plan_note = out.moved_by;
+	if (out.moved_by != NULL)
+		pressure_moved(lead, out.unmoved_at, out.due_at, out.moved_by);
 }
 
 void
@@ -73,7 +78,12 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 
 	memset(res, 0, sizeof(*res));
 	if (!TS_IS_NULL(lead->last_event_at) && at < lead->last_event_at)
-		return;					/* late: recorded, changes nothing */
+	{
+		/* late: recorded, changes nothing, but a touch counts against the caps */
+		if (kind->direction == DIR_OUTBOUND)
+			res->plan_changed = pressure_late_touch(cfg, lead, at);
+		return;
+	}
 	res->applied = true;
 	lead->last_event_at = at;
 
@@ -89,7 +99,10 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 		lead->last_inbound_at = at;
 	}
 	else if (kind->direction == DIR_OUTBOUND)
+	{
 		lead->last_outbound_at = at;
+		pressure_touched(lead, at);
+	}
 
 	for (int i = 0; i < kind->nrules; i++)
 	{

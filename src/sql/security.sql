@@ -131,8 +131,9 @@ BEGIN
                    ' followup.compliance_day, followup.response_day, followup.funnel_day,'
                    ' followup.plan_b_day, followup.compliance_source, followup.response_source,'
                    ' followup.funnel_source, followup.plan_b_source TO %s', role);
-    -- issue 18: calendars
-    EXECUTE format('GRANT SELECT ON followup.calendar, followup.public_holiday TO %s', role);
+    -- issue 18: calendars, contact pressure
+    EXECUTE format('GRANT SELECT ON followup.calendar, followup.public_holiday, followup.contact_cap,'
+                   ' followup.quiet_hours, followup.pressure_move, followup.pressure TO %s', role);
     EXECUTE format('GRANT SELECT ON followup.pipeline, followup.touch_log,'
                    ' followup.operator_compliance, followup.response_times,'
                    ' followup.silence_by_stage, followup.step_funnel, followup.plan_b_recovery,'
@@ -197,7 +198,8 @@ BEGIN
                    ' followup.signal, followup.rule TO %s', role);
     EXECUTE format('GRANT USAGE ON SEQUENCE followup.rule_rule_id_seq TO %s', role);
     -- issue 18: a calendar change queues its re-planning (calendar_queue_replan)
-    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON followup.calendar TO %s', role);
+    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON followup.calendar, followup.contact_cap,'
+                   ' followup.quiet_hours TO %s', role);
     EXECUTE format('GRANT INSERT ON followup.calendar_replan TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION followup.load_calendar(text, text, date, date) TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION followup.check_timezone(text),'
@@ -208,7 +210,7 @@ BEGIN
     PERFORM followup.grant_on_workers(role);
 END $$;
 COMMENT ON FUNCTION followup.grant_admin(regrole) IS
-    'lets a role change its tenant''s policies, steps, signals, rules and calendar, and read what grant_reader gives';
+    'lets a role change its tenant''s policies, steps, signals, rules, calendar, contact caps and quiet hours, and read what grant_reader gives';
 
 -- Nothing for PUBLIC (functions are executable by PUBLIC unless revoked):
 -- the grant functions above give each kind of role what it needs.

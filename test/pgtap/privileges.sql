@@ -25,7 +25,7 @@ SELECT 'reader', r, '{SELECT}' FROM unnest(ARRAY[
     'pipeline', 'touch_log', 'operator_compliance', 'response_times', 'silence_by_stage',
     'step_funnel', 'plan_b_recovery', 'due_tasks', 'job_lag',
     -- issue 18
-    'calendar', 'public_holiday']::name[]) r;
+    'calendar', 'public_holiday', 'contact_cap', 'quiet_hours', 'pressure_move', 'pressure']::name[]) r;
 INSERT INTO rel_grant VALUES
     -- the CRM writes leads and interactions; the triggers keep the rest
     ('operator', 'lead', '{INSERT,UPDATE}'),
@@ -37,7 +37,9 @@ INSERT INTO rel_grant VALUES
     ('admin', 'rule', '{INSERT,UPDATE,DELETE}'),
     -- issue 18: a calendar change queues its re-planning
     ('admin', 'calendar', '{INSERT,UPDATE,DELETE}'),
-    ('admin', 'calendar_replan', '{INSERT}');
+    ('admin', 'calendar_replan', '{INSERT}'),
+    ('admin', 'contact_cap', '{INSERT,UPDATE,DELETE}'),
+    ('admin', 'quiet_hours', '{INSERT,UPDATE,DELETE}');
 
 CREATE TEMP TABLE seq_grant (kind text, seq name, privs text[]);
 INSERT INTO seq_grant VALUES

@@ -56,8 +56,8 @@ BEGIN
           'followup.complete_task(bigint, text, text, timestamptz, text)'::pg_catalog.regprocedure]::pg_catalog.oid[]);
 END $$;
 
--- issue 18 (calendars): readers read the calendars, admins write their
--- tenant's (the database's grants, as in a fresh install)
+-- issue 18 (calendars, contact pressure): readers read them, admins write
+-- their tenant's (the database's grants, as in a fresh install)
 DO $$
 DECLARE
     r regrole;
@@ -70,7 +70,8 @@ BEGIN
                AND a.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
                AND a.grantee OPERATOR(pg_catalog.<>) p.proowner
     LOOP
-        EXECUTE pg_catalog.format('GRANT SELECT ON followup.calendar, followup.public_holiday TO %s', r);
+        EXECUTE pg_catalog.format('GRANT SELECT ON followup.calendar, followup.public_holiday, followup.contact_cap,'
+                                  ' followup.quiet_hours, followup.pressure_move, followup.pressure TO %s', r);
         granted := granted OPERATOR(pg_catalog.||) r::oid;
     END LOOP;
     FOR r IN SELECT DISTINCT a.grantee::regrole
@@ -80,7 +81,8 @@ BEGIN
                AND a.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
                AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
     LOOP
-        EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE ON followup.calendar TO %s', r);
+        EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE ON followup.calendar, followup.contact_cap,'
+                                  ' followup.quiet_hours TO %s', r);
         EXECUTE pg_catalog.format('GRANT INSERT ON followup.calendar_replan TO %s', r);
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.load_calendar(text, text, date, date) TO %s', r);
         granted := granted OPERATOR(pg_catalog.||) r::oid;
@@ -95,5 +97,7 @@ BEGIN
     DELETE FROM pg_catalog.pg_init_privs i
     WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
       AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY['followup.calendar'::pg_catalog.regclass,
-          'followup.public_holiday'::pg_catalog.regclass, 'followup.calendar_replan'::pg_catalog.regclass]::pg_catalog.oid[]);
+          'followup.public_holiday'::pg_catalog.regclass, 'followup.calendar_replan'::pg_catalog.regclass,
+          'followup.contact_cap'::pg_catalog.regclass, 'followup.quiet_hours'::pg_catalog.regclass,
+          'followup.pressure_move'::pg_catalog.regclass, 'followup.pressure'::pg_catalog.regclass]::pg_catalog.oid[]);
 END $$;

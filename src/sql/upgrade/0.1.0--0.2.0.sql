@@ -128,7 +128,41 @@ CREATE TRIGGER interaction_stamps_kept BEFORE UPDATE ON followup.interaction
 
 
 -- ---- src/sql/defaults.sql: unchanged
--- ---- src/sql/functions.sql: unchanged
+-- ---- src/sql/functions.sql
+
+-- preview gains moved_by (issue 18): a new result type, so it is made
+-- again, with the privileges roles had on it (the database's, not the
+-- extension's: out of pg_init_privs, as in a fresh install)
+DO $$
+DECLARE
+    grantees oid[];
+    r oid;
+BEGIN
+    SELECT array_agg(DISTINCT a.grantee) INTO grantees
+    FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+    WHERE p.oid OPERATOR(pg_catalog.=) 'followup.preview(bigint)'::pg_catalog.regprocedure
+      AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+      AND a.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid AND a.grantee OPERATOR(pg_catalog.<>) p.proowner;
+    DROP FUNCTION followup.preview(bigint);
+    CREATE FUNCTION followup.preview(lead_id bigint)
+        RETURNS TABLE (step_no int, next_action followup.next_action, due_at timestamptz,
+                       channel text, purpose text, action_code text, message text, render_error text,
+                       moved_by text)
+        AS 'MODULE_PATHNAME', 'followup_preview' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+    COMMENT ON FUNCTION followup.preview(bigint) IS
+        'the touches still planned for the lead if the silence continues, with due times and rendered messages, up to the close, and what contact pressure moved each by';
+    REVOKE ALL ON FUNCTION followup.preview(bigint) FROM PUBLIC;
+    FOREACH r IN ARRAY coalesce(grantees, '{}') LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.preview(bigint) TO %s', r::regrole);
+    END LOOP;
+    UPDATE pg_catalog.pg_init_privs i
+    SET initprivs = ARRAY(SELECT a FROM pg_catalog.unnest(i.initprivs) a
+                          WHERE NOT EXISTS (SELECT FROM pg_catalog.aclexplode(ARRAY[a]) x
+                                            WHERE x.grantee OPERATOR(pg_catalog.=) ANY (coalesce(grantees, '{}'))))
+    WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+      AND i.objoid OPERATOR(pg_catalog.=) 'followup.preview(bigint)'::pg_catalog.regprocedure;
+END $$;
+
 
 -- ---- src/sql/jobs.sql
 
@@ -1073,8 +1107,9 @@ BEGIN
                    ' followup.compliance_day, followup.response_day, followup.funnel_day,'
                    ' followup.plan_b_day, followup.compliance_source, followup.response_source,'
                    ' followup.funnel_source, followup.plan_b_source TO %s', role);
-    -- issue 18: calendars
-    EXECUTE format('GRANT SELECT ON followup.calendar, followup.public_holiday TO %s', role);
+    -- issue 18: calendars, contact pressure
+    EXECUTE format('GRANT SELECT ON followup.calendar, followup.public_holiday, followup.contact_cap,'
+                   ' followup.quiet_hours, followup.pressure_move, followup.pressure TO %s', role);
     EXECUTE format('GRANT SELECT ON followup.pipeline, followup.touch_log,'
                    ' followup.operator_compliance, followup.response_times,'
                    ' followup.silence_by_stage, followup.step_funnel, followup.plan_b_recovery,'
@@ -1144,7 +1179,8 @@ BEGIN
                    ' followup.signal, followup.rule TO %s', role);
     EXECUTE format('GRANT USAGE ON SEQUENCE followup.rule_rule_id_seq TO %s', role);
     -- issue 18: a calendar change queues its re-planning (calendar_queue_replan)
-    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON followup.calendar TO %s', role);
+    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON followup.calendar, followup.contact_cap,'
+                   ' followup.quiet_hours TO %s', role);
     EXECUTE format('GRANT INSERT ON followup.calendar_replan TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION followup.load_calendar(text, text, date, date) TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION followup.check_timezone(text),'
@@ -1155,4 +1191,4 @@ BEGIN
     PERFORM followup.grant_on_workers(role);
 END $$;
 COMMENT ON FUNCTION followup.grant_admin(regrole) IS
-    'lets a role change its tenant''s policies, steps, signals, rules and calendar, and read what grant_reader gives';
+    'lets a role change its tenant''s policies, steps, signals, rules, calendar, contact caps and quiet hours, and read what grant_reader gives';
