@@ -34,6 +34,7 @@
 
 #include "cadence.h"
 #include "calendar.h"
+#include "capacity.h"
 #include "pressure.h"
 #include "columns.h"
 #include "config_cache.h"
@@ -48,10 +49,10 @@ static bool cache_valid = false;
 static bool enums_loaded = false;
 static EnumOids enum_oids;
 /* the configuration tables, and their generations when they were loaded */
-static const FollowupRel config_rels[7] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE, FR_CALENDAR,
-FR_CONTACT_CAP, FR_QUIET_HOURS};
-static Oid	config_relids[7];
-static uint64 config_generations[7];
+static const FollowupRel config_rels[8] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE, FR_CALENDAR,
+FR_CONTACT_CAP, FR_QUIET_HOURS, FR_CAPACITY};
+static Oid	config_relids[8];
+static uint64 config_generations[8];
 
 Datum
 followup_config_changed(PG_FUNCTION_ARGS)
@@ -456,6 +457,7 @@ get_tenant_config(int64 tenant_id)
 		load_kinds(cfg);
 		cfg->calendar = calendar_load(cfg->tenant_id, CacheCxt);
 		cfg->pressure = pressure_load(cfg->tenant_id, CacheCxt);
+		cfg->capacity = capacity_load(cfg->tenant_id, CacheCxt);
 		SPI_finish();
 	}
 	PG_CATCH();

@@ -79,6 +79,7 @@ typedef struct TenantConfig
 	/* respect for the customer and the team (calendar.c, pressure.c) */
 	const struct Calendar *calendar;	/* NULL: no non-working days */
 	const struct Pressure *pressure;	/* NULL: no caps, no quiet hours */
+	const struct Capacity *capacity;	/* NULL: no operator has a capacity */
 } TenantConfig;
 
 /* The OIDs of the enums' labels in this database. */

@@ -28,7 +28,7 @@
 static const char *const relnames[FR_COUNT] = {
 	"lead", "interaction", "task", "state_change", "rollup_mark",
 	"policy", "step", "signal", "rule", "notify_channel",
-	"task_one_live_per_lead", "calendar", "contact_cap", "quiet_hours"
+	"task_one_live_per_lead", "calendar", "contact_cap", "quiet_hours", "capacity"
 };
 
 /* the OIDs looked up, InvalidOid until then and after an invalidation */

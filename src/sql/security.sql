@@ -133,7 +133,10 @@ BEGIN
                    ' followup.funnel_source, followup.plan_b_source TO %s', role);
     -- issue 18: calendars, contact pressure
     EXECUTE format('GRANT SELECT ON followup.calendar, followup.public_holiday, followup.contact_cap,'
-                   ' followup.quiet_hours, followup.pressure_move, followup.pressure TO %s', role);
+                   ' followup.quiet_hours, followup.pressure_move, followup.pressure, followup.capacity,'
+                   ' followup.capacity_used TO %s', role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.workload_forecast(integer, timestamptz),'
+                   ' followup.planned_touches(timestamptz, timestamptz) TO %s', role);
     EXECUTE format('GRANT SELECT ON followup.pipeline, followup.touch_log,'
                    ' followup.operator_compliance, followup.response_times,'
                    ' followup.silence_by_stage, followup.step_funnel, followup.plan_b_recovery,'
@@ -199,7 +202,7 @@ BEGIN
     EXECUTE format('GRANT USAGE ON SEQUENCE followup.rule_rule_id_seq TO %s', role);
     -- issue 18: a calendar change queues its re-planning (calendar_queue_replan)
     EXECUTE format('GRANT INSERT, UPDATE, DELETE ON followup.calendar, followup.contact_cap,'
-                   ' followup.quiet_hours TO %s', role);
+                   ' followup.quiet_hours, followup.capacity TO %s', role);
     EXECUTE format('GRANT INSERT ON followup.calendar_replan TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION followup.load_calendar(text, text, date, date) TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION followup.check_timezone(text),'
@@ -210,7 +213,7 @@ BEGIN
     PERFORM followup.grant_on_workers(role);
 END $$;
 COMMENT ON FUNCTION followup.grant_admin(regrole) IS
-    'lets a role change its tenant''s policies, steps, signals, rules, calendar, contact caps and quiet hours, and read what grant_reader gives';
+    'lets a role change its tenant''s policies, steps, signals, rules, calendar, contact caps, quiet hours and capacities, and read what grant_reader gives';
 
 -- Nothing for PUBLIC (functions are executable by PUBLIC unless revoked):
 -- the grant functions above give each kind of role what it needs.

@@ -25,7 +25,8 @@ SELECT 'reader', r, '{SELECT}' FROM unnest(ARRAY[
     'pipeline', 'touch_log', 'operator_compliance', 'response_times', 'silence_by_stage',
     'step_funnel', 'plan_b_recovery', 'due_tasks', 'job_lag',
     -- issue 18
-    'calendar', 'public_holiday', 'contact_cap', 'quiet_hours', 'pressure_move', 'pressure']::name[]) r;
+    'calendar', 'public_holiday', 'contact_cap', 'quiet_hours', 'pressure_move', 'pressure',
+    'capacity', 'capacity_used']::name[]) r;
 INSERT INTO rel_grant VALUES
     -- the CRM writes leads and interactions; the triggers keep the rest
     ('operator', 'lead', '{INSERT,UPDATE}'),
@@ -39,7 +40,8 @@ INSERT INTO rel_grant VALUES
     ('admin', 'calendar', '{INSERT,UPDATE,DELETE}'),
     ('admin', 'calendar_replan', '{INSERT}'),
     ('admin', 'contact_cap', '{INSERT,UPDATE,DELETE}'),
-    ('admin', 'quiet_hours', '{INSERT,UPDATE,DELETE}');
+    ('admin', 'quiet_hours', '{INSERT,UPDATE,DELETE}'),
+    ('admin', 'capacity', '{INSERT,UPDATE,DELETE}');
 
 CREATE TEMP TABLE seq_grant (kind text, seq name, privs text[]);
 INSERT INTO seq_grant VALUES
@@ -58,7 +60,9 @@ SELECT 'reader', f FROM unnest(ARRAY[
     'stall_diagnostic_by_operator(interval,timestamptz)', 'stall_leads(interval,timestamptz)',
     -- stall_diagnostic plans a never-touched lead's first touch
     'plan_next_touch(followup.lead_state,timestamptz,integer,integer,timestamptz,timestamptz,text)',
-    'offset_at(followup.cadence,integer)', 'offsets(followup.cadence)']) f
+    'offset_at(followup.cadence,integer)', 'offsets(followup.cadence)',
+    -- issue 18
+    'workload_forecast(integer,timestamptz)', 'planned_touches(timestamptz,timestamptz)']) f
 UNION ALL
 SELECT 'operator', f FROM unnest(ARRAY[
     'check_timezone(text)', 'check_template(text)', 'render(text,jsonb)',

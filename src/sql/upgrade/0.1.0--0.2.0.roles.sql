@@ -56,7 +56,7 @@ BEGIN
           'followup.complete_task(bigint, text, text, timestamptz, text)'::pg_catalog.regprocedure]::pg_catalog.oid[]);
 END $$;
 
--- issue 18 (calendars, contact pressure): readers read them, admins write
+-- issue 18 (calendars, contact pressure, capacity): readers read them, admins write
 -- their tenant's (the database's grants, as in a fresh install)
 DO $$
 DECLARE
@@ -71,7 +71,10 @@ BEGIN
                AND a.grantee OPERATOR(pg_catalog.<>) p.proowner
     LOOP
         EXECUTE pg_catalog.format('GRANT SELECT ON followup.calendar, followup.public_holiday, followup.contact_cap,'
-                                  ' followup.quiet_hours, followup.pressure_move, followup.pressure TO %s', r);
+                                  ' followup.quiet_hours, followup.pressure_move, followup.pressure, followup.capacity,'
+                                  ' followup.capacity_used TO %s', r);
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.workload_forecast(integer, timestamptz),'
+                                  ' followup.planned_touches(timestamptz, timestamptz) TO %s', r);
         granted := granted OPERATOR(pg_catalog.||) r::oid;
     END LOOP;
     FOR r IN SELECT DISTINCT a.grantee::regrole
@@ -82,7 +85,7 @@ BEGIN
                AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
     LOOP
         EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE ON followup.calendar, followup.contact_cap,'
-                                  ' followup.quiet_hours TO %s', r);
+                                  ' followup.quiet_hours, followup.capacity TO %s', r);
         EXECUTE pg_catalog.format('GRANT INSERT ON followup.calendar_replan TO %s', r);
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.load_calendar(text, text, date, date) TO %s', r);
         granted := granted OPERATOR(pg_catalog.||) r::oid;
@@ -92,12 +95,16 @@ BEGIN
                           WHERE NOT EXISTS (SELECT FROM pg_catalog.aclexplode(ARRAY[a]) x
                                             WHERE x.grantee OPERATOR(pg_catalog.=) ANY (granted)))
     WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
-      AND i.objoid OPERATOR(pg_catalog.=) 'followup.load_calendar(text, text, date, date)'::pg_catalog.regprocedure;
+      AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY[
+          'followup.load_calendar(text, text, date, date)'::pg_catalog.regprocedure,
+          'followup.workload_forecast(integer, timestamptz)'::pg_catalog.regprocedure,
+          'followup.planned_touches(timestamptz, timestamptz)'::pg_catalog.regprocedure]::pg_catalog.oid[]);
     -- the tables had no privileges of their own in the script: no record, as in a fresh install
     DELETE FROM pg_catalog.pg_init_privs i
     WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
       AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY['followup.calendar'::pg_catalog.regclass,
           'followup.public_holiday'::pg_catalog.regclass, 'followup.calendar_replan'::pg_catalog.regclass,
           'followup.contact_cap'::pg_catalog.regclass, 'followup.quiet_hours'::pg_catalog.regclass,
-          'followup.pressure_move'::pg_catalog.regclass, 'followup.pressure'::pg_catalog.regclass]::pg_catalog.oid[]);
+          'followup.pressure_move'::pg_catalog.regclass, 'followup.pressure'::pg_catalog.regclass,
+          'followup.capacity'::pg_catalog.regclass, 'followup.capacity_used'::pg_catalog.regclass]::pg_catalog.oid[]);
 END $$;
