@@ -28,6 +28,7 @@
 #include "followup.h"
 #include "lead.h"
 #include "planner.h"
+#include "pressure.h"
 #include "rules.h"
 #include "task.h"
 
@@ -163,7 +164,17 @@ calendar_replanned(const TenantConfig *cfg, const LeadRow *lead)
 	moved = into_working_window(due, policy, plan_zone(policy, lead->timezone), cfg->calendar);
 	if (moved != due)
 		return moved;
-	replan_lead(cfg, &again, lead->next_action == NA_REPLY, DT_NOBEGIN);
+	/* a plan asked for, not made: not recorded as moved by the caps */
+	pressure_record_moves = false;
+	PG_TRY();
+	{
+		replan_lead(cfg, &again, lead->next_action == NA_REPLY, DT_NOBEGIN);
+	}
+	PG_FINALLY();
+	{
+		pressure_record_moves = true;
+	}
+	PG_END_TRY();
 	if (again.next_action == lead->next_action && again.next_followup_at < due)
 		return again.next_followup_at;
 	return due;

@@ -28,6 +28,11 @@
 #include "capacity.h"
 #include "config_cache.h"
 #include "followup.h"
+#include "kept_plan.h"
+
+static KeptPlan count_plan;
+static KeptPlan add_plan;
+static KeptPlan claim_plan;
 
 Capacity *
 capacity_load(int64 tenant_id, MemoryContext cxt)
@@ -148,11 +153,17 @@ capacity_claim(int64 tenant_id, const char *operator, Datum operator_datum, int 
 	if (op == NULL)
 		return false;
 
+	if (!kept_plan_current(&claim_plan))
+	{
+		kept_plan_prepare(&count_plan, count_sql, 3, count_types);
+		kept_plan_prepare(&add_plan, add_sql, 4, count_types);
+		kept_plan_prepare(&claim_plan, claim_sql, 4, claim_types);
+	}
 	count_args[0] = Int64GetDatum(tenant_id);
 	count_args[1] = operator_datum;
 	count_args[2] = DateADTGetDatum(today_in(op->tz));
 	as_owner_begin(FR_CAPACITY, false, &save);
-	ret = SPI_execute_with_args(count_sql, 3, count_types, count_args, NULL, false, 0);
+	ret = SPI_execute_plan(count_plan.plan, count_args, NULL, false, 0);
 	as_owner_end(&save);
 	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "could not count the claims of operator \"%s\"", operator);
@@ -165,7 +176,7 @@ capacity_claim(int64 tenant_id, const char *operator, Datum operator_datum, int 
 	claim_args[1] = operator_datum;
 	claim_args[2] = Int32GetDatum(take);
 	claim_args[3] = Float8GetDatum(followup_half_life_seconds());
-	if (SPI_execute_with_args(claim_sql, 4, claim_types, claim_args, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
+	if (SPI_execute_plan(claim_plan.plan, claim_args, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "could not claim tasks for operator \"%s\"", operator);
 	*rows = SPI_tuptable;
 	*nrows = SPI_processed;
@@ -173,7 +184,7 @@ capacity_claim(int64 tenant_id, const char *operator, Datum operator_datum, int 
 	{
 		count_args[3] = Int32GetDatum((int32) *nrows);
 		as_owner_begin(FR_CAPACITY, false, &save);
-		ret = SPI_execute_with_args(add_sql, 4, count_types, count_args, NULL, false, 0);
+		ret = SPI_execute_plan(add_plan.plan, count_args, NULL, false, 0);
 		as_owner_end(&save);
 		if (ret != SPI_OK_UPDATE)
 			elog(ERROR, "could not count the claims of operator \"%s\"", operator);
