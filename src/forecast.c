@@ -20,7 +20,7 @@
 #include "config_cache.h"
 #include "followup.h"
 #include "lead.h"
-#include "pressure.h"
+#include "pressure_touch.h"
 #include "rules.h"
 
 PG_FUNCTION_INFO_V1(followup_planned_touches);

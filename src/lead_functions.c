@@ -15,7 +15,7 @@
 #include "core/decay.h"
 #include "followup.h"
 #include "planner.h"
-#include "pressure.h"
+#include "pressure_touch.h"
 #include "render.h"
 #include "rules.h"
 

@@ -36,7 +36,7 @@
 #include "utils/tuplestore.h"
 
 #include "columns.h"
-#include "capacity.h"
+#include "capacity_claim.h"
 #include "followup.h"
 #include "kept_plan.h"
 #include "task_claim.h"

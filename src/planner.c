@@ -200,6 +200,87 @@ into_working_window(TimestampTz t, const Policy *policy, pg_tz *tz,
 	return t;
 }
 
+/*
+ * The first moment at or after due that respects the contact caps (given
+ * the touches in h, newest first) and the quiet hours, inside the working
+ * window; *why says what moved it (NULL: nothing did).  See pressure.c.
+ */
+/* If t falls in the quiet hours (local time in tz), their end; else t. */
+static TimestampTz
+after_quiet(const Pressure *p, TimestampTz t, pg_tz *tz)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tzoff;
+	TimeADT		tod;
+	int			julian;
+
+	if (timestamp2tm(t, &tzoff, &tm, &fsec, NULL, tz) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	tod = ((((int64) tm.tm_hour * MINS_PER_HOUR) + tm.tm_min) * SECS_PER_MINUTE + tm.tm_sec) * USECS_PER_SEC + fsec;
+	julian = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday);
+	if (p->quiet_start < p->quiet_end)
+	{
+		if (tod < p->quiet_start || tod >= p->quiet_end)
+			return t;
+	}
+	else if (tod >= p->quiet_start)
+		julian++;				/* 21:00-09:00: until 09:00 tomorrow */
+	else if (tod >= p->quiet_end)
+		return t;
+	memset(&tm, 0, sizeof(tm));
+	j2date(julian, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+	time2tm(p->quiet_end, &tm, &fsec);
+	tzoff = DetermineTimeZoneOffset(&tm, tz);
+	if (tm2timestamp(&tm, fsec, &tzoff, &t) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	return t;
+}
+
+TimestampTz
+pressure_respect(const TenantConfig *cfg, const TouchHistory *h, TimestampTz due,
+				 const Policy *policy, pg_tz *tz, const char **why)
+{
+	const Pressure *p = cfg->pressure;
+	TimestampTz t = due;
+
+	*why = NULL;
+	/* each round only moves later; a few settle any window and quiet hours */
+	for (int round = 0; round < 8; round++)
+	{
+		TimestampTz before = t;
+
+		for (int i = 0; h != NULL && i < p->ncaps; i++)
+		{
+			const ContactCap *c = &p->caps[i];
+
+			if (h->n >= c->max_touches && h->at[c->max_touches - 1] + c->per > t)
+			{
+				t = h->at[c->max_touches - 1] + c->per;
+				*why = c->why;
+			}
+		}
+		if (p->quiet)
+		{
+			TimestampTz q = after_quiet(p, t, tz);
+
+			if (q != t)
+			{
+				t = q;
+				*why = p->quiet_why;
+			}
+		}
+		if (t == before)
+			break;
+		t = into_working_window(t, policy, tz, cfg->calendar);
+	}
+	return t;
+}
+
 static const fu_offset zero_offset = {0, 0};
 
 void

@@ -42,5 +42,13 @@ extern TimestampTz add_in_zone(TimestampTz t, int32 months, int32 days,
 							   int64 usecs, pg_tz *tz);
 extern TimestampTz into_working_window(TimestampTz t, const Policy *policy,
 									   pg_tz *tz, const struct Calendar *cal);
+/*
+ * The first moment at or after due that respects the tenant's contact caps
+ * (given the touches in h) and quiet hours, inside the working window; *why
+ * says what moved it (NULL: nothing did).  cfg->pressure must be set.
+ */
+extern TimestampTz pressure_respect(const TenantConfig *cfg, const struct TouchHistory *h,
+									TimestampTz due, const Policy *policy, pg_tz *tz,
+									const char **why);
 
 #endif							/* FOLLOWUP_PLANNER_H */

@@ -1,37 +1,25 @@
 /*
  * pressure.c - contact-pressure caps (followup.contact_cap) and quiet hours
- * (followup.quiet_hours).
+ * (followup.quiet_hours), loaded with a tenant's configuration, and a
+ * lead's touch history, the data the planner keeps planned touches within
+ * (pressure_respect, planner.c).  Reading and keeping a lead's history on
+ * the write paths is pressure_touch.c.
  *
  * A tenant caps the outbound touches of each lead in rolling windows ("at
  * most 2 in any 24 hours, 4 in any 7 days") and may keep quiet hours in the
- * lead's zone.  The planner moves a planned touch (followup, plan_b,
- * reactivate) that would break them to the first moment that respects them,
- * inside the working window; an owed reply and a close are never moved.  A
- * tenant with neither has no Pressure (NULL) and pays nothing: no history
- * is read.
- *
- * The caps count the lead's outbound interactions, read once per LeadRow
- * (newest first, as far back as the longest window) and kept up to date as
- * the rules apply touches to it, so that preview's simulated touches count
- * too.  A move made on a write path is recorded in followup.pressure_move
- * for the followup.pressure report.
+ * lead's zone.  A tenant with neither has no Pressure (NULL) and pays
+ * nothing: no history is read.
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
-#include "utils/datetime.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "config_cache.h"
 #include "followup.h"
-#include "lead.h"
-#include "planner.h"
 #include "pressure.h"
-
-bool		pressure_record_moves = true;
 
 static const char *
 window_text(int64 per, char *buf, size_t len)
@@ -111,84 +99,8 @@ pressure_load(int64 tenant_id, MemoryContext cxt)
 	return p;
 }
 
-/* If t falls in the quiet hours (local time in tz), their end; else t. */
-static TimestampTz
-after_quiet(const Pressure *p, TimestampTz t, pg_tz *tz)
-{
-	struct pg_tm tm;
-	fsec_t		fsec;
-	int			tzoff;
-	TimeADT		tod;
-	int			julian;
-
-	if (timestamp2tm(t, &tzoff, &tm, &fsec, NULL, tz) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("timestamp out of range")));
-	tod = ((((int64) tm.tm_hour * MINS_PER_HOUR) + tm.tm_min) * SECS_PER_MINUTE + tm.tm_sec) * USECS_PER_SEC + fsec;
-	julian = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday);
-	if (p->quiet_start < p->quiet_end)
-	{
-		if (tod < p->quiet_start || tod >= p->quiet_end)
-			return t;
-	}
-	else if (tod >= p->quiet_start)
-		julian++;				/* 21:00-09:00: until 09:00 tomorrow */
-	else if (tod >= p->quiet_end)
-		return t;
-	memset(&tm, 0, sizeof(tm));
-	j2date(julian, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
-	time2tm(p->quiet_end, &tm, &fsec);
-	tzoff = DetermineTimeZoneOffset(&tm, tz);
-	if (tm2timestamp(&tm, fsec, &tzoff, &t) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("timestamp out of range")));
-	return t;
-}
-
-TimestampTz
-pressure_respect(const TenantConfig *cfg, const TouchHistory *h, TimestampTz due,
-				 const Policy *policy, pg_tz *tz, const char **why)
-{
-	const Pressure *p = cfg->pressure;
-	TimestampTz t = due;
-
-	*why = NULL;
-	/* each round only moves later; a few settle any window and quiet hours */
-	for (int round = 0; round < 8; round++)
-	{
-		TimestampTz before = t;
-
-		for (int i = 0; h != NULL && i < p->ncaps; i++)
-		{
-			const ContactCap *c = &p->caps[i];
-
-			if (h->n >= c->max_touches && h->at[c->max_touches - 1] + c->per > t)
-			{
-				t = h->at[c->max_touches - 1] + c->per;
-				*why = c->why;
-			}
-		}
-		if (p->quiet)
-		{
-			TimestampTz q = after_quiet(p, t, tz);
-
-			if (q != t)
-			{
-				t = q;
-				*why = p->quiet_why;
-			}
-		}
-		if (t == before)
-			break;
-		t = into_working_window(t, policy, tz, cfg->calendar);
-	}
-	return t;
-}
-
-static void
-history_add(TouchHistory *h, TimestampTz at)
+void
+pressure_history_add(TouchHistory *h, TimestampTz at)
 {
 	int			pos = 0;
 
@@ -205,115 +117,4 @@ history_add(TouchHistory *h, TimestampTz at)
 	memmove(&h->at[pos + 1], &h->at[pos], sizeof(TimestampTz) * (h->n - pos));
 	h->at[pos] = at;
 	h->n++;
-}
-
-const TouchHistory *
-pressure_history(const TenantConfig *cfg, LeadRow *lead)
-{
-	static const char *const sql =
-		"SELECT i.occurred_at, i.kind FROM followup.interaction i"
-		" WHERE i.tenant_id OPERATOR(pg_catalog.=) $1 AND i.lead_id OPERATOR(pg_catalog.=) $2"
-		" AND i.occurred_at OPERATOR(pg_catalog.>) $3"
-		" ORDER BY i.occurred_at DESC, i.interaction_id DESC LIMIT 1000";
-	TouchHistory *h;
-	TimestampTz ref;
-
-	if (cfg->pressure == NULL || cfg->pressure->ncaps == 0)
-		return NULL;
-	if (lead->history != NULL)
-		return lead->history;
-	h = palloc0(sizeof(TouchHistory));
-	h->size = cfg->pressure->max_touches;
-	h->at = palloc0(sizeof(TimestampTz) * h->size);
-	ref = Max(lead->anchor_at, Max(lead->last_event_at, lead->last_outbound_at));
-	if (lead->lead_id != 0 && !TS_IS_NULL(ref) && !TIMESTAMP_NOT_FINITE(ref))
-	{
-		Oid			types[3] = {INT8OID, INT8OID, TIMESTAMPTZOID};
-		Datum		args[3] = {Int64GetDatum(lead->tenant_id), Int64GetDatum(lead->lead_id),
-		TimestampTzGetDatum(ref - cfg->pressure->max_per)};
-		AsOwner		save;
-		int			ret;
-
-		SPI_connect();
-		as_owner_begin(FR_INTERACTION, true, &save);
-		ret = SPI_execute_with_args(sql, 3, types, args, NULL, false, 0);
-		as_owner_end(&save);
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "could not read the touches of lead " INT64_FORMAT, lead->lead_id);
-		for (uint64 i = 0; i < SPI_processed && h->n < h->size; i++)
-		{
-			bool		isnull;
-			const KindEntry *kind = find_kind((TenantConfig *) cfg,
-											  SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2));
-
-			if (kind != NULL && kind->direction == DIR_OUTBOUND)
-				history_add(h, DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i],
-																 SPI_tuptable->tupdesc, 1, &isnull)));
-		}
-		SPI_finish();
-	}
-	/* the touch being applied may not be in the table yet */
-	if (!TS_IS_NULL(lead->last_outbound_at))
-		history_add(h, lead->last_outbound_at);
-	lead->history = h;
-	return h;
-}
-
-bool
-pressure_late_touch(const TenantConfig *cfg, LeadRow *lead, TimestampTz at)
-{
-	const Policy *policy;
-	const char *why;
-	TimestampTz due;
-
-	if (cfg->pressure == NULL || cfg->pressure->ncaps == 0 ||
-		(lead->next_action != NA_FOLLOWUP && lead->next_action != NA_PLAN_B &&
-		 lead->next_action != NA_REACTIVATE))
-		return false;
-	(void) pressure_history(cfg, lead);
-	pressure_touched(lead, at);
-	policy = &cfg->policy[lead->state];
-	due = pressure_respect(cfg, lead->history, lead->next_followup_at, policy,
-						   plan_zone(policy, lead->timezone), &why);
-	if (due == lead->next_followup_at)
-		return false;
-	pressure_moved(lead, lead->next_followup_at, due, why);
-	lead->next_followup_at = due;
-	lead->plan_note = why;
-	return true;
-}
-
-void
-pressure_touched(LeadRow *lead, TimestampTz at)
-{
-	if (lead->history != NULL)
-		history_add(lead->history, at);
-}
-
-void
-pressure_moved(const LeadRow *lead, TimestampTz planned, TimestampTz due, const char *why)
-{
-	static const char *const sql =
-		"INSERT INTO followup.pressure_move (tenant_id, lead_id, due_at, planned_at, reason)"
-		" VALUES ($1, $2, $3, $4, $5)"
-		" ON CONFLICT (tenant_id, lead_id, due_at) DO NOTHING";
-	Oid			types[5] = {INT8OID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID};
-	Datum		args[5];
-	AsOwner		save;
-	int			ret;
-
-	if (!pressure_record_moves || lead->lead_id == 0)
-		return;
-	args[0] = Int64GetDatum(lead->tenant_id);
-	args[1] = Int64GetDatum(lead->lead_id);
-	args[2] = TimestampTzGetDatum(due);
-	args[3] = TimestampTzGetDatum(planned);
-	args[4] = CStringGetTextDatum(why);
-	SPI_connect();
-	as_owner_begin(FR_CONTACT_CAP, true, &save);
-	ret = SPI_execute_with_args(sql, 5, types, args, NULL, false, 0);
-	as_owner_end(&save);
-	if (ret != SPI_OK_INSERT)
-		elog(ERROR, "could not record a touch moved by contact pressure");
-	SPI_finish();
 }

@@ -4,7 +4,9 @@
  *
  * Pure: it reads the configuration it is given and changes only the
  * LeadRow, so the triggers, the statement's replay and the plan preview
- * (lead_functions.c) all decide the same way.
+ * (lead_functions.c) all decide the same way.  One exception, for tenants
+ * with contact caps only: re-planning reads the lead's recent touches once
+ * and records a move the caps make (pressure_touch.c).
  */
 #include "postgres.h"
 
@@ -13,7 +15,7 @@
 #include "core/decay.h"
 #include "followup.h"
 #include "planner.h"
-#include "pressure.h"
+#include "pressure_touch.h"
 #include "rules.h"
 
 void
