@@ -35,10 +35,10 @@
 #include "cadence.h"
 #include "calendar.h"
 #include "capacity.h"
-#include "pressure.h"
 #include "columns.h"
 #include "config_cache.h"
 #include "followup.h"
+#include "pressure.h"
 #include "relations.h"
 
 PG_FUNCTION_INFO_V1(followup_config_changed);
@@ -49,8 +49,8 @@ static bool cache_valid = false;
 static bool enums_loaded = false;
 static EnumOids enum_oids;
 /* the configuration tables, and their generations when they were loaded */
-static const FollowupRel config_rels[8] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE, FR_CALENDAR,
-FR_CONTACT_CAP, FR_QUIET_HOURS, FR_CAPACITY};
+static const FollowupRel config_rels[8] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE,
+	FR_CALENDAR, FR_CONTACT_CAP, FR_QUIET_HOURS, FR_CAPACITY};
 static Oid	config_relids[8];
 static uint64 config_generations[8];
 

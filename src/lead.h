@@ -36,7 +36,7 @@ typedef struct LeadRow
 	bool		do_not_contact;
 	char	   *closed_reason;
 	TimestampTz created_at;
-	/* contact pressure (pressure.c): the touches the caps count, loaded on use */
+	/* contact pressure (pressure_touch.c): the touches the caps count, loaded on use */
 	struct TouchHistory *history;
 	const char *plan_note;		/* what moved the plan ("2 touches in the last 24 h") */
 } LeadRow;

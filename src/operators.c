@@ -35,8 +35,8 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "columns.h"
 #include "capacity_claim.h"
+#include "columns.h"
 #include "followup.h"
 #include "kept_plan.h"
 #include "task_claim.h"
@@ -275,7 +275,7 @@ followup_claim_tasks(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 
-	/* an operator with a daily capacity: capacity.c claims, in value order */
+	/* an operator with a daily capacity: capacity_claim.c claims, in value order */
 	{
 		SPITupleTable *rows;
 		uint64		nrows;
