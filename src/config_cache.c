@@ -33,9 +33,12 @@
 #include "utils/memutils.h"
 
 #include "cadence.h"
+#include "calendar.h"
+#include "capacity.h"
 #include "columns.h"
 #include "config_cache.h"
 #include "followup.h"
+#include "pressure.h"
 #include "relations.h"
 
 PG_FUNCTION_INFO_V1(followup_config_changed);
@@ -46,9 +49,10 @@ static bool cache_valid = false;
 static bool enums_loaded = false;
 static EnumOids enum_oids;
 /* the configuration tables, and their generations when they were loaded */
-static const FollowupRel config_rels[5] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE, FR_REASON};
-static Oid	config_relids[5];
-static uint64 config_generations[5];
+static const FollowupRel config_rels[9] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE, FR_REASON,
+	FR_CALENDAR, FR_CONTACT_CAP, FR_QUIET_HOURS, FR_CAPACITY};
+static Oid	config_relids[9];
+static uint64 config_generations[9];
 
 Datum
 followup_config_changed(PG_FUNCTION_ARGS)
@@ -469,6 +473,9 @@ get_tenant_config(int64 tenant_id)
 		load_steps(cfg);
 		load_kinds(cfg);
 		load_reasons(cfg);
+		cfg->calendar = calendar_load(cfg->tenant_id, CacheCxt);
+		cfg->pressure = pressure_load(cfg->tenant_id, CacheCxt);
+		cfg->capacity = capacity_load(cfg->tenant_id, CacheCxt);
 		SPI_finish();
 	}
 	PG_CATCH();

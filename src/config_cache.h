@@ -79,6 +79,10 @@ typedef struct TenantConfig
 	HTAB	   *kinds;
 	int			nreasons;		/* the reasons an interaction may give */
 	char	  **reasons;
+	/* respect for the customer and the team (calendar.c, pressure.c) */
+	const struct Calendar *calendar;	/* NULL: no non-working days */
+	const struct Pressure *pressure;	/* NULL: no caps, no quiet hours */
+	const struct Capacity *capacity;	/* NULL: no operator has a capacity */
 } TenantConfig;
 
 /* The OIDs of the enums' labels in this database. */

@@ -133,6 +133,8 @@ lead_from_tuple(LeadRow *lead, HeapTuple tup, TupleDesc desc, const int *att)
 	lead->created_at = ts_or_null(d, isnull);
 	d = heap_getattr(tup, att[LC_REASON], desc, &isnull);
 	lead->reason = isnull ? NULL : TextDatumGetCString(d);
+	lead->history = NULL;
+	lead->plan_note = NULL;
 }
 
 static void

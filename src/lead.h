@@ -37,6 +37,9 @@ typedef struct LeadRow
 	char	   *closed_reason;
 	TimestampTz created_at;
 	char	   *reason;		/* the stay's latest reason (after_sale.sql); NULL = none */
+	/* contact pressure (pressure_touch.c): the touches the caps count, loaded on use */
+	struct TouchHistory *history;
+	const char *plan_note;		/* what moved the plan ("2 touches in the last 24 h") */
 } LeadRow;
 
 /* The columns of followup.lead, in lead_cols[] order. */

@@ -15,6 +15,7 @@
 #include "core/decay.h"
 #include "followup.h"
 #include "planner.h"
+#include "pressure_touch.h"
 #include "render.h"
 #include "rules.h"
 
@@ -68,6 +69,9 @@ followup_momentum(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT4((float4) m);
 }
 
+static void preview_rows(ReturnSetInfo *rsinfo, TenantConfig *cfg, const EnumOids *oids,
+						 LeadRow *lead_in, Jsonb *vars);
+
 /*
  * The touches still planned if the silence continues: the lead's stored
  * plan, then each later one as if every touch were made when due, up to
@@ -86,8 +90,6 @@ followup_preview(PG_FUNCTION_ARGS)
 	LeadRow		lead;
 	Jsonb	   *vars;
 	bool		isnull;
-	Rule		touch_rule;
-	KindEntry	touch;
 	TupleDesc	desc;
 	HeapTuple	tup;
 
@@ -136,6 +138,43 @@ followup_preview(PG_FUNCTION_ARGS)
 	lead.last_inbound_at = DT_NOBEGIN;
 	lead.momentum_at = DT_NOBEGIN;
 
+	/* nothing preview plans is recorded as moved by contact pressure */
+	pressure_record_moves = false;
+	PG_TRY();
+	{
+		preview_rows(rsinfo, cfg, oids, &lead, vars);
+	}
+	PG_FINALLY();
+	{
+		pressure_record_moves = true;
+	}
+	PG_END_TRY();
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * preview's rows: the stored plan (and what moved it, if the caps did: the
+ * planner is asked again), then each touch made when due, up to the close.
+ */
+static void
+preview_rows(ReturnSetInfo *rsinfo, TenantConfig *cfg, const EnumOids *oids, LeadRow *lead_in,
+			 Jsonb *vars)
+{
+	LeadRow		lead = *lead_in;
+	Rule		touch_rule;
+	KindEntry	touch;
+
+	if (cfg->pressure != NULL && lead.next_action != NA_NONE && lead.next_action != NA_REPLY)
+	{
+		LeadRow		again = lead;
+
+		replan_lead(cfg, &again, false, DT_NOBEGIN);
+		if (again.next_followup_at == lead.next_followup_at)
+			lead.plan_note = again.plan_note;
+		lead.history = again.history;
+	}
+
 	/* a touch made exactly when due, as the silence goes on */
 	memset(&touch_rule, 0, sizeof(touch_rule));
 	touch_rule.from_state = touch_rule.to_state = LS_NONE;
@@ -147,8 +186,8 @@ followup_preview(PG_FUNCTION_ARGS)
 
 	for (int row = 0; row < 2 * FU_CADENCE_MAX_STEPS + 2 && lead.next_action != NA_NONE; row++)
 	{
-		Datum		values[8];
-		bool		nulls[8] = {false, false, false, true, true, true, true, true};
+		Datum		values[9];
+		bool		nulls[9] = {false, false, false, true, true, true, true, true, true};
 		int			step_no = lead.next_action == NA_REPLY || lead.next_action == NA_CLOSE ?
 			0 : lead.state == LS_INSTALLMENT_REJECTED ? lead.plan_b_step : lead.touches + 1;
 		const Step *step = step_no > 0 ? find_step(cfg, lead.state, step_no) : NULL;
@@ -178,12 +217,15 @@ followup_preview(PG_FUNCTION_ARGS)
 				nulls[7] = false;
 			}
 		}
+		if (lead.plan_note != NULL)
+		{
+			values[8] = CStringGetTextDatum(psprintf("moved: %s", lead.plan_note));
+			nulls[8] = false;
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 
 		if (lead.next_action == NA_CLOSE)
 			break;
 		apply_interaction(cfg, &lead, &touch, lead.next_followup_at, NULL, &res);
 	}
-	SPI_finish();
-	return (Datum) 0;
 }

@@ -35,6 +35,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "capacity_claim.h"
 #include "columns.h"
 #include "followup.h"
 #include "kept_plan.h"
@@ -273,6 +274,22 @@ followup_claim_tasks(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
 	SPI_connect();
+
+	/* an operator with a daily capacity: capacity_claim.c claims, in value order */
+	{
+		SPITupleTable *rows;
+		uint64		nrows;
+
+		if (capacity_claim(tenant_id, operator, operator_datum, max_tasks, &rows, &nrows))
+		{
+			for (uint64 i = 0; i < nrows; i++)
+				store_task(rsinfo, rows->vals[i], rows->tupdesc);
+			SPI_finish();
+			pfree(operator);
+			return (Datum) 0;
+		}
+	}
+
 	if (!kept_plan_current(&claim_plan))
 		prepare_claim_plans();
 

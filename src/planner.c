@@ -8,7 +8,8 @@
  *     max(anchor + offset[k+1], last touch + (offset[k+1] - offset[k]))
  * so that a punctual operator stays on schedule and a late one never makes
  * two touches back to back.  Else: close, due last touch + close_after.
- * Every due time is then moved forward into the policy's working window.
+ * Every due time is then moved forward into the policy's working window,
+ * skipping the days of the tenant's calendar (calendar.c).
  * Days are calendar days in the lead's time zone (the policy's when the lead
  * has none), so "3d" is "same time of day, three days later" across DST.
  *
@@ -25,8 +26,10 @@
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
 
+#include "calendar.h"
 #include "followup.h"
 #include "planner.h"
+#include "pressure.h"
 
 PG_FUNCTION_INFO_V1(followup_plan_next_touch);
 
@@ -159,17 +162,19 @@ local_at(int julian, TimeADT tod, pg_tz *tz)
 
 /*
  * The first moment at or after t inside the working window: a working day
- * (ISO day in work_days) between work_start and work_end, local time.
+ * (ISO day in work_days, not a day of the tenant's calendar) between
+ * work_start and work_end, local time.
  */
 TimestampTz
-into_working_window(TimestampTz t, const Policy *policy, pg_tz *tz)
+into_working_window(TimestampTz t, const Policy *policy, pg_tz *tz,
+					const Calendar *cal)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
 	int			julian;
 	TimeADT		tod;
 
-	if (policy->work_days == 0xFE && policy->work_start == 0 &&
+	if (cal == NULL && policy->work_days == 0xFE && policy->work_start == 0 &&
 		policy->work_end >= USECS_PER_DAY)
 		return t;				/* every day, all day */
 
@@ -177,20 +182,102 @@ into_working_window(TimestampTz t, const Policy *policy, pg_tz *tz)
 	julian = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday);
 	tod = ((((int64) tm.tm_hour * MINS_PER_HOUR) + tm.tm_min) * SECS_PER_MINUTE + tm.tm_sec) * USECS_PER_SEC + fsec;
 
-	for (int d = 0; d <= 7; d++)
+	/* each day of the calendar can put the first working day off by one */
+	for (int d = 0; d <= 7 + (cal != NULL ? cal->ndays : 0); d++)
 	{
 		int			dow = j2day(julian + d);	/* 0 = Sunday */
 		int			iso = dow == 0 ? 7 : dow;
 
-		if (!(policy->work_days & (1 << iso)))
+		if (!(policy->work_days & (1 << iso)) || calendar_closed(cal, julian + d, tz))
 			continue;
 		if (d > 0 || tod < policy->work_start)
 			return local_at(julian + d, policy->work_start, tz);
 		if (tod < policy->work_end)
 			return t;
 	}
-	/* work_days is never empty, so some day within a week qualifies */
+	/* work_days is never empty, so some day qualifies */
 	elog(ERROR, "working window has no working day");
+	return t;
+}
+
+/*
+ * The first moment at or after due that respects the contact caps (given
+ * the touches in h, newest first) and the quiet hours, inside the working
+ * window; *why says what moved it (NULL: nothing did).  See pressure.c.
+ */
+/* If t falls in the quiet hours (local time in tz), their end; else t. */
+static TimestampTz
+after_quiet(const Pressure *p, TimestampTz t, pg_tz *tz)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tzoff;
+	TimeADT		tod;
+	int			julian;
+
+	if (timestamp2tm(t, &tzoff, &tm, &fsec, NULL, tz) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	tod = ((((int64) tm.tm_hour * MINS_PER_HOUR) + tm.tm_min) * SECS_PER_MINUTE + tm.tm_sec) * USECS_PER_SEC + fsec;
+	julian = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday);
+	if (p->quiet_start < p->quiet_end)
+	{
+		if (tod < p->quiet_start || tod >= p->quiet_end)
+			return t;
+	}
+	else if (tod >= p->quiet_start)
+		julian++;				/* 21:00-09:00: until 09:00 tomorrow */
+	else if (tod >= p->quiet_end)
+		return t;
+	memset(&tm, 0, sizeof(tm));
+	j2date(julian, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+	time2tm(p->quiet_end, &tm, &fsec);
+	tzoff = DetermineTimeZoneOffset(&tm, tz);
+	if (tm2timestamp(&tm, fsec, &tzoff, &t) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	return t;
+}
+
+TimestampTz
+pressure_respect(const TenantConfig *cfg, const TouchHistory *h, TimestampTz due,
+				 const Policy *policy, pg_tz *tz, const char **why)
+{
+	const Pressure *p = cfg->pressure;
+	TimestampTz t = due;
+
+	*why = NULL;
+	/* each round only moves later; a few settle any window and quiet hours */
+	for (int round = 0; round < 8; round++)
+	{
+		TimestampTz before = t;
+
+		for (int i = 0; h != NULL && i < p->ncaps; i++)
+		{
+			const ContactCap *c = &p->caps[i];
+
+			if (h->n >= c->max_touches && h->at[c->max_touches - 1] + c->per > t)
+			{
+				t = h->at[c->max_touches - 1] + c->per;
+				*why = c->why;
+			}
+		}
+		if (p->quiet)
+		{
+			TimestampTz q = after_quiet(p, t, tz);
+
+			if (q != t)
+			{
+				t = q;
+				*why = p->quiet_why;
+			}
+		}
+		if (t == before)
+			break;
+		t = into_working_window(t, policy, tz, cfg->calendar);
+	}
 	return t;
 }
 
@@ -207,6 +294,8 @@ plan_next_touch(const TenantConfig *cfg, const PlanInput *in, PlanResult *out)
 	out->action = NA_NONE;
 	out->due_at = DT_NOBEGIN;
 	out->step_no = 0;
+	out->moved_by = NULL;
+	out->unmoved_at = DT_NOBEGIN;
 	/* won and lost: only an after-sale or win-back policy plans anything */
 	if (STATE_IS_TERMINAL(in->state) && !cfg->policy[in->state].present)
 		return;
@@ -224,7 +313,7 @@ plan_next_touch(const TenantConfig *cfg, const PlanInput *in, PlanResult *out)
 		out->action = NA_REPLY;
 		out->due_at = into_working_window(add_interval(in->reply_owed_since,
 													   &policy->reply_within, tz),
-										  policy, tz);
+										  policy, tz, cfg->calendar);
 		return;
 	}
 
@@ -246,7 +335,12 @@ plan_next_touch(const TenantConfig *cfg, const PlanInput *in, PlanResult *out)
 			in->state == LS_RECYCLE || in->state == LS_LOST ? NA_REACTIVATE : NA_FOLLOWUP;
 		/* in installment_rejected a step is a Plan B option, as in tasks */
 		out->step_no = in->state == LS_INSTALLMENT_REJECTED ? in->plan_b_step : k + 1;
-		out->due_at = into_working_window(Max(on_schedule, after_last), policy, tz);
+		out->due_at = into_working_window(Max(on_schedule, after_last), policy, tz, cfg->calendar);
+		if (cfg->pressure != NULL)
+		{
+			out->unmoved_at = out->due_at;
+			out->due_at = pressure_respect(cfg, in->history, out->due_at, policy, tz, &out->moved_by);
+		}
 		return;
 	}
 
@@ -255,16 +349,27 @@ plan_next_touch(const TenantConfig *cfg, const PlanInput *in, PlanResult *out)
 		return;
 	out->action = NA_CLOSE;
 	out->due_at = into_working_window(add_interval(last_touch, &policy->close_after, tz),
-									  policy, tz);
+									  policy, tz, cfg->calendar);
 }
 
-/* A touch due at a fixed time (a rule's due_in), inside the working window. */
+/*
+ * A touch due at a fixed time (a rule's due_in), inside the working window
+ * and within the contact caps (out says whether they moved it).
+ */
 TimestampTz
-plan_due_hint(const TenantConfig *cfg, const PlanInput *in, TimestampTz at)
+plan_due_hint(const TenantConfig *cfg, const PlanInput *in, TimestampTz at, PlanResult *out)
 {
 	const Policy *policy = &cfg->policy[in->state];
+	pg_tz	   *tz = plan_zone(policy, in->timezone);
+	TimestampTz due = into_working_window(at, policy, tz, cfg->calendar);
 
-	return into_working_window(at, policy, plan_zone(policy, in->timezone));
+	out->moved_by = NULL;
+	if (cfg->pressure != NULL)
+	{
+		out->unmoved_at = due;
+		due = pressure_respect(cfg, in->history, due, policy, tz, &out->moved_by);
+	}
+	return due;
 }
 
 /*
@@ -302,6 +407,7 @@ followup_plan_next_touch(PG_FUNCTION_ARGS)
 	in.reply_owed = !PG_ARGISNULL(5);
 	in.reply_owed_since = in.reply_owed ? PG_GETARG_TIMESTAMPTZ(5) : DT_NOBEGIN;
 	in.timezone = PG_ARGISNULL(6) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(6));
+	in.history = NULL;			/* no lead: the caps see no touches */
 	if (in.touches < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -17,6 +17,7 @@ typedef struct PlanInput
 	bool		reply_owed;		/* we owe the customer an answer */
 	TimestampTz reply_owed_since;
 	const char *timezone;		/* the lead's; NULL = the policy's */
+	const struct TouchHistory *history;	/* touches the caps count; NULL = none */
 } PlanInput;
 
 typedef struct PlanResult
@@ -24,6 +25,8 @@ typedef struct PlanResult
 	NextAction	action;			/* NA_NONE: nothing planned */
 	TimestampTz due_at;
 	int			step_no;		/* touch number the action is (1-based), 0 for close/reply */
+	const char *moved_by;		/* what contact pressure moved it by, else NULL */
+	TimestampTz unmoved_at;		/* the due time before that */
 } PlanResult;
 
 #define TS_IS_NULL(t)	((t) == DT_NOBEGIN)
@@ -31,13 +34,21 @@ typedef struct PlanResult
 extern void plan_next_touch(const TenantConfig *cfg, const PlanInput *in,
 							PlanResult *out);
 extern TimestampTz plan_due_hint(const TenantConfig *cfg, const PlanInput *in,
-								 TimestampTz at);
+								 TimestampTz at, PlanResult *out);
 extern pg_tz *plan_zone(const Policy *policy, const char *lead_timezone);
 /* Refuse a time that cannot be an event's (see planner.c), naming the column. */
 extern void check_event_time(TimestampTz t, const char *what);
 extern TimestampTz add_in_zone(TimestampTz t, int32 months, int32 days,
 							   int64 usecs, pg_tz *tz);
 extern TimestampTz into_working_window(TimestampTz t, const Policy *policy,
-									   pg_tz *tz);
+									   pg_tz *tz, const struct Calendar *cal);
+/*
+ * The first moment at or after due that respects the tenant's contact caps
+ * (given the touches in h) and quiet hours, inside the working window; *why
+ * says what moved it (NULL: nothing did).  cfg->pressure must be set.
+ */
+extern TimestampTz pressure_respect(const TenantConfig *cfg, const struct TouchHistory *h,
+									TimestampTz due, const Policy *policy, pg_tz *tz,
+									const char **why);
 
 #endif							/* FOLLOWUP_PLANNER_H */

@@ -28,7 +28,7 @@
 static const char *const relnames[FR_COUNT] = {
 	"lead", "interaction", "task", "state_change", "rollup_mark",
 	"policy", "step", "signal", "rule", "notify_channel",
-	"task_one_live_per_lead", "reason"
+	"task_one_live_per_lead", "reason", "calendar", "contact_cap", "quiet_hours", "capacity"
 };
 
 /* the OIDs looked up, InvalidOid until then and after an invalidation */
@@ -48,7 +48,7 @@ typedef struct WatchedRel
 	bool		citus_table;
 } WatchedRel;
 
-static WatchedRel watched[16];
+static WatchedRel watched[32];
 static int	nwatched = 0;
 static uint64 last_generation = 1;
 static uint64 any_generation = 1;

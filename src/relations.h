@@ -13,6 +13,7 @@ typedef enum FollowupRel
 	FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE, FR_NOTIFY_CHANNEL,
 	FR_TASK_ONE_LIVE_PER_LEAD,	/* index: one open or claimed task per lead */
 	FR_REASON,					/* after_sale.sql: the reasons an interaction may give */
+	FR_CALENDAR, FR_CONTACT_CAP, FR_QUIET_HOURS, FR_CAPACITY,
 	FR_COUNT
 } FollowupRel;
 

@@ -4,7 +4,9 @@
  *
  * Pure: it reads the configuration it is given and changes only the
  * LeadRow, so the triggers, the statement's replay and the plan preview
- * (lead_functions.c) all decide the same way.
+ * (lead_functions.c) all decide the same way.  One exception, for tenants
+ * with contact caps only: re-planning reads the lead's recent touches once
+ * and records a move the caps make (pressure_touch.c).
  */
 #include "postgres.h"
 
@@ -13,6 +15,7 @@
 #include "core/decay.h"
 #include "followup.h"
 #include "planner.h"
+#include "pressure_touch.h"
 #include "rules.h"
 
 void
@@ -30,6 +33,7 @@ replan_lead(const TenantConfig *cfg, LeadRow *lead, bool reply_owed,
 	in.reply_owed = reply_owed;
 	in.reply_owed_since = TS_IS_NULL(lead->last_inbound_at) ? lead->anchor_at : lead->last_inbound_at;
 	in.timezone = lead->timezone;
+	in.history = cfg->pressure != NULL && !reply_owed ? pressure_history(cfg, lead) : NULL;
 	plan_next_touch(cfg, &in, &out);
 	/* after the sale and after a loss, do_not_contact is absolute */
 	if (STATE_IS_TERMINAL(lead->state) && lead->do_not_contact)
@@ -37,9 +41,12 @@ replan_lead(const TenantConfig *cfg, LeadRow *lead, bool reply_owed,
 
 	if (!TS_IS_NULL(due_hint) && out.action != NA_NONE &&
 		out.action != NA_REPLY && out.action != NA_CLOSE)
-		out.due_at = plan_due_hint(cfg, &in, due_hint);
+		out.due_at = plan_due_hint(cfg, &in, due_hint, &out);
 	lead->next_action = out.action;
 	lead->next_followup_at = out.action == NA_NONE ? DT_NOBEGIN : out.due_at;
+	lead->plan_note = out.moved_by;
+	if (out.moved_by != NULL)
+		pressure_moved(lead, out.unmoved_at, out.due_at, out.moved_by);
 }
 
 void
@@ -103,7 +110,12 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 
 	memset(res, 0, sizeof(*res));
 	if (!TS_IS_NULL(lead->last_event_at) && at < lead->last_event_at)
-		return;					/* late: recorded, changes nothing */
+	{
+		/* late: recorded, changes nothing, but a touch counts against the caps */
+		if (kind->direction == DIR_OUTBOUND)
+			res->plan_changed = pressure_late_touch(cfg, lead, at);
+		return;
+	}
 	res->applied = true;
 	lead->last_event_at = at;
 
@@ -119,7 +131,10 @@ apply_interaction(const TenantConfig *cfg, LeadRow *lead, const KindEntry *kind,
 		lead->last_inbound_at = at;
 	}
 	else if (kind->direction == DIR_OUTBOUND)
+	{
 		lead->last_outbound_at = at;
+		pressure_touched(lead, at);
+	}
 
 	for (int i = 0; i < kind->nrules; i++)
 	{

@@ -469,11 +469,20 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 			supersede_open_task(tenant_id, lead_id);
 		lead_update(&h, interaction_id, true);
 	}
-	else if (!batch_reorders(lead, occurred_at) && kind->direction == DIR_OUTBOUND)
+	else
 	{
-		/* a late touch fulfils nothing */
-		values[3] = BoolGetDatum(false);
-		nulls[3] = false;
+		if (res.plan_changed)
+		{
+			/* a late touch that brings the planned one over a contact cap */
+			supersede_open_task(tenant_id, lead_id);
+			lead_update(&h, interaction_id, false);
+		}
+		if (!batch_reorders(lead, occurred_at) && kind->direction == DIR_OUTBOUND)
+		{
+			/* a late touch fulfils nothing */
+			values[3] = BoolGetDatum(false);
+			nulls[3] = false;
+		}
 	}
 	SPI_finish();
 

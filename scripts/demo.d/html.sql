@@ -147,6 +147,24 @@ SELECT '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
     || '<p class="note">followup.pipeline. Active leads always have a next action and its time; '
     || '&ldquo;overdue&rdquo; means that time has passed.</p>'
 
+    || '<h2>Next week''s workload</h2>'
+    || (WITH f AS (SELECT day, coalesce(team, '(nobody)') AS team, sum(touches) AS touches
+                   FROM followup.workload_forecast(7) GROUP BY 1, 2),
+             teams AS (SELECT array_agg(DISTINCT team ORDER BY team) AS t FROM f),
+             days AS (SELECT d.day, array_agg(coalesce(f.touches, 0) ORDER BY x.i) AS v
+                      FROM (SELECT DISTINCT day FROM f) d
+                      CROSS JOIN teams CROSS JOIN LATERAL unnest(teams.t) WITH ORDINALITY x(team, i)
+                      LEFT JOIN f ON f.day = d.day AND f.team = x.team
+                      GROUP BY d.day)
+        SELECT pg_temp.stacked('Tasks the plans bring each day if every touch is made when due, by team',
+                               array_agg(to_char(day, 'Dy Mon DD') ORDER BY day), (SELECT t FROM teams),
+                               array_agg(v ORDER BY day), ARRAY['#2f6fab', '#e0a800', '#2e9d5b', '#8a6fb5', '#9aa7b4'])
+        FROM days)
+    || pg_temp.tbl('SELECT day, coalesce(team, ''(nobody)'') AS team, sum(touches) AS tasks, max(team_capacity) AS capacity,
+                           CASE WHEN sum(touches) > max(team_capacity) THEN sum(touches) - max(team_capacity) END AS "over by"
+                    FROM followup.workload_forecast(7) GROUP BY 1, 2 ORDER BY 1, 2')
+    || '<p class="note">followup.workload_forecast(7): per day and team, against the daily capacity in followup.capacity.</p>'
+
     || '<h2>Operators: by rule or by chance</h2>'
     || (SELECT pg_temp.stacked('What became of each operator''s follow-ups, 60 days',
                                array_agg(operator ORDER BY operator),

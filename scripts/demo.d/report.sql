@@ -53,6 +53,12 @@ SELECT p.state,
        p.overdue, p.awaiting_reply AS "owed a reply", pg_temp.human(p.avg_age) AS "avg time in state"
 FROM followup.pipeline p WHERE p.tenant_id = 1 ORDER BY p.state;
 
+\echo
+\echo '== Next week''s workload against capacity (followup.workload_forecast) =='
+SELECT to_char(f.day, 'Dy Mon DD') AS day, coalesce(f.team, '(nobody)') AS team, sum(f.touches) AS tasks,
+       max(f.team_capacity) AS capacity
+FROM followup.workload_forecast(7) f GROUP BY f.day, f.team ORDER BY f.day, f.team;
+
 \pset format unaligned
 \pset tuples_only on
 SELECT E'\n== luka''s task list now (followup.due_tasks) ==\n'

@@ -28,7 +28,8 @@ COMMENT ON FUNCTION followup.momentum(bigint, timestamptz) IS
 
 CREATE FUNCTION followup.preview(lead_id bigint)
     RETURNS TABLE (step_no int, next_action followup.next_action, due_at timestamptz,
-                   channel text, purpose text, action_code text, message text, render_error text)
+                   channel text, purpose text, action_code text, message text, render_error text,
+                   moved_by text)
     AS 'MODULE_PATHNAME', 'followup_preview' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION followup.preview(bigint) IS
-    'the touches still planned for the lead if the silence continues, with due times and rendered messages, up to the close';
+    'the touches still planned for the lead if the silence continues, with due times and rendered messages, up to the close, and what contact pressure moved each by';

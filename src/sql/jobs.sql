@@ -115,6 +115,9 @@ BEGIN
         WHERE t.status IN ('open', 'claimed') AND t.escalated_at IS NULL AND t.due_at <= $1
           AND t.due_at + CASE WHEN pt.tenant_id IS NOT NULL THEN pt.escalate_after
                               ELSE p0.escalate_after END < $1 %1$s
+          -- not on the lead's days off (followup.calendar)
+          AND NOT followup.non_working_day(t.tenant_id, t.state, (SELECT l.timezone FROM followup.lead l
+                  WHERE l.tenant_id = t.tenant_id AND l.lead_id = t.lead_id), $1)
         ORDER BY t.due_at
         LIMIT $2
         FOR UPDATE OF t SKIP LOCKED)
@@ -202,6 +205,8 @@ BEGIN
         closed := followup.close_exhausted(as_of);
         materialized := followup.materialize_due(as_of);
         escalated := followup.escalate_overdue(as_of);
+        -- a calendar change moves the plans it affects, a batch per run
+        PERFORM followup.replan_calendar(as_of, 1000);
     END IF;
     PERFORM followup.roll_up(as_of, interval '10 minutes');
 END $$;

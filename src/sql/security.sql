@@ -131,6 +131,12 @@ BEGIN
                    ' followup.compliance_day, followup.response_day, followup.funnel_day,'
                    ' followup.plan_b_day, followup.compliance_source, followup.response_source,'
                    ' followup.funnel_source, followup.plan_b_source TO %s', role);
+    -- issue 18: calendars, contact pressure
+    EXECUTE format('GRANT SELECT ON followup.calendar, followup.public_holiday, followup.contact_cap,'
+                   ' followup.quiet_hours, followup.pressure_move, followup.pressure, followup.capacity,'
+                   ' followup.capacity_used TO %s', role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.workload_forecast(integer, timestamptz),'
+                   ' followup.planned_touches(timestamptz, timestamptz) TO %s', role);
     EXECUTE format('GRANT SELECT ON followup.pipeline, followup.touch_log,'
                    ' followup.operator_compliance, followup.response_times,'
                    ' followup.silence_by_stage, followup.step_funnel, followup.plan_b_recovery,'
@@ -200,6 +206,11 @@ BEGIN
     EXECUTE format('GRANT INSERT, UPDATE, DELETE ON followup.policy, followup.step,'
                    ' followup.signal, followup.rule, followup.reason TO %s', role);
     EXECUTE format('GRANT USAGE ON SEQUENCE followup.rule_rule_id_seq TO %s', role);
+    -- issue 18: a calendar change queues its re-planning (calendar_queue_replan)
+    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON followup.calendar, followup.contact_cap,'
+                   ' followup.quiet_hours, followup.capacity TO %s', role);
+    EXECUTE format('GRANT INSERT ON followup.calendar_replan TO %s', role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.load_calendar(text, text, date, date) TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION followup.check_timezone(text),'
                    ' followup.check_template(text), followup.render(text, jsonb),'
                    ' followup.cadence(interval[]),'
@@ -208,7 +219,7 @@ BEGIN
     PERFORM followup.grant_on_workers(role);
 END $$;
 COMMENT ON FUNCTION followup.grant_admin(regrole) IS
-    'lets a role change its tenant''s policies, steps, signals and rules, and read what grant_reader gives';
+    'lets a role change its tenant''s policies, steps, signals, rules, calendar, contact caps, quiet hours and capacities, and read what grant_reader gives';
 
 -- Nothing for PUBLIC (functions are executable by PUBLIC unless revoked):
 -- the grant functions above give each kind of role what it needs.

@@ -23,7 +23,10 @@ SELECT 'reader', r, '{SELECT}' FROM unnest(ARRAY[
     'rollup_state', 'rollup_mark', 'rollup_marked_day', 'compliance_day', 'response_day', 'funnel_day',
     'plan_b_day', 'compliance_source', 'response_source', 'funnel_source', 'plan_b_source',
     'pipeline', 'touch_log', 'operator_compliance', 'response_times', 'silence_by_stage',
-    'step_funnel', 'plan_b_recovery', 'due_tasks', 'job_lag']::name[]) r;
+    'step_funnel', 'plan_b_recovery', 'due_tasks', 'job_lag',
+    -- issue 18
+    'calendar', 'public_holiday', 'contact_cap', 'quiet_hours', 'pressure_move', 'pressure',
+    'capacity', 'capacity_used']::name[]) r;
 INSERT INTO rel_grant VALUES
     -- the CRM writes leads and interactions; the triggers keep the rest
     ('operator', 'lead', '{INSERT,UPDATE}'),
@@ -39,7 +42,13 @@ INSERT INTO rel_grant VALUES
     ('reader', 'reason', '{SELECT}'),
     ('reader', 'reasons', '{SELECT}'),
     ('reader', 'repeat_purchases', '{SELECT}'),
-    ('admin', 'reason', '{INSERT,UPDATE,DELETE}');
+    ('admin', 'reason', '{INSERT,UPDATE,DELETE}'),
+    -- issue 18: a calendar change queues its re-planning
+    ('admin', 'calendar', '{INSERT,UPDATE,DELETE}'),
+    ('admin', 'calendar_replan', '{INSERT}'),
+    ('admin', 'contact_cap', '{INSERT,UPDATE,DELETE}'),
+    ('admin', 'quiet_hours', '{INSERT,UPDATE,DELETE}'),
+    ('admin', 'capacity', '{INSERT,UPDATE,DELETE}');
 
 CREATE TEMP TABLE seq_grant (kind text, seq name, privs text[]);
 INSERT INTO seq_grant VALUES
@@ -59,7 +68,9 @@ SELECT 'reader', f FROM unnest(ARRAY[
     'stall_rows(bigint,interval,timestamptz)',
     -- stall_diagnostic plans a never-touched lead's first touch
     'plan_next_touch(followup.lead_state,timestamptz,integer,integer,timestamptz,timestamptz,text)',
-    'offset_at(followup.cadence,integer)', 'offsets(followup.cadence)']) f
+    'offset_at(followup.cadence,integer)', 'offsets(followup.cadence)',
+    -- issue 18
+    'workload_forecast(integer,timestamptz)', 'planned_touches(timestamptz,timestamptz)']) f
 UNION ALL
 SELECT 'operator', f FROM unnest(ARRAY[
     'check_timezone(text)', 'check_template(text)', 'render(text,jsonb)',
@@ -72,7 +83,9 @@ SELECT 'operator', f FROM unnest(ARRAY[
 UNION ALL
 SELECT 'admin', f FROM unnest(ARRAY[
     'check_timezone(text)', 'check_template(text)', 'render(text,jsonb)', 'cadence(interval[])',
-    'plan_next_touch(followup.lead_state,timestamptz,integer,integer,timestamptz,timestamptz,text)']) f;
+    'plan_next_touch(followup.lead_state,timestamptz,integer,integer,timestamptz,timestamptz,text)',
+    -- issue 18
+    'load_calendar(text,text,date,date)']) f;
 
 -- every relation, sequence and function of the schema, for every kind
 CREATE TEMP VIEW rel_expect AS

@@ -98,3 +98,56 @@ BEGIN
               'followup.reasons'::pg_catalog.regclass, 'followup.repeat_purchases'::pg_catalog.regclass]::pg_catalog.oid[]);
     END IF;
 END $$;
+
+-- issue 18 (calendars, contact pressure, capacity): readers read them, admins write
+-- their tenant's (the database's grants, as in a fresh install)
+DO $$
+DECLARE
+    r regrole;
+    granted oid[] := '{}';
+BEGIN
+    FOR r IN SELECT DISTINCT a.grantee::regrole
+             FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+             WHERE p.oid OPERATOR(pg_catalog.=) 'followup.current_tenant()'::pg_catalog.regprocedure
+               AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+               AND a.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
+               AND a.grantee OPERATOR(pg_catalog.<>) p.proowner
+    LOOP
+        EXECUTE pg_catalog.format('GRANT SELECT ON followup.calendar, followup.public_holiday, followup.contact_cap,'
+                                  ' followup.quiet_hours, followup.pressure_move, followup.pressure, followup.capacity,'
+                                  ' followup.capacity_used TO %s', r);
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.workload_forecast(integer, timestamptz),'
+                                  ' followup.planned_touches(timestamptz, timestamptz) TO %s', r);
+        granted := granted OPERATOR(pg_catalog.||) r::oid;
+    END LOOP;
+    FOR r IN SELECT DISTINCT a.grantee::regrole
+             FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+             WHERE c.oid OPERATOR(pg_catalog.=) 'followup.policy'::pg_catalog.regclass
+               AND a.privilege_type OPERATOR(pg_catalog.=) 'INSERT'
+               AND a.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
+               AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
+    LOOP
+        EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE ON followup.calendar, followup.contact_cap,'
+                                  ' followup.quiet_hours, followup.capacity TO %s', r);
+        EXECUTE pg_catalog.format('GRANT INSERT ON followup.calendar_replan TO %s', r);
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.load_calendar(text, text, date, date) TO %s', r);
+        granted := granted OPERATOR(pg_catalog.||) r::oid;
+    END LOOP;
+    UPDATE pg_catalog.pg_init_privs i
+    SET initprivs = ARRAY(SELECT a FROM pg_catalog.unnest(i.initprivs) a
+                          WHERE NOT EXISTS (SELECT FROM pg_catalog.aclexplode(ARRAY[a]) x
+                                            WHERE x.grantee OPERATOR(pg_catalog.=) ANY (granted)))
+    WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+      AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY[
+          'followup.load_calendar(text, text, date, date)'::pg_catalog.regprocedure,
+          'followup.workload_forecast(integer, timestamptz)'::pg_catalog.regprocedure,
+          'followup.planned_touches(timestamptz, timestamptz)'::pg_catalog.regprocedure]::pg_catalog.oid[]);
+    -- the tables had no privileges of their own in the script: no record, as in a fresh install
+    DELETE FROM pg_catalog.pg_init_privs i
+    WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+      AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY['followup.calendar'::pg_catalog.regclass,
+          'followup.public_holiday'::pg_catalog.regclass, 'followup.calendar_replan'::pg_catalog.regclass,
+          'followup.contact_cap'::pg_catalog.regclass, 'followup.quiet_hours'::pg_catalog.regclass,
+          'followup.pressure_move'::pg_catalog.regclass, 'followup.pressure'::pg_catalog.regclass,
+          'followup.capacity'::pg_catalog.regclass, 'followup.capacity_used'::pg_catalog.regclass]::pg_catalog.oid[]);
+END $$;

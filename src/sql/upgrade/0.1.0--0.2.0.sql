@@ -128,7 +128,41 @@ CREATE TRIGGER interaction_stamps_kept BEFORE UPDATE ON followup.interaction
 
 
 -- ---- src/sql/defaults.sql: unchanged
--- ---- src/sql/functions.sql: unchanged
+-- ---- src/sql/functions.sql
+
+-- preview gains moved_by (issue 18): a new result type, so it is made
+-- again, with the privileges roles had on it (the database's, not the
+-- extension's: out of pg_init_privs, as in a fresh install)
+DO $$
+DECLARE
+    grantees oid[];
+    r oid;
+BEGIN
+    SELECT array_agg(DISTINCT a.grantee) INTO grantees
+    FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+    WHERE p.oid OPERATOR(pg_catalog.=) 'followup.preview(bigint)'::pg_catalog.regprocedure
+      AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+      AND a.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid AND a.grantee OPERATOR(pg_catalog.<>) p.proowner;
+    DROP FUNCTION followup.preview(bigint);
+    CREATE FUNCTION followup.preview(lead_id bigint)
+        RETURNS TABLE (step_no int, next_action followup.next_action, due_at timestamptz,
+                       channel text, purpose text, action_code text, message text, render_error text,
+                       moved_by text)
+        AS 'MODULE_PATHNAME', 'followup_preview' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+    COMMENT ON FUNCTION followup.preview(bigint) IS
+        'the touches still planned for the lead if the silence continues, with due times and rendered messages, up to the close, and what contact pressure moved each by';
+    REVOKE ALL ON FUNCTION followup.preview(bigint) FROM PUBLIC;
+    FOREACH r IN ARRAY coalesce(grantees, '{}') LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.preview(bigint) TO %s', r::regrole);
+    END LOOP;
+    UPDATE pg_catalog.pg_init_privs i
+    SET initprivs = ARRAY(SELECT a FROM pg_catalog.unnest(i.initprivs) a
+                          WHERE NOT EXISTS (SELECT FROM pg_catalog.aclexplode(ARRAY[a]) x
+                                            WHERE x.grantee OPERATOR(pg_catalog.=) ANY (coalesce(grantees, '{}'))))
+    WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+      AND i.objoid OPERATOR(pg_catalog.=) 'followup.preview(bigint)'::pg_catalog.regprocedure;
+END $$;
+
 
 -- ---- src/sql/jobs.sql
 
@@ -363,6 +397,9 @@ BEGIN
         WHERE t.status IN ('open', 'claimed') AND t.escalated_at IS NULL AND t.due_at <= $1
           AND t.due_at + CASE WHEN pt.tenant_id IS NOT NULL THEN pt.escalate_after
                               ELSE p0.escalate_after END < $1 %1$s
+          -- not on the lead's days off (followup.calendar)
+          AND NOT followup.non_working_day(t.tenant_id, t.state, (SELECT l.timezone FROM followup.lead l
+                  WHERE l.tenant_id = t.tenant_id AND l.lead_id = t.lead_id), $1)
         ORDER BY t.due_at
         LIMIT $2
         FOR UPDATE OF t SKIP LOCKED)
@@ -446,6 +483,8 @@ BEGIN
         closed := followup.close_exhausted(as_of);
         materialized := followup.materialize_due(as_of);
         escalated := followup.escalate_overdue(as_of);
+        -- a calendar change moves the plans it affects, a batch per run
+        PERFORM followup.replan_calendar(as_of, 1000);
     END IF;
     PERFORM followup.roll_up(as_of, interval '10 minutes');
 END $$;
@@ -1064,6 +1103,12 @@ BEGIN
                    ' followup.compliance_day, followup.response_day, followup.funnel_day,'
                    ' followup.plan_b_day, followup.compliance_source, followup.response_source,'
                    ' followup.funnel_source, followup.plan_b_source TO %s', role);
+    -- issue 18: calendars, contact pressure
+    EXECUTE format('GRANT SELECT ON followup.calendar, followup.public_holiday, followup.contact_cap,'
+                   ' followup.quiet_hours, followup.pressure_move, followup.pressure, followup.capacity,'
+                   ' followup.capacity_used TO %s', role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.workload_forecast(integer, timestamptz),'
+                   ' followup.planned_touches(timestamptz, timestamptz) TO %s', role);
     EXECUTE format('GRANT SELECT ON followup.pipeline, followup.touch_log,'
                    ' followup.operator_compliance, followup.response_times,'
                    ' followup.silence_by_stage, followup.step_funnel, followup.plan_b_recovery,'
@@ -1135,6 +1180,11 @@ BEGIN
     EXECUTE format('GRANT INSERT, UPDATE, DELETE ON followup.policy, followup.step,'
                    ' followup.signal, followup.rule, followup.reason TO %s', role);
     EXECUTE format('GRANT USAGE ON SEQUENCE followup.rule_rule_id_seq TO %s', role);
+    -- issue 18: a calendar change queues its re-planning (calendar_queue_replan)
+    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON followup.calendar, followup.contact_cap,'
+                   ' followup.quiet_hours, followup.capacity TO %s', role);
+    EXECUTE format('GRANT INSERT ON followup.calendar_replan TO %s', role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.load_calendar(text, text, date, date) TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION followup.check_timezone(text),'
                    ' followup.check_template(text), followup.render(text, jsonb),'
                    ' followup.cadence(interval[]),'
@@ -1143,4 +1193,4 @@ BEGIN
     PERFORM followup.grant_on_workers(role);
 END $$;
 COMMENT ON FUNCTION followup.grant_admin(regrole) IS
-    'lets a role change its tenant''s policies, steps, signals and rules, and read what grant_reader gives';
+    'lets a role change its tenant''s policies, steps, signals, rules, calendar, contact caps, quiet hours and capacities, and read what grant_reader gives';
