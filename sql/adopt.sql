@@ -86,7 +86,7 @@ SELECT count(*) AS state_moves_logged FROM followup.state_change WHERE tenant_id
 -- none three weeks overdue; the others follow their cadence from now
 SELECT followup.run_due('2026-11-23 10:00+00');
 SELECT l.external_ref, t.kind, t.due_at FROM followup.task t JOIN followup.lead l USING (tenant_id, lead_id)
-WHERE t.tenant_id = 1601 ORDER BY t.task_id;
+WHERE t.tenant_id = 1601 ORDER BY t.due_at, l.external_ref;
 -- and the reports count none of the backfill
 SET followup.tenant_id = 1601;
 SELECT * FROM followup.stall_diagnostic('60 days', '2026-11-23 10:00+00');
