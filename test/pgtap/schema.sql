@@ -1,11 +1,11 @@
 -- test/pgtap/schema.sql - followup's SQL surface: every table, column and its type, view, type, function signature and result, index, policy and trigger.  Written by test/pgtap/describe-schema.psql; docs/reference.md documents the same names (test/pgtap/reference-check).
 BEGIN;
-SELECT plan(520);
+SELECT plan(522);
 SELECT has_schema('followup');
 SELECT tables_are('followup', ARRAY['attachment', 'compliance_day', 'funnel_day', 'interaction', 'lead', 'notify_channel', 'plan_b_day', 'policy', 'response_day', 'rollup_mark', 'rollup_state', 'rule', 'signal', 'state_change', 'step', 'task']::name[]);
 SELECT views_are('followup', ARRAY['attached', 'compliance_source', 'due_tasks', 'funnel_source', 'job_lag', 'operator_compliance', 'pipeline', 'plan_b_recovery', 'plan_b_source', 'response_source', 'response_times', 'rollup_marked_day', 'silence_by_stage', 'step_funnel', 'touch_log']::name[]);
 SELECT types_are('followup', ARRAY['cadence', 'lead_state', 'next_action', 'task_status']::name[]);
-SELECT functions_are('followup', ARRAY['attach_column', 'attach_interactions', 'attach_leads', 'attach_relation', 'attach_tenant_expr', 'cadence', 'cadence_eq', 'cadence_hash', 'cadence_in', 'cadence_ne', 'cadence_out', 'cadence_recv', 'cadence_send', 'check_template', 'check_timezone', 'claim_tasks', 'close_exhausted', 'complete_task', 'compliance_rows', 'config_changed', 'config_row_owned', 'create_tenant', 'cron_connection_problem', 'current_tenant', 'day_starts', 'detach', 'detach_kind', 'distribute', 'due_channel', 'escalate_overdue', 'funnel_rows', 'grant_admin', 'grant_on_workers', 'grant_operator', 'grant_reader', 'interaction_batch_begin', 'interaction_batch_end', 'interaction_trigger', 'lead_trigger', 'log_state_change', 'materialize_due', 'materialize_due_tenant', 'momentum', 'notify_due', 'offset_at', 'offsets', 'plan_b_rows', 'plan_next_touch', 'policy_for', 'preview', 'reattach', 'record_interaction', 'refuse_history_rewrite', 'release_task', 'render', 'response_rows', 'roll_up', 'rolled_until', 'rollup_drop', 'rollup_mark_lead', 'rollup_mark_row', 'rollup_reset', 'rule_kind_check', 'run_due', 'run_due_tenant', 'schedule_jobs', 'signal_in_use_check', 'stall_diagnostic', 'stall_diagnostic_by_operator', 'stall_leads', 'steps', 'tenant_hint', 'unschedule_jobs', 'upsert_lead']::name[]);
+SELECT functions_are('followup', ARRAY['attach_column', 'attach_interactions', 'attach_leads', 'attach_relation', 'attach_tenant_expr', 'cadence', 'cadence_eq', 'cadence_hash', 'cadence_in', 'cadence_ne', 'cadence_out', 'cadence_recv', 'cadence_send', 'check_template', 'check_timezone', 'claim_tasks', 'close_exhausted', 'complete_task', 'complete_tasks', 'compliance_rows', 'config_changed', 'config_row_owned', 'create_tenant', 'cron_connection_problem', 'current_tenant', 'day_starts', 'detach', 'detach_kind', 'distribute', 'due_channel', 'escalate_overdue', 'funnel_rows', 'grant_admin', 'grant_on_workers', 'grant_operator', 'grant_reader', 'interaction_batch_begin', 'interaction_batch_end', 'interaction_trigger', 'lead_trigger', 'log_state_change', 'materialize_due', 'materialize_due_tenant', 'momentum', 'notify_due', 'offset_at', 'offsets', 'plan_b_rows', 'plan_next_touch', 'policy_for', 'preview', 'reattach', 'record_interaction', 'refuse_history_rewrite', 'release_task', 'render', 'response_rows', 'roll_up', 'rolled_until', 'rollup_drop', 'rollup_mark_lead', 'rollup_mark_row', 'rollup_reset', 'rule_kind_check', 'run_due', 'run_due_tenant', 'schedule_jobs', 'signal_in_use_check', 'stall_diagnostic', 'stall_diagnostic_by_operator', 'stall_leads', 'steps', 'tenant_hint', 'unschedule_jobs', 'upsert_lead']::name[]);
 SELECT enum_has_labels('followup', 'lead_state', ARRAY['new', 'hot', 'warm', 'thinking', 'installment_rejected', 'recycle', 'won', 'lost']::name[]);
 SELECT enum_has_labels('followup', 'next_action', ARRAY['reply', 'followup', 'plan_b', 'reactivate', 'close']::name[]);
 SELECT enum_has_labels('followup', 'task_status', ARRAY['open', 'claimed', 'done', 'superseded']::name[]);
@@ -351,6 +351,7 @@ SELECT has_function('followup', 'claim_tasks', ARRAY['text', 'integer']::name[])
 SELECT has_function('followup', 'close_exhausted', ARRAY['timestamp with time zone', 'integer']::name[]);
 SELECT has_function('followup', 'complete_task', ARRAY['bigint', 'text', 'text', 'timestamp with time zone', 'text']::name[]);
 SELECT has_function('followup', 'complete_task', ARRAY['bigint', 'text', 'text', 'timestamp with time zone']::name[]);
+SELECT has_function('followup', 'complete_tasks', ARRAY['bigint[]', 'text', 'text[]', 'timestamp with time zone', 'text[]']::name[]);
 SELECT has_function('followup', 'compliance_rows', ARRAY['timestamp with time zone', 'timestamp with time zone', 'timestamp with time zone']::name[]);
 SELECT has_function('followup', 'config_changed', ARRAY[]::name[]);
 SELECT has_function('followup', 'config_row_owned', ARRAY[]::name[]);
@@ -427,6 +428,7 @@ SELECT function_returns('followup', 'claim_tasks', ARRAY['text', 'integer']::nam
 SELECT function_returns('followup', 'close_exhausted', ARRAY['timestamp with time zone', 'integer']::name[], 'bigint');
 SELECT function_returns('followup', 'complete_task', ARRAY['bigint', 'text', 'text', 'timestamp with time zone', 'text']::name[], 'followup.interaction');
 SELECT function_returns('followup', 'complete_task', ARRAY['bigint', 'text', 'text', 'timestamp with time zone']::name[], 'followup.interaction');
+SELECT function_returns('followup', 'complete_tasks', ARRAY['bigint[]', 'text', 'text[]', 'timestamp with time zone', 'text[]']::name[], 'setof record');
 SELECT function_returns('followup', 'compliance_rows', ARRAY['timestamp with time zone', 'timestamp with time zone', 'timestamp with time zone']::name[], 'setof record');
 SELECT function_returns('followup', 'config_changed', ARRAY[]::name[], 'trigger');
 SELECT function_returns('followup', 'config_row_owned', ARRAY[]::name[], 'trigger');

@@ -37,7 +37,8 @@ BEGIN
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.claim_tasks(text, integer, text[]),'
                                   ' followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint),'
                                   ' followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint),'
-                                  ' followup.complete_task(bigint, text, text, timestamptz, text) TO %s', r);
+                                  ' followup.complete_task(bigint, text, text, timestamptz, text),'
+                                  ' followup.complete_tasks(bigint[], text, text[], timestamptz, text[]) TO %s', r);
         granted := granted OPERATOR(pg_catalog.||) r::oid;
     END LOOP;
     UPDATE pg_catalog.pg_init_privs i
@@ -53,5 +54,6 @@ BEGIN
           'followup.claim_tasks(text, integer, text[])'::pg_catalog.regprocedure,
           'followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint)'::pg_catalog.regprocedure,
           'followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint)'::pg_catalog.regprocedure,
-          'followup.complete_task(bigint, text, text, timestamptz, text)'::pg_catalog.regprocedure]::pg_catalog.oid[]);
+          'followup.complete_task(bigint, text, text, timestamptz, text)'::pg_catalog.regprocedure,
+          'followup.complete_tasks(bigint[], text, text[], timestamptz, text[])'::pg_catalog.regprocedure]::pg_catalog.oid[]);
 END $$;
