@@ -92,7 +92,7 @@ static KeptPlan insert_plan;
 	"  WHERE t.tenant_id OPERATOR(pg_catalog.=) l.tenant_id" \
 	"  AND t.lead_id OPERATOR(pg_catalog.=) l.lead_id" \
 	"  AND t.status OPERATOR(pg_catalog.=) ANY ('{open,claimed}'::followup.task_status[]))" \
-	" ORDER BY l.next_followup_at LIMIT $2" \
+	" ORDER BY l.next_followup_at, l.tenant_id, l.lead_id LIMIT $2" \
 	" FOR UPDATE OF l SKIP LOCKED"
 
 static void
@@ -418,9 +418,34 @@ lead_vars(TupleTableSlot *slot, const int *a)
 	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(obj), attrs));
 }
 
+/* a due lead found in lead_due_idx */
+typedef struct DueKey
+{
+	TimestampTz due;
+	int64		tenant_id;
+	int64		lead_id;
+	ItemPointerData tid;
+} DueKey;
+
+/* leads due at the same time, in the due statement's order: by key */
+static int
+due_key_cmp(const void *a, const void *b)
+{
+	const DueKey *x = a;
+	const DueKey *y = b;
+
+	if (x->tenant_id != y->tenant_id)
+		return x->tenant_id < y->tenant_id ? -1 : 1;
+	if (x->lead_id != y->lead_id)
+		return x->lead_id < y->lead_id ? -1 : 1;
+	return 0;
+}
+
 /*
  * Under SPI: the tasks of the due leads, found without a plan: lead_due_idx
- * read from its start to as_of, each lead's live task looked up in
+ * read from its start to as_of, the leads due at the same time taken in key
+ * order (as the statement's ORDER BY does, whatever the rows' places in the
+ * table), each lead's live task looked up in
  * task_one_live_per_lead, the lead locked FOR UPDATE SKIP LOCKED and
  * checked again if a newer version was locked, as the due statement's
  * LockRows and EvalPlanQual do.  A plan of that statement is chosen on the
@@ -450,6 +475,11 @@ materialize_direct(TimestampTz as_of, int32 max_leads, bool all_tenants, int64 t
 	int64		returned = 0;
 	int64		created = 0;
 	bool		statement = false;
+	int			group_size = 64;
+	DueKey	   *group;
+	DueKey		next;
+	bool		have_next = false;
+	bool		exhausted = false;	/* (a btree scan read again starts over) */
 
 	if (IsolationIsSerializable() || !OidIsValid(lead_oid) || !OidIsValid(index_oid))
 		return -1;
@@ -492,57 +522,98 @@ materialize_direct(TimestampTz as_of, int32 max_leads, bool all_tenants, int64 t
 	ScanKeyInit(&key, 1, BTLessEqualStrategyNumber, F_TIMESTAMPTZ_LE, TimestampTzGetDatum(as_of));
 	scan = fu_index_beginscan(rel, index, snapshot, 1, 0);
 	index_rescan(scan, &key, 1, NULL, 0);
-	while (returned < max_leads && index_getnext_slot(scan, ForwardScanDirection, slot))
+	group = palloc(sizeof(DueKey) * group_size);
+	while (returned < max_leads && !statement)
 	{
-		bool		isnull;
-		int64		tenant_id;
-		int64		lead_id;
-		bool		newer;
-		LiveTask	live;
+		int			ngroup = 0;
 
-		CHECK_FOR_INTERRUPTS();
-		if (!lead_is_due(slot, a, as_of, !all_tenants, tenant))
-			continue;
-		tenant_id = DatumGetInt64(slot_getattr(slot, a[DL_TENANT], &isnull));
-		lead_id = DatumGetInt64(slot_getattr(slot, a[DL_LEAD], &isnull));
-		live = live_task_visible(tenant_id, lead_id, snapshot);
-		if (live == LIVE_TASK_UNKNOWN && returned == 0)
+		/* the leads due at the next due time, in key order */
+		if (have_next)
+			group[ngroup++] = next;
+		have_next = false;
+		while (!exhausted)
 		{
-			statement = true;
-			break;
+			bool		isnull;
+			DueKey		k;
+
+			CHECK_FOR_INTERRUPTS();
+			if (!index_getnext_slot(scan, ForwardScanDirection, slot))
+			{
+				exhausted = true;
+				break;
+			}
+			if (!lead_is_due(slot, a, as_of, !all_tenants, tenant))
+				continue;
+			k.due = DatumGetTimestampTz(slot_getattr(slot, a[DL_DUE], &isnull));
+			k.tenant_id = DatumGetInt64(slot_getattr(slot, a[DL_TENANT], &isnull));
+			k.lead_id = DatumGetInt64(slot_getattr(slot, a[DL_LEAD], &isnull));
+			ItemPointerCopy(&slot->tts_tid, &k.tid);
+			if (ngroup > 0 && k.due != group[0].due)
+			{
+				next = k;
+				have_next = true;
+				break;
+			}
+			if (ngroup == group_size)
+			{
+				group_size *= 2;
+				group = repalloc(group, sizeof(DueKey) * group_size);
+			}
+			group[ngroup++] = k;
 		}
-		if (live == LIVE_TASK_UNKNOWN)
-			elog(ERROR, "followup.task_one_live_per_lead became unusable during materialize_due");
-		if (live == LIVE_TASK_FOUND ||
-			direct_lock_row(rel, slot, snapshot, LockTupleExclusive, true, &newer) != ROW_LOCKED)
-			continue;
-		/* a newer version is checked again, as EvalPlanQual would */
-		if (newer &&
-			(!lead_is_due(slot, a, as_of, !all_tenants, tenant) ||
-			 DatumGetInt64(slot_getattr(slot, a[DL_TENANT], &isnull)) != tenant_id ||
-			 DatumGetInt64(slot_getattr(slot, a[DL_LEAD], &isnull)) != lead_id ||
-			 live_task_visible(tenant_id, lead_id, snapshot) != LIVE_TASK_NONE))
-			continue;
-		returned++;
-		{
-			MemoryContext oldcxt = MemoryContextSwitchTo(rowcxt);
-			DueLead		d;
+		if (ngroup == 0)
+			break;
+		qsort(group, ngroup, sizeof(DueKey), due_key_cmp);
 
-			d.tenant_id = tenant_id;
-			d.lead_id = Int64GetDatum(lead_id);
-			d.state = lead_state_from_oid(DatumGetObjectId(slot_getattr(slot, a[DL_STATE], &isnull)));
-			d.action = next_action_from_oid(DatumGetObjectId(slot_getattr(slot, a[DL_ACTION], &isnull)));
-			d.due_at = slot_getattr(slot, a[DL_DUE], &isnull);
-			d.touches = DatumGetInt32(slot_getattr(slot, a[DL_TOUCHES], &isnull));
-			d.plan_b = slot_getattr(slot, a[DL_PLAN_B], &d.plan_b_null);
-			d.owner = slot_getattr(slot, a[DL_OWNER], &d.owner_null);
-			d.vars = lead_vars(slot, a);
-			if (make_task(&d, as_of, counts))
-				created++;
-			MemoryContextSwitchTo(oldcxt);
-			MemoryContextReset(rowcxt);
+		for (int i = 0; i < ngroup && returned < max_leads; i++)
+		{
+			bool		isnull;
+			bool		newer;
+			LiveTask	live;
+
+			CHECK_FOR_INTERRUPTS();
+			if (!table_tuple_fetch_row_version(rel, &group[i].tid, snapshot, slot))
+				continue;
+			live = live_task_visible(group[i].tenant_id, group[i].lead_id, snapshot);
+			if (live == LIVE_TASK_UNKNOWN && returned == 0)
+			{
+				statement = true;
+				break;
+			}
+			if (live == LIVE_TASK_UNKNOWN)
+				elog(ERROR, "followup.task_one_live_per_lead became unusable during materialize_due");
+			if (live == LIVE_TASK_FOUND ||
+				direct_lock_row(rel, slot, snapshot, LockTupleExclusive, true, &newer) != ROW_LOCKED)
+				continue;
+			/* a newer version is checked again, as EvalPlanQual would */
+			if (newer &&
+				(!lead_is_due(slot, a, as_of, !all_tenants, tenant) ||
+				 DatumGetInt64(slot_getattr(slot, a[DL_TENANT], &isnull)) != group[i].tenant_id ||
+				 DatumGetInt64(slot_getattr(slot, a[DL_LEAD], &isnull)) != group[i].lead_id ||
+				 live_task_visible(group[i].tenant_id, group[i].lead_id, snapshot) != LIVE_TASK_NONE))
+				continue;
+			returned++;
+			{
+				MemoryContext oldcxt = MemoryContextSwitchTo(rowcxt);
+				DueLead		d;
+
+				d.tenant_id = group[i].tenant_id;
+				d.lead_id = Int64GetDatum(group[i].lead_id);
+				d.state = lead_state_from_oid(DatumGetObjectId(slot_getattr(slot, a[DL_STATE], &isnull)));
+				d.action = next_action_from_oid(DatumGetObjectId(slot_getattr(slot, a[DL_ACTION], &isnull)));
+				d.due_at = slot_getattr(slot, a[DL_DUE], &isnull);
+				d.touches = DatumGetInt32(slot_getattr(slot, a[DL_TOUCHES], &isnull));
+				d.plan_b = slot_getattr(slot, a[DL_PLAN_B], &d.plan_b_null);
+				d.owner = slot_getattr(slot, a[DL_OWNER], &d.owner_null);
+				d.vars = lead_vars(slot, a);
+				if (make_task(&d, as_of, counts))
+					created++;
+				MemoryContextSwitchTo(oldcxt);
+				MemoryContextReset(rowcxt);
+			}
 		}
 	}
+	pfree(group);
 	index_endscan(scan);
 	MemoryContextDelete(rowcxt);
 	ExecDropSingleTupleTableSlot(slot);
