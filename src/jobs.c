@@ -3,7 +3,9 @@
  * exactly one task per lead, with its message rendered.
  *
  * Due leads are found through lead_due_idx (planned leads ordered by due
- * time), so a run costs what is due, not the size of the table.  Leads are
+ * time), read directly rather than by a plan chosen on statistics that may
+ * no longer describe the tables (materialize_direct), so a run costs what
+ * is due, not the size of the table.  Leads are
  * locked FOR UPDATE SKIP LOCKED: a lead an interaction is re-planning right
  * now is left for the next run, and two overlapping runs share the work.
  * The unique index task_one_live_per_lead (ON CONFLICT DO NOTHING) is the
