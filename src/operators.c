@@ -24,6 +24,8 @@
  * task's lead and then the task in one statement, refuses a task that is
  * done or superseded or a touch older than the lead's last event, and
  * inserts the outbound interaction; the interaction trigger does the rest.
+ * followup.complete_tasks(task_ids, ...) does the same for each task of a
+ * batch, reporting in the task's row what complete_task would raise.
  */
 #include "postgres.h"
 
