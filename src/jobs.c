@@ -3,7 +3,9 @@
  * exactly one task per lead, with its message rendered.
  *
  * Due leads are found through lead_due_idx (planned leads ordered by due
- * time), so a run costs what is due, not the size of the table.  Leads are
+ * time), read directly rather than by a plan chosen on statistics that may
+ * no longer describe the tables (materialize_direct), so a run costs what
+ * is due, not the size of the table.  Leads are
  * locked FOR UPDATE SKIP LOCKED: a lead an interaction is re-planning right
  * now is left for the next run, and two overlapping runs share the work.
  * The unique index task_one_live_per_lead (ON CONFLICT DO NOTHING) is the
@@ -20,21 +22,36 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/nbtree.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_opclass.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/fmgroids.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "columns.h"
+#include "compat.h"
 #include "config_cache.h"
+#include "direct_write.h"
 #include "kept_plan.h"
 #include "followup.h"
+#include "live_task.h"
+#include "relations.h"
 #include "render.h"
 
 PG_FUNCTION_INFO_V1(followup_materialize_due);
@@ -77,7 +94,7 @@ static KeptPlan insert_plan;
 	"  WHERE t.tenant_id OPERATOR(pg_catalog.=) l.tenant_id" \
 	"  AND t.lead_id OPERATOR(pg_catalog.=) l.lead_id" \
 	"  AND t.status OPERATOR(pg_catalog.=) ANY ('{open,claimed}'::followup.task_status[]))" \
-	" ORDER BY l.next_followup_at LIMIT $2" \
+	" ORDER BY l.next_followup_at, l.tenant_id, l.lead_id LIMIT $2" \
 	" FOR UPDATE OF l SKIP LOCKED"
 
 static void
@@ -154,42 +171,95 @@ notify_tenants(HTAB *counts, TimestampTz as_of)
 	}
 }
 
-/*
- * The tasks of what is due at as_of, at most max_leads; of one tenant
- * unless all_tenants.  Notifies each tenant that got tasks when notify.
- */
-static int64
-materialize(TimestampTz as_of, int32 max_leads, bool all_tenants, int64 tenant, bool notify)
+/* a due lead, as the due statement or the direct scan read it */
+typedef struct DueLead
 {
-	const EnumOids *oids;
+	int64		tenant_id;
+	Datum		lead_id;
+	LeadState	state;
+	NextAction	action;
+	Datum		due_at;
+	int32		touches;
+	Datum		plan_b;
+	bool		plan_b_null;
+	Datum		owner;
+	bool		owner_null;
+	Jsonb	   *vars;			/* what the template reads */
+} DueLead;
+
+/* Under SPI: the lead's task, counted in counts if it was made. */
+static bool
+make_task(const DueLead *d, TimestampTz as_of, HTAB *counts)
+{
+	const EnumOids *oids = get_enum_oids();
+	TenantConfig *cfg = get_tenant_config(d->tenant_id);
+	int			step_no = d->action == NA_REPLY ? 0 :
+		d->action == NA_PLAN_B ? (d->plan_b_null ? 1 : DatumGetInt32(d->plan_b)) : d->touches + 1;
+	const Step *step = step_no > 0 ? find_step(cfg, d->state, step_no) : NULL;
+	Datum		args[14];
+	char		nulls[14];
+
+	memset(nulls, ' ', sizeof(nulls));
+	args[0] = Int64GetDatum(d->tenant_id);
+	args[1] = d->lead_id;
+	args[2] = ObjectIdGetDatum(oids->next_action[d->action]);
+	args[3] = ObjectIdGetDatum(oids->lead_state[d->state]);
+	args[4] = Int32GetDatum(step_no);
+	nulls[4] = step_no == 0 ? 'n' : ' ';
+	args[5] = d->plan_b;
+	nulls[5] = d->plan_b_null ? 'n' : ' ';
+	args[6] = d->due_at;
+	nulls[7] = nulls[8] = nulls[9] = nulls[10] = nulls[11] = 'n';
+	if (step != NULL)
+	{
+		fu_render_error err;
+		char	   *message = render_template(step->template, d->vars, &err);
+
+		args[7] = CStringGetTextDatum(step->channel);
+		args[8] = CStringGetTextDatum(step->purpose);
+		args[9] = CStringGetTextDatum(step->action_code);
+		nulls[7] = nulls[8] = nulls[9] = ' ';
+		if (message != NULL)
+		{
+			args[10] = CStringGetTextDatum(message);
+			nulls[10] = ' ';
+		}
+		else
+		{
+			args[11] = CStringGetTextDatum(err.message);
+			nulls[11] = ' ';
+		}
+	}
+	args[12] = d->owner;
+	nulls[12] = d->owner_null ? 'n' : ' ';
+	args[13] = TimestampTzGetDatum(as_of);
+
+	if (SPI_execute_plan(insert_plan.plan, args, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not insert a task for lead " INT64_FORMAT, DatumGetInt64(d->lead_id));
+	if (SPI_processed > 0)
+	{
+		bool		found;
+		TenantCount *tc = hash_search(counts, &d->tenant_id, HASH_ENTER, &found);
+
+		if (!found)
+			tc->tasks = 0;
+		tc->tasks++;
+		return true;
+	}
+	return false;
+}
+
+/* Under SPI: the tasks of the due statement's leads. */
+static int64
+materialize_statement(TimestampTz as_of, int32 max_leads, bool all_tenants, int64 tenant,
+					  HTAB *counts)
+{
 	Datum		due_args[3];
 	SPITupleTable *due;
 	uint64		ndue;
 	int64		created = 0;
-	HASHCTL		ctl;
-	HTAB	   *counts;
 	MemoryContext rowcxt;
 
-	if (max_leads < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_leads must be at least 1, not %d", max_leads)));
-	if (TIMESTAMP_NOT_FINITE(as_of))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("as_of must be a finite time")));
-
-	oids = get_enum_oids();
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(int64);
-	ctl.entrysize = sizeof(TenantCount);
-	ctl.hcxt = CurrentMemoryContext;
-	counts = hash_create("followup tasks per tenant", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-
-	SPI_connect();
-	if (!kept_plan_current(&due_plan) || !kept_plan_current(&due_tenant_plan) ||
-		!kept_plan_current(&insert_plan))
-		prepare_plans();
 	due_args[0] = TimestampTzGetDatum(as_of);
 	due_args[1] = Int32GetDatum(max_leads);
 	due_args[2] = Int64GetDatum(tenant);
@@ -208,73 +278,386 @@ materialize(TimestampTz as_of, int32 max_leads, bool all_tenants, int64 tenant, 
 		HeapTuple	tup = due->vals[i];
 		TupleDesc	desc = due->tupdesc;
 		bool		isnull;
-		int64		tenant_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		LeadState	state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull)));
-		NextAction	action = next_action_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull)));
-		int32		touches = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
-		Datum		plan_b = SPI_getbinval(tup, desc, 7, &isnull);
-		bool		plan_b_null = isnull;
-		Datum		owner = SPI_getbinval(tup, desc, 8, &isnull);
-		bool		owner_null = isnull;
-		Jsonb	   *vars = DatumGetJsonbP(SPI_getbinval(tup, desc, 9, &isnull));
-		TenantConfig *cfg = get_tenant_config(tenant_id);
-		int			step_no = action == NA_REPLY ? 0 :
-			action == NA_PLAN_B ? (plan_b_null ? 1 : DatumGetInt32(plan_b)) : touches + 1;
-		const Step *step = step_no > 0 ? find_step(cfg, state, step_no) : NULL;
-		Datum		args[14];
-		char		nulls[14];
+		DueLead		d;
 
-		memset(nulls, ' ', sizeof(nulls));
-		args[0] = Int64GetDatum(tenant_id);
-		args[1] = SPI_getbinval(tup, desc, 2, &isnull);
-		args[2] = ObjectIdGetDatum(oids->next_action[action]);
-		args[3] = ObjectIdGetDatum(oids->lead_state[state]);
-		args[4] = Int32GetDatum(step_no);
-		nulls[4] = step_no == 0 ? 'n' : ' ';
-		args[5] = plan_b;
-		nulls[5] = plan_b_null ? 'n' : ' ';
-		args[6] = SPI_getbinval(tup, desc, 5, &isnull);
-		nulls[7] = nulls[8] = nulls[9] = nulls[10] = nulls[11] = 'n';
-		if (step != NULL)
-		{
-			fu_render_error err;
-			char	   *message = render_template(step->template, vars, &err);
-
-			args[7] = CStringGetTextDatum(step->channel);
-			args[8] = CStringGetTextDatum(step->purpose);
-			args[9] = CStringGetTextDatum(step->action_code);
-			nulls[7] = nulls[8] = nulls[9] = ' ';
-			if (message != NULL)
-			{
-				args[10] = CStringGetTextDatum(message);
-				nulls[10] = ' ';
-			}
-			else
-			{
-				args[11] = CStringGetTextDatum(err.message);
-				nulls[11] = ' ';
-			}
-		}
-		args[12] = owner;
-		nulls[12] = owner_null ? 'n' : ' ';
-		args[13] = TimestampTzGetDatum(as_of);
-
-		if (SPI_execute_plan(insert_plan.plan, args, nulls, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not insert a task for lead " INT64_FORMAT,
-				 DatumGetInt64(args[1]));
-		if (SPI_processed > 0)
-		{
-			bool		found;
-			TenantCount *tc = hash_search(counts, &tenant_id, HASH_ENTER, &found);
-
-			if (!found)
-				tc->tasks = 0;
-			tc->tasks++;
+		d.tenant_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		d.lead_id = SPI_getbinval(tup, desc, 2, &isnull);
+		d.state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull)));
+		d.action = next_action_from_oid(DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull)));
+		d.due_at = SPI_getbinval(tup, desc, 5, &isnull);
+		d.touches = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
+		d.plan_b = SPI_getbinval(tup, desc, 7, &d.plan_b_null);
+		d.owner = SPI_getbinval(tup, desc, 8, &d.owner_null);
+		d.vars = DatumGetJsonbP(SPI_getbinval(tup, desc, 9, &isnull));
+		if (make_task(&d, as_of, counts))
 			created++;
-		}
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(rowcxt);	/* nothing of a row outlives it */
 	}
+	return created;
+}
+
+/* the columns of followup.lead that the direct scan reads */
+enum
+{
+	DL_TENANT, DL_LEAD, DL_STATE, DL_ACTION, DL_DUE, DL_TOUCHES, DL_PLAN_B, DL_OWNER,
+	DL_EXTERNAL_REF, DL_ATTRS, DL_DNC, DL_COUNT
+};
+static const ColumnSpec lead_cols[DL_COUNT] = {
+	{"tenant_id", CT_INT8}, {"lead_id", CT_INT8}, {"state", CT_LEAD_STATE},
+	{"next_action", CT_NEXT_ACTION}, {"next_followup_at", CT_TIMESTAMPTZ}, {"touches", CT_INT4},
+	{"plan_b_step", CT_INT4}, {"owner", CT_TEXT}, {"external_ref", CT_TEXT}, {"attrs", CT_JSONB},
+	{"do_not_contact", CT_BOOL}
+};
+static ColumnMap lead_map;
+
+/*
+ * Is index lead_due_idx as followup made it: a btree on next_followup_at,
+ * ascending, of the planned leads (or of all)?
+ */
+static bool
+is_due_index(Relation lead, Relation index, const int *a)
+{
+	Form_pg_index form = index->rd_index;
+	List	   *pred;
+	NullTest   *test;
+
+	if (!form->indisvalid || !form->indisready || form->indrelid != RelationGetRelid(lead) ||
+		index->rd_rel->relam != BTREE_AM_OID || form->indnkeyatts < 1 ||
+		form->indkey.values[0] != a[DL_DUE] ||
+		index->rd_opfamily[0] != get_opclass_family(TIMESTAMPTZ_BTREE_OPS_OID) ||
+		index->rd_opcintype[0] != TIMESTAMPTZOID ||
+		(index->rd_indoption[0] & INDOPTION_DESC) != 0)
+		return false;
+	pred = RelationGetIndexPredicate(index);
+	if (pred == NIL)
+		return true;
+	if (list_length(pred) != 1 || !IsA(linitial(pred), NullTest))
+		return false;
+	test = linitial_node(NullTest, pred);
+	return test->nulltesttype == IS_NOT_NULL && !test->argisrow && IsA(test->arg, Var) &&
+		((Var *) test->arg)->varattno == a[DL_ACTION];
+}
+
+/* The due statement's conditions on the lead in slot (its key aside). */
+static bool
+lead_is_due(TupleTableSlot *slot, const int *a, TimestampTz as_of, bool one_tenant, int64 tenant)
+{
+	bool		isnull;
+	Datum		d;
+
+	d = slot_getattr(slot, a[DL_ACTION], &isnull);
+	if (isnull || DatumGetObjectId(d) == get_enum_oids()->next_action[NA_CLOSE])
+		return false;
+	d = slot_getattr(slot, a[DL_DUE], &isnull);
+	if (isnull || DatumGetTimestampTz(d) > as_of)
+		return false;
+	d = slot_getattr(slot, a[DL_DNC], &isnull);
+	if (isnull || DatumGetBool(d))
+		return false;
+	d = slot_getattr(slot, a[DL_TENANT], &isnull);
+	return !isnull && (!one_tenant || DatumGetInt64(d) == tenant);
+}
+
+static void
+push_key(JsonbParseState **st, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	pushJsonbValue(st, WJB_KEY, &k);
+}
+
+/* a text value, or null */
+static void
+push_text(JsonbParseState **st, const char *key, const char *value)
+{
+	JsonbValue	v;
+
+	push_key(st, key);
+	if (value == NULL)
+		v.type = jbvNull;
+	else
+	{
+		v.type = jbvString;
+		v.val.string.val = (char *) value;
+		v.val.string.len = strlen(value);
+	}
+	pushJsonbValue(st, WJB_VALUE, &v);
+}
+
+/*
+ * What the due statement's jsonb_build_object('lead_id', 'external_ref',
+ * 'owner', 'state') || attrs makes of the lead in slot.
+ */
+static Jsonb *
+lead_vars(TupleTableSlot *slot, const int *a)
+{
+	JsonbParseState *st = NULL;
+	JsonbValue	v;
+	bool		isnull;
+	Datum		d;
+	Datum		attrs;
+	Jsonb	   *obj;
+
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	push_key(&st, "lead_id");
+	v.type = jbvNumeric;
+	v.val.numeric = int64_to_numeric(DatumGetInt64(slot_getattr(slot, a[DL_LEAD], &isnull)));
+	pushJsonbValue(&st, WJB_VALUE, &v);
+	d = slot_getattr(slot, a[DL_EXTERNAL_REF], &isnull);
+	push_text(&st, "external_ref", isnull ? NULL : TextDatumGetCString(d));
+	d = slot_getattr(slot, a[DL_OWNER], &isnull);
+	push_text(&st, "owner", isnull ? NULL : TextDatumGetCString(d));
+	d = slot_getattr(slot, a[DL_STATE], &isnull);
+	push_text(&st, "state", isnull ? NULL : DatumGetCString(DirectFunctionCall1(enum_out, d)));
+	obj = JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+	attrs = slot_getattr(slot, a[DL_ATTRS], &isnull);
+	if (isnull)
+		return obj;
+	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(obj), attrs));
+}
+
+/* a due lead found in lead_due_idx */
+typedef struct DueKey
+{
+	TimestampTz due;
+	int64		tenant_id;
+	int64		lead_id;
+	ItemPointerData tid;
+} DueKey;
+
+/* leads due at the same time, in the due statement's order: by key */
+static int
+due_key_cmp(const void *a, const void *b)
+{
+	const DueKey *x = a;
+	const DueKey *y = b;
+
+	if (x->tenant_id != y->tenant_id)
+		return x->tenant_id < y->tenant_id ? -1 : 1;
+	if (x->lead_id != y->lead_id)
+		return x->lead_id < y->lead_id ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Under SPI: the tasks of the due leads, found without a plan: lead_due_idx
+ * read from its start to as_of, the leads due at the same time taken in key
+ * order (as the statement's ORDER BY does, whatever the rows' places in the
+ * table), each lead's live task looked up in
+ * task_one_live_per_lead, the lead locked FOR UPDATE SKIP LOCKED and
+ * checked again if a newer version was locked, as the due statement's
+ * LockRows and EvalPlanQual do.  A plan of that statement is chosen on the
+ * statistics: after a bulk change they no longer describe the tables, and
+ * the live tasks were read through an index on the tenant alone, every one
+ * for every due lead (a run cost leads x live tasks).  -1, nothing done,
+ * when the statement is needed: SERIALIZABLE (its reads are recorded for
+ * the conflict checks), Citus, row security other than tenant_rows, a
+ * missing privilege (the statement reports it), an index not as followup
+ * made it.
+ */
+static int64
+materialize_direct(TimestampTz as_of, int32 max_leads, bool all_tenants, int64 tenant,
+				   HTAB *counts)
+{
+	Oid			lead_oid = followup_relid(FR_LEAD);
+	Oid			index_oid = followup_relid(FR_LEAD_DUE_IDX);
+	Relation	rel;
+	Relation	index;
+	bool		tenant_only;
+	const int  *a;
+	Snapshot	snapshot;
+	TupleTableSlot *slot;
+	ScanKeyData key;
+	IndexScanDesc scan;
+	MemoryContext rowcxt;
+	int64		returned = 0;
+	int64		created = 0;
+	bool		statement = false;
+	int			group_size = 64;
+	DueKey	   *group;
+	DueKey		next;
+	bool		have_next = false;
+	bool		exhausted = false;	/* (a btree scan read again starts over) */
+
+	if (IsolationIsSerializable() || !OidIsValid(lead_oid) || !OidIsValid(index_oid))
+		return -1;
+	/* the lock FOR UPDATE takes */
+	rel = table_open(lead_oid, RowShareLock);
+	if (!direct_write_allowed(rel, &tenant_only))
+	{
+		table_close(rel, NoLock);
+		return -1;
+	}
+	a = column_map(&lead_map, rel, lead_cols, DL_COUNT);
+	index = index_open(index_oid, AccessShareLock);
+	if (!is_due_index(rel, index, a))
+	{
+		index_close(index, NoLock);
+		table_close(rel, NoLock);
+		return -1;
+	}
+	if (tenant_only)
+	{
+		/* the statement sees the current tenant's leads alone */
+		int64		current = followup_current_tenant_id();
+
+		if (!all_tenants && tenant != current)
+		{
+			index_close(index, NoLock);
+			table_close(rel, NoLock);
+			return 0;
+		}
+		all_tenants = false;
+		tenant = current;
+	}
+
+	/* what the caller did before is visible, as to a new statement */
+	CommandCounterIncrement();
+	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	slot = table_slot_create(rel, NULL);
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "followup due lead",
+								   ALLOCSET_DEFAULT_SIZES);
+	ScanKeyInit(&key, 1, BTLessEqualStrategyNumber, F_TIMESTAMPTZ_LE, TimestampTzGetDatum(as_of));
+	scan = fu_index_beginscan(rel, index, snapshot, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	group = palloc(sizeof(DueKey) * group_size);
+	while (returned < max_leads && !statement)
+	{
+		int			ngroup = 0;
+
+		/* the leads due at the next due time, in key order */
+		if (have_next)
+			group[ngroup++] = next;
+		have_next = false;
+		while (!exhausted)
+		{
+			bool		isnull;
+			DueKey		k;
+
+			CHECK_FOR_INTERRUPTS();
+			if (!index_getnext_slot(scan, ForwardScanDirection, slot))
+			{
+				exhausted = true;
+				break;
+			}
+			if (!lead_is_due(slot, a, as_of, !all_tenants, tenant))
+				continue;
+			k.due = DatumGetTimestampTz(slot_getattr(slot, a[DL_DUE], &isnull));
+			k.tenant_id = DatumGetInt64(slot_getattr(slot, a[DL_TENANT], &isnull));
+			k.lead_id = DatumGetInt64(slot_getattr(slot, a[DL_LEAD], &isnull));
+			ItemPointerCopy(&slot->tts_tid, &k.tid);
+			if (ngroup > 0 && k.due != group[0].due)
+			{
+				next = k;
+				have_next = true;
+				break;
+			}
+			if (ngroup == group_size)
+			{
+				group_size *= 2;
+				group = repalloc(group, sizeof(DueKey) * group_size);
+			}
+			group[ngroup++] = k;
+		}
+		if (ngroup == 0)
+			break;
+		qsort(group, ngroup, sizeof(DueKey), due_key_cmp);
+
+		for (int i = 0; i < ngroup && returned < max_leads; i++)
+		{
+			bool		isnull;
+			bool		newer;
+			LiveTask	live;
+
+			CHECK_FOR_INTERRUPTS();
+			if (!table_tuple_fetch_row_version(rel, &group[i].tid, snapshot, slot))
+				continue;
+			live = live_task_visible(group[i].tenant_id, group[i].lead_id, snapshot);
+			if (live == LIVE_TASK_UNKNOWN && returned == 0)
+			{
+				statement = true;
+				break;
+			}
+			if (live == LIVE_TASK_UNKNOWN)
+				elog(ERROR, "followup.task_one_live_per_lead became unusable during materialize_due");
+			if (live == LIVE_TASK_FOUND ||
+				direct_lock_row(rel, slot, snapshot, LockTupleExclusive, true, &newer) != ROW_LOCKED)
+				continue;
+			/* a newer version is checked again, as EvalPlanQual would */
+			if (newer &&
+				(!lead_is_due(slot, a, as_of, !all_tenants, tenant) ||
+				 DatumGetInt64(slot_getattr(slot, a[DL_TENANT], &isnull)) != group[i].tenant_id ||
+				 DatumGetInt64(slot_getattr(slot, a[DL_LEAD], &isnull)) != group[i].lead_id ||
+				 live_task_visible(group[i].tenant_id, group[i].lead_id, snapshot) != LIVE_TASK_NONE))
+				continue;
+			returned++;
+			{
+				MemoryContext oldcxt = MemoryContextSwitchTo(rowcxt);
+				DueLead		d;
+
+				d.tenant_id = group[i].tenant_id;
+				d.lead_id = Int64GetDatum(group[i].lead_id);
+				d.state = lead_state_from_oid(DatumGetObjectId(slot_getattr(slot, a[DL_STATE], &isnull)));
+				d.action = next_action_from_oid(DatumGetObjectId(slot_getattr(slot, a[DL_ACTION], &isnull)));
+				d.due_at = slot_getattr(slot, a[DL_DUE], &isnull);
+				d.touches = DatumGetInt32(slot_getattr(slot, a[DL_TOUCHES], &isnull));
+				d.plan_b = slot_getattr(slot, a[DL_PLAN_B], &d.plan_b_null);
+				d.owner = slot_getattr(slot, a[DL_OWNER], &d.owner_null);
+				d.vars = lead_vars(slot, a);
+				if (make_task(&d, as_of, counts))
+					created++;
+				MemoryContextSwitchTo(oldcxt);
+				MemoryContextReset(rowcxt);
+			}
+		}
+	}
+	pfree(group);
+	index_endscan(scan);
+	MemoryContextDelete(rowcxt);
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snapshot);
+	index_close(index, NoLock);
+	table_close(rel, NoLock);
+	return statement ? -1 : created;
+}
+
+/*
+ * The tasks of what is due at as_of, at most max_leads; of one tenant
+ * unless all_tenants.  Notifies each tenant that got tasks when notify.
+ */
+static int64
+materialize(TimestampTz as_of, int32 max_leads, bool all_tenants, int64 tenant, bool notify)
+{
+	int64		created;
+	HASHCTL		ctl;
+	HTAB	   *counts;
+
+	if (max_leads < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_leads must be at least 1, not %d", max_leads)));
+	if (TIMESTAMP_NOT_FINITE(as_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("as_of must be a finite time")));
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(TenantCount);
+	ctl.hcxt = CurrentMemoryContext;
+	counts = hash_create("followup tasks per tenant", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	SPI_connect();
+	if (!kept_plan_current(&due_plan) || !kept_plan_current(&due_tenant_plan) ||
+		!kept_plan_current(&insert_plan))
+		prepare_plans();
+	created = materialize_direct(as_of, max_leads, all_tenants, tenant, counts);
+	if (created < 0)
+		created = materialize_statement(as_of, max_leads, all_tenants, tenant, counts);
 	if (notify && followup_notify && created > 0)
 		notify_tenants(counts, as_of);
 	SPI_finish();

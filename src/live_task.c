@@ -22,6 +22,7 @@
 
 #include "access/genam.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_opfamily.h"
 #include "catalog/pg_type.h"
@@ -41,6 +42,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "config_cache.h"
 #include "direct_write.h"
 #include "live_task.h"
 #include "relations.h"
@@ -99,36 +101,30 @@ is_live_task_index(Relation task, Relation index)
 		RelationGetIndexExpressions(index) == NIL && holds_live_tasks(task, index);
 }
 
-bool
-live_task_maybe(int64 tenant_id, int64 lead_id)
+/*
+ * followup.task and task_one_live_per_lead, opened with the lock the
+ * statement would take, when the index holds every live task and the role
+ * has the privileges the statement needs; false, nothing open, otherwise.
+ */
+static bool
+open_live_index(Relation *task, Relation *index)
 {
-	Relation	task;
-	Relation	index;
-	Oid			task_oid;
-	Oid			index_oid;
-	ScanKeyData keys[2];
-	IndexScanDesc scan;
-	bool		found = true;
+	Oid			task_oid = followup_relid(FR_TASK);
+	Oid			index_oid = followup_relid(FR_TASK_ONE_LIVE_PER_LEAD);
 	uint64		task_generation;
 	uint64		index_generation;
 
-	if (IsolationIsSerializable())
-		return true;
-	task_oid = followup_relid(FR_TASK);
-	index_oid = followup_relid(FR_TASK_ONE_LIVE_PER_LEAD);
 	if (!OidIsValid(task_oid) || !OidIsValid(index_oid) || followup_is_citus_table(task_oid))
-		return true;
-
-	/* the lock the statement would take */
-	task = table_open(task_oid, RowExclusiveLock);
-	index = index_open(index_oid, AccessShareLock);
+		return false;
+	*task = table_open(task_oid, RowExclusiveLock);
+	*index = index_open(index_oid, AccessShareLock);
 	/* checked once per version of the index and the table */
 	task_generation = relation_generation(task_oid);
 	index_generation = relation_generation(index_oid);
 	if (checked_index != index_oid || checked_task_generation != task_generation ||
 		checked_index_generation != index_generation)
 	{
-		index_usable = is_live_task_index(task, index);
+		index_usable = is_live_task_index(*task, *index);
 		checked_index = index_oid;
 		checked_task_generation = task_generation;
 		checked_index_generation = index_generation;
@@ -137,17 +133,72 @@ live_task_maybe(int64 tenant_id, int64 lead_id)
 	if (index_usable &&
 		pg_class_aclcheck(task_oid, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
 		pg_class_aclcheck(task_oid, GetUserId(), ACL_UPDATE) == ACLCHECK_OK)
-	{
-		ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(tenant_id));
-		ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(lead_id));
-		scan = fu_index_beginscan(task, index, SnapshotAny, 2, 0);
-		index_rescan(scan, keys, 2, NULL, 0);
-		found = index_getnext_tid(scan, ForwardScanDirection) != NULL;
-		index_endscan(scan);
-	}
+		return true;
+	index_close(*index, AccessShareLock);
+	table_close(*task, NoLock);
+	return false;
+}
+
+static void
+begin_lead_scan(IndexScanDesc scan, int64 tenant_id, int64 lead_id)
+{
+	ScanKeyData keys[2];
+
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(tenant_id));
+	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(lead_id));
+	index_rescan(scan, keys, 2, NULL, 0);
+}
+
+bool
+live_task_maybe(int64 tenant_id, int64 lead_id)
+{
+	Relation	task;
+	Relation	index;
+	IndexScanDesc scan;
+	bool		found;
+
+	if (IsolationIsSerializable() || !open_live_index(&task, &index))
+		return true;
+	scan = fu_index_beginscan(task, index, SnapshotAny, 2, 0);
+	begin_lead_scan(scan, tenant_id, lead_id);
+	found = index_getnext_tid(scan, ForwardScanDirection) != NULL;
+	index_endscan(scan);
 	index_close(index, AccessShareLock);
 	table_close(task, NoLock);
 	return found;
+}
+
+LiveTask
+live_task_visible(int64 tenant_id, int64 lead_id, Snapshot snapshot)
+{
+	Relation	task;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	status;
+	LiveTask	result = LIVE_TASK_NONE;
+
+	if (!open_live_index(&task, &index))
+		return LIVE_TASK_UNKNOWN;
+	status = get_attnum(RelationGetRelid(task), "status");
+	slot = table_slot_create(task, NULL);
+	scan = fu_index_beginscan(task, index, snapshot, 2, 0);
+	begin_lead_scan(scan, tenant_id, lead_id);
+	while (result == LIVE_TASK_NONE && index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Oid			s = DatumGetObjectId(slot_getattr(slot, status, &isnull));
+
+		/* the index's predicate held when the entry was made; the row says now */
+		if (!isnull && (s == get_enum_oids()->task_status[TS_OPEN] ||
+						s == get_enum_oids()->task_status[TS_CLAIMED]))
+			result = LIVE_TASK_FOUND;
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, AccessShareLock);
+	table_close(task, NoLock);
+	return result;
 }
 
 /*

@@ -4,8 +4,26 @@
 #ifndef FOLLOWUP_LIVE_TASK_H
 #define FOLLOWUP_LIVE_TASK_H
 
+#include "postgres.h"
+#include "utils/snapshot.h"
+
 /* false only if no version of a live task of the lead exists */
 extern bool live_task_maybe(int64 tenant_id, int64 lead_id);
+
+typedef enum LiveTask
+{
+	LIVE_TASK_NONE,				/* the snapshot sees no open or claimed task */
+	LIVE_TASK_FOUND,			/* it sees one */
+	LIVE_TASK_UNKNOWN			/* not looked: use the statement */
+} LiveTask;
+
+/*
+ * Does snapshot see an open or claimed task of the lead, read through
+ * task_one_live_per_lead (one descent of the index, whatever the
+ * statistics say)?  UNKNOWN when the index is not the one followup made,
+ * on Citus, or without the privileges the statement needs.
+ */
+extern LiveTask live_task_visible(int64 tenant_id, int64 lead_id, Snapshot snapshot);
 
 /* Refuse a live task that a CRM's trigger kept after followup closed it. */
 extern void live_task_check_written(int64 tenant_id, int64 lead_id);

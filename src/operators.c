@@ -24,6 +24,8 @@
  * task's lead and then the task in one statement, refuses a task that is
  * done or superseded or a touch older than the lead's last event, and
  * inserts the outbound interaction; the interaction trigger does the rest.
+ * followup.complete_tasks(task_ids, ...) does the same for each task of a
+ * batch, reporting in the task's row what complete_task would raise.
  */
 #include "postgres.h"
 
@@ -31,7 +33,11 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -43,6 +49,7 @@
 
 PG_FUNCTION_INFO_V1(followup_claim_tasks);
 PG_FUNCTION_INFO_V1(followup_complete_task);
+PG_FUNCTION_INFO_V1(followup_complete_tasks);
 
 #define CLAIM_SOURCES 3
 #define CLAIM_FETCH 16			/* candidates read per source at a time */
@@ -392,21 +399,39 @@ timestamptz_text(Datum d, bool isnull)
 	return isnull ? pstrdup("") : DatumGetCString(DirectFunctionCall1(timestamptz_out, d));
 }
 
-static void
-task_not_found(int64 task_id, int64 tenant_id)
+/* what became of one task given to complete_task or complete_tasks */
+typedef enum CompleteOutcome
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_UNDEFINED_OBJECT),
-			 errmsg("task " INT64_FORMAT " does not exist in tenant " INT64_FORMAT, task_id, tenant_id),
-			 errhint("%s", followup_tenant_hint("task", "task", true))));
-}
+	CO_COMPLETED, CO_NOT_FOUND, CO_ALREADY_DONE, CO_SUPERSEDED, CO_OUT_OF_ORDER, CO_COUNT
+} CompleteOutcome;
 
-Datum
-followup_complete_task(PG_FUNCTION_ARGS)
+static const char *const outcome_names[CO_COUNT] = {
+	"completed", "not_found", "already_done", "superseded", "out_of_order"
+};
+
+typedef struct CompleteReport
 {
-	int64		tenant_id = followup_current_tenant_id();
-	int64		task_id;
-	TimestampTz occurred_at;
+	CompleteOutcome outcome;
+	int			sqlstate;		/* the error complete_task raises, unless completed */
+	char	   *message;
+	char	   *detail;
+	char	   *hint;
+	Datum		lead_id;
+	bool		lead_null;
+	/* the interaction recorded (completed): SPI_tuptable's first row */
+	HeapTuple	row;
+	TupleDesc	desc;
+} CompleteReport;
+
+/*
+ * Under SPI: complete task_id of the current tenant as complete_task does,
+ * or say in r why not (nothing written then).  operator, body and
+ * external_ref may be null; the interaction is in r->row.
+ */
+static void
+complete_one(int64 tenant_id, int64 task_id, NullableDatum operator, NullableDatum body,
+			 TimestampTz occurred_at, NullableDatum external_ref, CompleteReport *r)
+{
 	Datum		args[8];
 	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	HeapTuple	row;
@@ -417,20 +442,9 @@ followup_complete_task(PG_FUNCTION_ARGS)
 	bool		no_last_event;
 	Datum		claimed_by;
 	bool		claimed_by_null;
-	MemoryContext callercxt = CurrentMemoryContext;
-	TupleDesc	resultdesc;
-	Datum	   *values;
-	bool	   *isnulls;
-	Datum		result;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("task_id and occurred_at must not be null")));
-	task_id = PG_GETARG_INT64(0);
-	occurred_at = PG_GETARG_TIMESTAMPTZ(3);
-
-	SPI_connect();
+	memset(r, 0, sizeof(CompleteReport));
+	r->lead_null = true;
 	if (!kept_plan_current(&complete_lock_plan) || !kept_plan_current(&complete_insert_plan))
 		prepare_complete_plans();
 
@@ -439,7 +453,14 @@ followup_complete_task(PG_FUNCTION_ARGS)
 	if (SPI_execute_plan(complete_lock_plan.plan, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not lock task " INT64_FORMAT, task_id);
 	if (SPI_processed == 0)
-		task_not_found(task_id, tenant_id);
+	{
+		r->outcome = CO_NOT_FOUND;
+		r->sqlstate = ERRCODE_UNDEFINED_OBJECT;
+		r->message = psprintf("task " INT64_FORMAT " does not exist in tenant " INT64_FORMAT,
+							  task_id, tenant_id);
+		r->hint = pstrdup(followup_tenant_hint("task", "task", true));
+		return;
+	}
 	row = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
 	column_types_check(desc, 3, complete_task_cols, 3, "task");
@@ -447,73 +468,244 @@ followup_complete_task(PG_FUNCTION_ARGS)
 	column_types_check(desc, 8, complete_lead_cols, lengthof(complete_lead_cols), "lead");
 	status = SPI_getvalue(row, desc, 2);
 	claimed_by = SPI_getbinval(row, desc, 4, &claimed_by_null);
+	r->lead_id = SPI_getbinval(row, desc, 1, &r->lead_null);
 
 	if (strcmp(status, "done") == 0)
 	{
 		Datum		done_at = SPI_getbinval(row, desc, 3, &isnull);
 
-		ereport(ERROR,
-				(errcode(MAKE_SQLSTATE('F', 'U', '0', '0', '1')),
-				 errmsg("task " INT64_FORMAT " is already done", task_id),
-				 errdetail("It was done at %s by %s.",
-						   timestamptz_text(done_at, isnull),
-						   claimed_by_null ? "an operator" : TextDatumGetCString(claimed_by))));
+		r->outcome = CO_ALREADY_DONE;
+		r->sqlstate = MAKE_SQLSTATE('F', 'U', '0', '0', '1');
+		r->message = psprintf("task " INT64_FORMAT " is already done", task_id);
+		r->detail = psprintf("It was done at %s by %s.", timestamptz_text(done_at, isnull),
+							 claimed_by_null ? "an operator" : TextDatumGetCString(claimed_by));
+		return;
 	}
 	if (strcmp(status, "superseded") == 0)
 	{
 		char	   *next_action = SPI_getvalue(row, desc, 7);
 
-		ereport(ERROR,
-				(errcode(MAKE_SQLSTATE('F', 'U', '0', '0', '2')),
-				 errmsg("task " INT64_FORMAT " was superseded: the lead's plan changed", task_id),
-				 errdetail("Lead %s is now %s, next action %s.", SPI_getvalue(row, desc, 1),
-						   SPI_getvalue(row, desc, 6), next_action ? next_action : "none"),
-				 errhint("Claim the lead's current task instead.")));
+		r->outcome = CO_SUPERSEDED;
+		r->sqlstate = MAKE_SQLSTATE('F', 'U', '0', '0', '2');
+		r->message = psprintf("task " INT64_FORMAT " was superseded: the lead's plan changed", task_id);
+		r->detail = psprintf("Lead %s is now %s, next action %s.", SPI_getvalue(row, desc, 1),
+							 SPI_getvalue(row, desc, 6), next_action ? next_action : "none");
+		r->hint = pstrdup("Claim the lead's current task instead.");
+		return;
 	}
 	last_event = SPI_getbinval(row, desc, 8, &no_last_event);
 	if (!no_last_event && occurred_at < DatumGetTimestampTz(last_event))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot complete task " INT64_FORMAT " at %s: the lead has a later event at %s",
-						task_id, timestamptz_text(TimestampTzGetDatum(occurred_at), false),
-						timestamptz_text(last_event, false)),
-				 errhint("Complete it with the time the touch was made, after the lead's last event.")));
+	{
+		r->outcome = CO_OUT_OF_ORDER;
+		r->sqlstate = ERRCODE_INVALID_PARAMETER_VALUE;
+		r->message = psprintf("cannot complete task " INT64_FORMAT " at %s: the lead has a later event at %s",
+							  task_id, timestamptz_text(TimestampTzGetDatum(occurred_at), false),
+							  timestamptz_text(last_event, false));
+		r->hint = pstrdup("Complete it with the time the touch was made, after the lead's last event.");
+		return;
+	}
 
 	args[0] = Int64GetDatum(tenant_id);
-	args[1] = SPI_getbinval(row, desc, 1, &isnull);
+	args[1] = r->lead_id;
 	args[2] = TimestampTzGetDatum(occurred_at);
 	args[3] = SPI_getbinval(row, desc, 5, &isnull);
 	nulls[3] = isnull ? 'n' : ' ';
 	/* the operator who completes it, else the one who claimed it */
-	if (!PG_ARGISNULL(1))
-		args[4] = PG_GETARG_DATUM(1);
+	if (!operator.isnull)
+		args[4] = operator.value;
 	else
 	{
 		args[4] = claimed_by;
 		nulls[4] = claimed_by_null ? 'n' : ' ';
 	}
 	args[5] = Int64GetDatum(task_id);
-	if (!PG_ARGISNULL(2))
-		args[6] = PG_GETARG_DATUM(2);
-	else
-		nulls[6] = 'n';
-	/* the CRM's id of the message it sent (the 5-argument form) */
-	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
-		args[7] = PG_GETARG_DATUM(4);
-	else
-		nulls[7] = 'n';
+	args[6] = body.value;
+	nulls[6] = body.isnull ? 'n' : ' ';
+	/* the CRM's id of the message it sent */
+	args[7] = external_ref.value;
+	nulls[7] = external_ref.isnull ? 'n' : ' ';
 	if (SPI_execute_plan(complete_insert_plan.plan, args, nulls, false, 0) != SPI_OK_INSERT_RETURNING ||
 		SPI_processed != 1)
 		elog(ERROR, "could not record the touch of task " INT64_FORMAT, task_id);
+	r->outcome = CO_COMPLETED;
+	r->row = SPI_tuptable->vals[0];
+	r->desc = SPI_tuptable->tupdesc;
+}
+
+static NullableDatum
+arg_or_null(FunctionCallInfo fcinfo, int n)
+{
+	NullableDatum d;
+
+	d.isnull = PG_NARGS() <= n || PG_ARGISNULL(n);
+	d.value = d.isnull ? (Datum) 0 : PG_GETARG_DATUM(n);
+	return d;
+}
+
+Datum
+followup_complete_task(PG_FUNCTION_ARGS)
+{
+	int64		tenant_id = followup_current_tenant_id();
+	int64		task_id;
+	MemoryContext callercxt = CurrentMemoryContext;
+	TupleDesc	resultdesc;
+	Datum	   *values;
+	bool	   *isnulls;
+	Datum		result;
+	CompleteReport r;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("task_id and occurred_at must not be null")));
+	task_id = PG_GETARG_INT64(0);
+
+	SPI_connect();
+	/* the 5-argument form records the CRM's id of the message it sent */
+	complete_one(tenant_id, task_id, arg_or_null(fcinfo, 1), arg_or_null(fcinfo, 2),
+				 PG_GETARG_TIMESTAMPTZ(3), arg_or_null(fcinfo, 4), &r);
+	if (r.outcome != CO_COMPLETED)
+		ereport(ERROR,
+				(errcode(r.sqlstate),
+				 errmsg_internal("%s", r.message),
+				 r.detail ? errdetail_internal("%s", r.detail) : 0,
+				 r.hint ? errhint("%s", r.hint) : 0));
 
 	/* the interaction row as a followup.interaction, in the caller's memory */
 	if (get_call_result_type(fcinfo, NULL, &resultdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "followup.complete_task must return a row type");
 	values = palloc(sizeof(Datum) * resultdesc->natts);
 	isnulls = palloc(sizeof(bool) * resultdesc->natts);
-	row_to_values(resultdesc, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, values, isnulls);
+	row_to_values(resultdesc, r.row, r.desc, values, isnulls);
 	MemoryContextSwitchTo(callercxt);
 	result = HeapTupleGetDatum(heap_form_tuple(resultdesc, values, isnulls));
 	SPI_finish();
 	PG_RETURN_DATUM(result);
+}
+
+/* ---------------------------------------------------------------------
+ * complete_tasks
+ */
+
+/* The elements of a one-dimensional array argument (none if it is null). */
+static int
+array_elements(FunctionCallInfo fcinfo, int n, Oid type, const char *name,
+			   Datum **values, bool **nulls)
+{
+	ArrayType  *array;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			count;
+
+	*values = NULL;
+	*nulls = NULL;
+	if (PG_ARGISNULL(n))
+		return -1;
+	array = PG_GETARG_ARRAYTYPE_P(n);
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array, not one of %d dimensions",
+						name, ARR_NDIM(array))));
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	deconstruct_array(array, type, typlen, typbyval, typalign, values, nulls, &count);
+	return count;
+}
+
+/*
+ * followup.complete_tasks(task_ids, operator, bodies, occurred_at,
+ * external_refs): complete_task for each task, in the order given, in one
+ * call.  A task complete_task would refuse (unknown, already done,
+ * superseded, a touch older than the lead's last event) is reported in its
+ * row, with the SQLSTATE and message complete_task raises, and nothing is
+ * written for it; the others are completed.  Any other error (a CRM's
+ * trigger refusing the interaction) ends the call, as one complete_task
+ * would end the transaction.
+ */
+Datum
+followup_complete_tasks(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int64		tenant_id = followup_current_tenant_id();
+	Datum	   *task_ids;
+	bool	   *task_nulls;
+	Datum	   *bodies;
+	bool	   *body_nulls;
+	Datum	   *refs;
+	bool	   *ref_nulls;
+	int			ntasks;
+	int			nbodies;
+	int			nrefs;
+	TimestampTz occurred_at;
+	MemoryContext taskcxt;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("task_ids and occurred_at must not be null")));
+	ntasks = array_elements(fcinfo, 0, INT8OID, "task_ids", &task_ids, &task_nulls);
+	if (ntasks > CLAIM_MAX_TASKS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("complete_tasks takes at most %d tasks, not %d", CLAIM_MAX_TASKS, ntasks),
+				 errhint("Complete them in batches of at most %d.", CLAIM_MAX_TASKS)));
+	for (int i = 0; i < ntasks; i++)
+		if (task_nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("task_ids[%d] is null", i + 1),
+					 errhint("Every element of task_ids must be a task's id.")));
+	nbodies = array_elements(fcinfo, 2, TEXTOID, "bodies", &bodies, &body_nulls);
+	nrefs = array_elements(fcinfo, 4, TEXTOID, "external_refs", &refs, &ref_nulls);
+	if ((nbodies >= 0 && nbodies != ntasks) || (nrefs >= 0 && nrefs != ntasks))
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("bodies and external_refs must have one element per task: %d tasks, %d bodies, %d external_refs",
+						ntasks, Max(nbodies, 0), Max(nrefs, 0)),
+				 errhint("Pass NULL for either to record none, or NULL elements for some tasks.")));
+	occurred_at = PG_GETARG_TIMESTAMPTZ(3);
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	taskcxt = AllocSetContextCreate(CurrentMemoryContext, "followup complete_tasks",
+									ALLOCSET_DEFAULT_SIZES);
+	SPI_connect();
+	for (int i = 0; i < ntasks; i++)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(taskcxt);
+		NullableDatum body = {nbodies < 0 ? (Datum) 0 : bodies[i], nbodies < 0 || body_nulls[i]};
+		NullableDatum ref = {nrefs < 0 ? (Datum) 0 : refs[i], nrefs < 0 || ref_nulls[i]};
+		CompleteReport r;
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, true, true, true};
+
+		CHECK_FOR_INTERRUPTS();
+		complete_one(tenant_id, DatumGetInt64(task_ids[i]), arg_or_null(fcinfo, 1), body,
+					 occurred_at, ref, &r);
+		values[0] = task_ids[i];
+		values[1] = r.lead_id;
+		nulls[1] = r.lead_null;
+		values[2] = CStringGetTextDatum(outcome_names[r.outcome]);
+		if (r.outcome == CO_COMPLETED)
+		{
+			int			col = SPI_fnumber(r.desc, "interaction_id");
+
+			if (col <= 0)
+				elog(ERROR, "followup.interaction has no interaction_id");
+			values[5] = SPI_getbinval(r.row, r.desc, col, &nulls[5]);
+		}
+		else
+		{
+			values[3] = CStringGetTextDatum(unpack_sql_state(r.sqlstate));
+			values[4] = CStringGetTextDatum(r.message);
+			nulls[3] = nulls[4] = false;
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		SPI_freetuptable(SPI_tuptable);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(taskcxt);
+	}
+	SPI_finish();
+	MemoryContextDelete(taskcxt);
+	return (Datum) 0;
 }

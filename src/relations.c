@@ -28,7 +28,8 @@
 static const char *const relnames[FR_COUNT] = {
 	"lead", "interaction", "task", "state_change", "rollup_mark",
 	"policy", "step", "signal", "rule", "notify_channel",
-	"task_one_live_per_lead", "reason", "calendar", "contact_cap", "quiet_hours", "capacity"
+	"task_one_live_per_lead", "reason", "calendar", "contact_cap", "quiet_hours", "capacity",
+	"lead_due_idx"
 };
 
 /* the OIDs looked up, InvalidOid until then and after an invalidation */

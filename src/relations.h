@@ -14,6 +14,7 @@ typedef enum FollowupRel
 	FR_TASK_ONE_LIVE_PER_LEAD,	/* index: one open or claimed task per lead */
 	FR_REASON,					/* after_sale.sql: the reasons an interaction may give */
 	FR_CALENDAR, FR_CONTACT_CAP, FR_QUIET_HOURS, FR_CAPACITY,
+	FR_LEAD_DUE_IDX,			/* index: planned leads by due time */
 	FR_COUNT
 } FollowupRel;
 

@@ -78,6 +78,7 @@ SELECT 'operator', f FROM unnest(ARRAY[
     'plan_next_touch(followup.lead_state,timestamptz,integer,integer,timestamptz,timestamptz,text)',
     'claim_tasks(text,integer)', 'complete_task(bigint,text,text,timestamptz)', 'release_task(bigint)',
     'claim_tasks(text,integer,text[],timestamptz)', 'complete_task(bigint,text,text,timestamptz,text)',
+    'complete_tasks(bigint[],text,text[],timestamptz,text[])',
     'upsert_lead(text,followup.lead_state,text,jsonb,timestamptz,bigint)',
     'record_interaction(text,text,timestamptz,text,text,text,text,jsonb,bigint,text)']) f
 UNION ALL

@@ -4,8 +4,16 @@
 SET timezone = 'UTC';
 SET followup.tenant_id = 7;
 SELECT to_jsonb(l) - 'updated_at' AS lead FROM followup.lead l ORDER BY tenant_id, lead_id;
-SELECT to_jsonb(t) - 'created_at' AS task FROM followup.task t ORDER BY tenant_id, task_id;
-SELECT to_jsonb(i) AS interaction FROM followup.interaction i ORDER BY tenant_id, interaction_id;
+-- tasks by lead, numbered in the order each lead's were made: the order
+-- among leads due at the same moment, and so their task_ids, is not the
+-- jobs' to keep (0.1.0's statement took them as its plan read them)
+CREATE TEMP VIEW task_key AS
+    SELECT tenant_id, task_id, lead_id, row_number() OVER (PARTITION BY tenant_id, lead_id ORDER BY task_id) AS n
+    FROM followup.task;
+SELECT to_jsonb(t) - 'created_at' - 'task_id' || jsonb_build_object('lead_task', k.n) AS task
+FROM followup.task t JOIN task_key k USING (tenant_id, task_id) ORDER BY t.tenant_id, t.lead_id, k.n;
+SELECT to_jsonb(i) - 'task_id' || jsonb_build_object('task', k.lead_id || '#' || k.n) AS interaction
+FROM followup.interaction i LEFT JOIN task_key k USING (tenant_id, task_id) ORDER BY i.tenant_id, i.interaction_id;
 SELECT to_jsonb(c) AS state_change FROM followup.state_change c ORDER BY 1;
 SELECT to_jsonb(x) AS config FROM (SELECT tenant_id, state::text AS k, to_jsonb(p) AS v FROM followup.policy p
     UNION ALL SELECT tenant_id, kind, to_jsonb(s) FROM followup.signal s

@@ -38,7 +38,8 @@ BEGIN
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.claim_tasks(text, integer, text[], timestamptz),'
                                   ' followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint),'
                                   ' followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint, text),'
-                                  ' followup.complete_task(bigint, text, text, timestamptz, text) TO %s', r);
+                                  ' followup.complete_task(bigint, text, text, timestamptz, text),'
+                                  ' followup.complete_tasks(bigint[], text, text[], timestamptz, text[]) TO %s', r);
         EXECUTE pg_catalog.format('GRANT SELECT, INSERT ON followup.quarantine TO %s', r);
         granted := granted OPERATOR(pg_catalog.||) r::oid;
     END LOOP;
@@ -56,7 +57,8 @@ BEGIN
           'followup.claim_tasks(text, integer, text[], timestamptz)'::pg_catalog.regprocedure,
           'followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint)'::pg_catalog.regprocedure,
           'followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint, text)'::pg_catalog.regprocedure,
-          'followup.complete_task(bigint, text, text, timestamptz, text)'::pg_catalog.regprocedure]::pg_catalog.oid[]);
+          'followup.complete_task(bigint, text, text, timestamptz, text)'::pg_catalog.regprocedure,
+          'followup.complete_tasks(bigint[], text, text[], timestamptz, text[])'::pg_catalog.regprocedure]::pg_catalog.oid[]);
     -- the quarantine, new, had no grant but these: no initial privileges
     DELETE FROM pg_catalog.pg_init_privs i
     WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass

@@ -1049,6 +1049,7 @@ BEGIN
                    ' followup.upsert_lead(text, followup.lead_state, text, jsonb, timestamptz, bigint),'
                    ' followup.record_interaction(text, text, timestamptz, text, text, text, text, jsonb, bigint, text),'
                    ' followup.complete_task(bigint, text, text, timestamptz, text),'
+                   ' followup.complete_tasks(bigint[], text, text[], timestamptz, text[]),'
                    ' followup.release_task(bigint) TO %s', role);
     PERFORM followup.grant_on_workers(role);
 END $$;
