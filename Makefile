@@ -5,7 +5,7 @@ EXTENSION = followup
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" followup.control)
 
 MODULE_big = followup
-CORE_OBJS = src/core/cadence.o src/core/decay.o src/core/render.o
+CORE_OBJS = src/core/cadence.o src/core/decay.o src/core/render.o src/core/experiment.o
 OBJS = src/followup.o src/cadence.o src/config_cache.o src/planner.o \
        src/triggers.o src/direct_write.o src/lead_write.o src/live_task.o src/statement_batch.o src/state_log.o src/jobs.o \
        src/operators.o src/task_claim.o src/render.o src/lead_functions.o src/rollup_marks.o src/columns.o src/kept_plan.o \
