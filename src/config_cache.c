@@ -35,6 +35,7 @@
 #include "cadence.h"
 #include "columns.h"
 #include "config_cache.h"
+#include "experiment.h"
 #include "followup.h"
 #include "relations.h"
 
@@ -46,9 +47,10 @@ static bool cache_valid = false;
 static bool enums_loaded = false;
 static EnumOids enum_oids;
 /* the configuration tables, and their generations when they were loaded */
-static const FollowupRel config_rels[4] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE};
-static Oid	config_relids[4];
-static uint64 config_generations[4];
+static const FollowupRel config_rels[6] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE,
+FR_EXPERIMENT, FR_EXPERIMENT_ARM};
+static Oid	config_relids[6];
+static uint64 config_generations[6];
 
 Datum
 followup_config_changed(PG_FUNCTION_ARGS)
@@ -451,6 +453,7 @@ get_tenant_config(int64 tenant_id)
 		load_policies(cfg);
 		load_steps(cfg);
 		load_kinds(cfg);
+		experiments_load(cfg, CacheCxt);
 		SPI_finish();
 	}
 	PG_CATCH();

@@ -76,6 +76,7 @@ typedef struct TenantConfig
 	Policy		policy[LS_COUNT];
 	StateSteps	steps[LS_COUNT];
 	HTAB	   *kinds;
+	struct ExperimentSet *experiments;	/* NULL: none (experiment.c) */
 } TenantConfig;
 
 /* The OIDs of the enums' labels in this database. */

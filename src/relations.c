@@ -28,7 +28,8 @@
 static const char *const relnames[FR_COUNT] = {
 	"lead", "interaction", "task", "state_change", "rollup_mark",
 	"policy", "step", "signal", "rule", "notify_channel",
-	"task_one_live_per_lead"
+	"task_one_live_per_lead",
+	"experiment", "experiment_arm"
 };
 
 /* the OIDs looked up, InvalidOid until then and after an invalidation */

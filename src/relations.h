@@ -12,6 +12,7 @@ typedef enum FollowupRel
 	FR_LEAD, FR_INTERACTION, FR_TASK, FR_STATE_CHANGE, FR_ROLLUP_MARK,
 	FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE, FR_NOTIFY_CHANNEL,
 	FR_TASK_ONE_LIVE_PER_LEAD,	/* index: one open or claimed task per lead */
+	FR_EXPERIMENT, FR_EXPERIMENT_ARM,
 	FR_COUNT
 } FollowupRel;
 
