@@ -115,32 +115,40 @@ CREATE FUNCTION followup.experiment_frozen_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     e followup.experiment;
-    r record;
+    n followup.experiment;
+    declared_now boolean;
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        r := NEW;
+        n := (NEW.tenant_id, NEW.experiment_id);
     ELSE
-        r := OLD;
+        n := (OLD.tenant_id, OLD.experiment_id);
     END IF;
-    IF TG_TABLE_NAME = 'experiment' THEN
-        e := OLD;
-    ELSE
-        SELECT * INTO e FROM followup.experiment x
-        WHERE x.tenant_id = r.tenant_id AND x.experiment_id = r.experiment_id;
-        IF NOT FOUND THEN
-            RETURN COALESCE(NEW, OLD);      -- no experiment (the foreign key says so), or being deleted
-        END IF;
-    END IF;
-    IF e.starts_at > now() OR NOT current_setting('check_function_bodies')::boolean THEN
+    SELECT * INTO e FROM followup.experiment x
+    WHERE x.tenant_id = n.tenant_id AND x.experiment_id = n.experiment_id;
+    declared_now := (SELECT x.xmin = pg_catalog.xid(pg_catalog.pg_current_xact_id()) FROM followup.experiment x
+                     WHERE x.tenant_id = n.tenant_id AND x.experiment_id = n.experiment_id);
+    -- no experiment (the foreign key says so), or being deleted with it;
+    -- not started; declared in this transaction; or a dump being restored
+    IF e.experiment_id IS NULL OR e.starts_at > now() OR declared_now
+       OR NOT current_setting('check_function_bodies')::boolean THEN
         RETURN COALESCE(NEW, OLD);
     END IF;
-    IF TG_TABLE_NAME = 'experiment' AND TG_OP = 'UPDATE'
-       AND (NEW.tenant_id, NEW.experiment_id, NEW.name, NEW.state, NEW.starts_at, NEW.horizon)
-           IS NOT DISTINCT FROM (OLD.tenant_id, OLD.experiment_id, OLD.name, OLD.state, OLD.starts_at, OLD.horizon)
-       AND OLD.concluded_at IS NULL
-       AND (NEW.ends_at IS NOT DISTINCT FROM OLD.ends_at
-            OR (NEW.ends_at >= now() AND (OLD.ends_at IS NULL OR OLD.ends_at >= now()))) THEN
-        RETURN NEW;
+    IF TG_TABLE_NAME = 'experiment' AND TG_OP = 'UPDATE' THEN
+        n := NEW;
+        -- only a new end that has not passed, replacing one that has not either
+        IF (n.tenant_id, n.experiment_id, n.name, n.state, n.starts_at, n.horizon, n.concluded_at)
+               IS NOT DISTINCT FROM (e.tenant_id, e.experiment_id, e.name, e.state, e.starts_at, e.horizon, e.concluded_at)
+           AND e.concluded_at IS NULL
+           AND (n.ends_at IS NOT DISTINCT FROM e.ends_at
+                OR (n.ends_at >= now() AND (e.ends_at IS NULL OR e.ends_at >= now()))) THEN
+            RETURN NEW;
+        END IF;
+        -- conclude_experiment's own update (the conclusion columns only)
+        IF e.concluded_at IS NULL AND n.concluded_at IS NOT NULL
+           AND (n.tenant_id, n.experiment_id, n.name, n.state, n.starts_at, n.horizon, n.ends_at)
+               IS NOT DISTINCT FROM (e.tenant_id, e.experiment_id, e.name, e.state, e.starts_at, e.horizon, e.ends_at) THEN
+            RETURN NEW;
+        END IF;
     END IF;
     RAISE EXCEPTION 'experiment % of tenant % has started: it cannot be changed', e.experiment_id, e.tenant_id
         USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -233,6 +241,17 @@ BEGIN
                         e.state, e.tenant_id
             USING ERRCODE = 'exclusion_violation',
                   HINT = 'One experiment per state at a time: start it after the other ends, or end the other first.';
+    END IF;
+    -- a start in the past (a replay) only while no lead has entered the
+    -- state since: stays that began before the experiment existed have no arm
+    IF TG_TABLE_NAME = 'experiment' AND TG_OP = 'INSERT' AND e.starts_at < now()
+       AND EXISTS (SELECT FROM followup.state_change sc
+                   WHERE sc.tenant_id = e.tenant_id AND sc.to_state = e.state AND sc.changed_at >= e.starts_at) THEN
+        RAISE EXCEPTION 'experiment % starts at %, and leads of tenant % have entered % since', e.experiment_id,
+                        e.starts_at, e.tenant_id, e.state
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Their stays began before the experiment existed: they have no arm.',
+                  HINT = 'Start it now or later (starts_at DEFAULT now()).';
     END IF;
     RETURN NULL;
 END $$;
