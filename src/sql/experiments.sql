@@ -543,14 +543,22 @@ LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp A
         FROM followup.policy p
         WHERE p.tenant_id IN (0, followup.current_tenant()) AND p.state = cadence_advice.state
         ORDER BY p.tenant_id DESC LIMIT 1
-    ), t AS (
-        -- each touch made in the state (a touch is number touches_at + 1)
-        SELECT i.tenant_id, i.lead_id, i.occurred_at, i.touches_at + 1 AS touch,
-               lead(i.occurred_at) OVER (PARTITION BY i.lead_id ORDER BY i.occurred_at, i.interaction_id) AS next_touch_at
+    ), seen AS (
+        -- the touches made in the state, and the replies among them
+        SELECT i.tenant_id, i.lead_id, i.occurred_at, i.touches_at + 1 AS touch, i.by_rule IS NOT NULL AS is_touch,
+               lag(i.kind) OVER w AS previous_kind
         FROM followup.interaction i
         WHERE i.tenant_id = followup.current_tenant() AND i.state_at = cadence_advice.state
-          AND i.by_rule IS NOT NULL AND i.applied
+          AND (i.by_rule IS NOT NULL OR i.kind = 'reply') AND i.applied
           AND i.occurred_at >= as_of - since AND i.occurred_at < as_of
+        WINDOW w AS (PARTITION BY i.lead_id ORDER BY i.occurred_at, i.interaction_id)
+    ), t AS (
+        -- the touches of the cadence (number touches_at + 1), not the answers
+        -- to replies, each with the lead's next one
+        SELECT x.tenant_id, x.lead_id, x.occurred_at, x.touch,
+               lead(x.occurred_at) OVER (PARTITION BY x.lead_id ORDER BY x.occurred_at) AS next_touch_at
+        FROM seen x
+        WHERE x.is_touch AND x.previous_kind IS DISTINCT FROM 'reply'
     ), outcome AS (
         -- after each touch and before the next: the first reply, a win, an opt-out
         SELECT t.touch, r.first_reply - t.occurred_at AS reply_after, w.won, o.opted_out
@@ -586,8 +594,8 @@ LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp A
         LEFT JOIN per_touch pt ON pt.touch = k
     ), judged AS (
         SELECT j.*,
-               CASE WHEN j.touches < 20 THEN 'few'
-                    WHEN j.touch > 1 AND j.wins = 0 AND j.opt_outs > 0 AND j.opt_outs >= j.replies - j.opt_outs THEN 'opt_outs'
+               CASE WHEN j.touches < 10 THEN 'few'
+                    WHEN j.touch > 1 AND j.wins = 0 AND j.opt_outs > 0 AND j.opt_outs >= j.replies THEN 'opt_outs'
                     WHEN j.touch > 1 AND j.wins = 0 AND j.reply_rate < 0.25 * j.best_rate THEN 'nobody'
                     ELSE 'keep' END AS verdict,
                -- how much later this touch should come: the previous touch's
@@ -600,15 +608,15 @@ LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp A
         SELECT s.*,
                CASE WHEN s.verdict = 'opt_outs' OR s.verdict = 'nobody' THEN NULL
                     -- later touches move as much, so the cadence stays increasing
-                    ELSE s.planned_offset + max(s.wait) OVER (ORDER BY s.touch) END AS suggested_offset
+                    ELSE justify_hours(s.planned_offset + max(s.wait) OVER (ORDER BY s.touch)) END AS suggested_offset
         FROM judged s
     )
     SELECT s.touch, s.planned_offset, s.touches, s.replies, s.reply_rate, s.median_reply_after,
            s.p90_reply_after, s.wins, s.opt_outs, s.suggested_offset,
            CASE
                WHEN s.verdict = 'few' THEN format('keep: only %s touch(es) in the window, too few to judge', s.touches)
-               WHEN s.verdict = 'opt_outs' THEN format('drop: %s touches brought %s opt-out(s), %s other repl(ies) and no win',
-                                           s.touches, s.opt_outs, s.replies - s.opt_outs)
+               WHEN s.verdict = 'opt_outs' THEN format('drop: %s touches brought %s opt-out(s), %s repl(ies) and no win',
+                                           s.touches, s.opt_outs, s.replies)
                WHEN s.verdict = 'nobody' THEN format('drop: %s touches brought back almost nobody (reply rate %s, the best touch %s) and no win',
                                          s.touches, s.reply_rate, round(s.best_rate, 4))
                ELSE format('keep%s: reply rate %s (%s of %s touches), replies within %s (median %s), %s win(s), %s opt-out(s)',
