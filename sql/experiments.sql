@@ -68,8 +68,9 @@ UPDATE followup.experiment_arm SET cadence = '1h, 2h' WHERE experiment_id = 1 AN
 DELETE FROM followup.experiment WHERE experiment_id = 1;
 
 -- ---- assignment: 10,000 leads loaded in one statement
-INSERT INTO followup.lead (external_ref, created_at, state)
-SELECT 'bulk' || g, '2026-03-02 10:00+00', 'thinking' FROM generate_series(1, 10000) g;
+-- (lead ids given: the arms depend on them, not on what other suites inserted)
+INSERT INTO followup.lead (lead_id, external_ref, created_at, state)
+SELECT 1710000 + g, 'bulk' || g, '2026-03-02 10:00+00', 'thinking' FROM generate_series(1, 10000) g;
 -- the split is within 3 standard deviations (150) of 5,000
 SELECT arm, abs(count(*) - 5000) <= 150 AS within_tolerance
 FROM followup.state_change WHERE tenant_id = 171 GROUP BY arm ORDER BY arm;
@@ -88,8 +89,8 @@ WHERE t.tenant_id = 171 GROUP BY 1, 2, 3 ORDER BY 1;
 DELETE FROM followup.lead WHERE tenant_id = 171;
 
 -- ---- the Plan B order: arm 2 (weight 3 of 4) offers cash on delivery first
-INSERT INTO followup.lead (external_ref, created_at, state)
-SELECT 'pb' || g, '2026-03-02 10:00+00', 'hot' FROM generate_series(1, 8) g;
+INSERT INTO followup.lead (lead_id, external_ref, created_at, state)
+SELECT 1720000 + g, 'pb' || g, '2026-03-02 10:00+00', 'hot' FROM generate_series(1, 8) g;
 SELECT pg_temp.ev('pb' || g, '2026-03-02 10:30+00', 'installment_rejected') FROM generate_series(1, 8) g;
 SELECT l.ref, l.arm, p.step_no, p.action_code
 FROM l, LATERAL (SELECT * FROM followup.preview((SELECT lead_id FROM followup.lead
@@ -107,8 +108,8 @@ WHERE t.tenant_id = 171 AND t.status = 'open' ORDER BY 1;
 DELETE FROM followup.lead WHERE tenant_id = 171;
 
 -- ---- attribution: a reply, a win, to the stay they happened in
-INSERT INTO followup.lead (external_ref, created_at, state)
-SELECT 'a' || g, '2026-03-01 10:00+00', 'warm' FROM generate_series(1, 4) g;
+INSERT INTO followup.lead (lead_id, external_ref, created_at, state)
+SELECT 1730000 + g, 'a' || g, '2026-03-01 10:00+00', 'warm' FROM generate_series(1, 4) g;
 -- all enter thinking in the experiment
 SELECT pg_temp.ev('a' || g, '2026-03-02 10:00+00', 'think_about_it') FROM generate_series(1, 4) g;
 -- a1 replies while thinking, books a meeting (hot), and is won a week later:
@@ -145,8 +146,8 @@ SELECT * FROM followup.sequential_diff(1, 3, 1, 10, 2);
 
 -- ---- conclusion: the tight arm wins; new entries get it, nothing else changes
 DELETE FROM followup.lead WHERE tenant_id = 171;
-INSERT INTO followup.lead (external_ref, created_at, state)
-SELECT 'c' || g, '2026-04-01 10:00+00', 'thinking' FROM generate_series(1, 6) g;
+INSERT INTO followup.lead (lead_id, external_ref, created_at, state)
+SELECT 1740000 + g, 'c' || g, '2026-04-01 10:00+00', 'thinking' FROM generate_series(1, 6) g;
 SELECT ref, arm, due FROM l;
 CREATE TEMP TABLE before AS
     SELECT tenant_id, state, cadence::text FROM followup.policy WHERE tenant_id <> 171 OR state <> 'thinking';
