@@ -23,7 +23,8 @@ SELECT 'reader', r, '{SELECT}' FROM unnest(ARRAY[
     'rollup_state', 'rollup_mark', 'rollup_marked_day', 'compliance_day', 'response_day', 'funnel_day',
     'plan_b_day', 'compliance_source', 'response_source', 'funnel_source', 'plan_b_source',
     'pipeline', 'touch_log', 'operator_compliance', 'response_times', 'silence_by_stage',
-    'step_funnel', 'plan_b_recovery', 'due_tasks', 'job_lag']::name[]) r;
+    'step_funnel', 'plan_b_recovery', 'due_tasks', 'job_lag',
+    'experiment', 'experiment_arm', 'experiment_stays', 'experiment_results']::name[]) r;
 INSERT INTO rel_grant VALUES
     -- the CRM writes leads and interactions; the triggers keep the rest
     ('operator', 'lead', '{INSERT,UPDATE}'),
@@ -32,13 +33,16 @@ INSERT INTO rel_grant VALUES
     ('admin', 'policy', '{INSERT,UPDATE,DELETE}'),
     ('admin', 'step', '{INSERT,UPDATE,DELETE}'),
     ('admin', 'signal', '{INSERT,UPDATE,DELETE}'),
-    ('admin', 'rule', '{INSERT,UPDATE,DELETE}');
+    ('admin', 'rule', '{INSERT,UPDATE,DELETE}'),
+    ('admin', 'experiment', '{INSERT,UPDATE,DELETE}'),
+    ('admin', 'experiment_arm', '{INSERT,UPDATE,DELETE}');
 
 CREATE TEMP TABLE seq_grant (kind text, seq name, privs text[]);
 INSERT INTO seq_grant VALUES
     ('operator', 'lead_lead_id_seq', '{USAGE}'),
     ('operator', 'interaction_interaction_id_seq', '{USAGE}'),
-    ('admin', 'rule_rule_id_seq', '{USAGE}');
+    ('admin', 'rule_rule_id_seq', '{USAGE}'),
+    ('admin', 'experiment_experiment_id_seq', '{USAGE}');
 
 CREATE TEMP TABLE fn_grant (kind text, fn text);
 INSERT INTO fn_grant
@@ -51,7 +55,10 @@ SELECT 'reader', f FROM unnest(ARRAY[
     'stall_diagnostic_by_operator(interval,timestamptz)', 'stall_leads(interval,timestamptz)',
     -- stall_diagnostic plans a never-touched lead's first touch
     'plan_next_touch(followup.lead_state,timestamptz,integer,integer,timestamptz,timestamptz,text)',
-    'offset_at(followup.cadence,integer)', 'offsets(followup.cadence)']) f
+    'offset_at(followup.cadence,integer)', 'offsets(followup.cadence)',
+    'sequential_diff(bigint,bigint,bigint,bigint,double precision,double precision)',
+    'experiment_arm_of(bigint,bigint,bigint)', 'cadence_advice(followup.lead_state,interval,timestamptz)',
+    'cadence(interval[])']) f
 UNION ALL
 SELECT 'operator', f FROM unnest(ARRAY[
     'check_timezone(text)', 'check_template(text)', 'render(text,jsonb)',
@@ -64,7 +71,8 @@ SELECT 'operator', f FROM unnest(ARRAY[
 UNION ALL
 SELECT 'admin', f FROM unnest(ARRAY[
     'check_timezone(text)', 'check_template(text)', 'render(text,jsonb)', 'cadence(interval[])',
-    'plan_next_touch(followup.lead_state,timestamptz,integer,integer,timestamptz,timestamptz,text)']) f;
+    'plan_next_touch(followup.lead_state,timestamptz,integer,integer,timestamptz,timestamptz,text)',
+    'conclude_experiment(bigint,integer,timestamptz)']) f;
 
 -- every relation, sequence and function of the schema, for every kind
 CREATE TEMP VIEW rel_expect AS
