@@ -170,7 +170,9 @@ load_enum_oids(void)
 	}
 	for (int i = 0; i < (int) lengthof(config_rels); i++)
 	{
-		config_relids[i] = config_relid(config_rels[i]);
+		/* the experiment tables are missing until ALTER EXTENSION UPDATE */
+		config_relids[i] = config_rels[i] == FR_EXPERIMENT || config_rels[i] == FR_EXPERIMENT_ARM ?
+			followup_relid(config_rels[i]) : config_relid(config_rels[i]);
 		config_generations[i] = relation_generation(config_relids[i]);
 	}
 	enums_loaded = true;

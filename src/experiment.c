@@ -138,6 +138,8 @@ experiments_load(TenantConfig *cfg, MemoryContext cxt)
 	int			nexp = 0;
 
 	cfg->experiments = NULL;
+	if (!OidIsValid(followup_relid(FR_EXPERIMENT)))
+		return;					/* a 0.1.0 schema, not yet updated */
 	as_owner_begin(FR_EXPERIMENT, true, &save);
 	ret = SPI_execute_with_args(EXPERIMENT_SQL, 1, argtypes, args, NULL, true, 0);
 	as_owner_end(&save);

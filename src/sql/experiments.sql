@@ -551,6 +551,14 @@ LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp A
         WHERE i.tenant_id = followup.current_tenant() AND i.state_at = cadence_advice.state
           AND (i.by_rule IS NOT NULL OR i.kind = 'reply') AND i.applied
           AND i.occurred_at >= as_of - since AND i.occurred_at < as_of
+          -- not in a stay whose experiment arm had a cadence of its own
+          AND NOT EXISTS (SELECT FROM followup.state_change sc
+                          JOIN followup.experiment_arm a ON a.tenant_id = sc.tenant_id
+                               AND a.experiment_id = sc.experiment_id AND a.arm = sc.arm
+                          WHERE sc.tenant_id = i.tenant_id AND sc.lead_id = i.lead_id AND a.cadence IS NOT NULL
+                            AND sc.changed_at = (SELECT max(x.changed_at) FROM followup.state_change x
+                                                 WHERE x.tenant_id = i.tenant_id AND x.lead_id = i.lead_id
+                                                   AND x.changed_at <= i.occurred_at))
         WINDOW w AS (PARTITION BY i.lead_id ORDER BY i.occurred_at, i.interaction_id)
     ), t AS (
         -- the touches of the cadence (number touches_at + 1), not the answers
@@ -630,7 +638,7 @@ LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp A
     ORDER BY s.touch
 $$;
 COMMENT ON FUNCTION followup.cadence_advice(followup.lead_state, interval, timestamptz) IS
-    'from the tenant''s own touches in the state since as_of - since: per touch of the cadence, replies and how long they took, wins, opt-outs, a suggested offset (NULL: drop the touch) with the figures behind it, and the suggested cadence; advice to test with an experiment, not a change';
+    'from the tenant''s own touches in the state since as_of - since (outside experiment arms with a cadence of their own): per touch of the cadence, replies and how long they took, wins, opt-outs, a suggested offset (NULL: drop the touch) with the figures behind it, and the suggested cadence; advice to test with an experiment, not a change';
 
 -- granted by grant_reader and grant_admin (security.sql), to no one else
 REVOKE ALL ON FUNCTION followup.experiment_frozen_check(), followup.experiment_check(),
