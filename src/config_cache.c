@@ -35,7 +35,6 @@
 #include "cadence.h"
 #include "columns.h"
 #include "config_cache.h"
-#include "experiment.h"
 #include "followup.h"
 #include "relations.h"
 

@@ -96,4 +96,11 @@ extern NextAction next_action_from_oid(Oid oid);
 extern const KindEntry *find_kind(TenantConfig *cfg, const char *kind);
 extern const Step *find_step(const TenantConfig *cfg, LeadState state, int step_no);
 
+/*
+ * Load the tenant's experiments into cfg (after its policies and steps),
+ * in cxt; SPI connected.  Nothing is kept for a tenant without any.
+ * Defined in experiment.c, which reads TenantConfig and nothing else here.
+ */
+extern void experiments_load(TenantConfig *cfg, MemoryContext cxt);
+
 #endif							/* FOLLOWUP_CONFIG_CACHE_H */

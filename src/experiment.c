@@ -40,7 +40,7 @@ PG_FUNCTION_INFO_V1(followup_sequential_diff);
 
 /* the columns experiments_load() reads, in order */
 static const ColumnSpec experiment_cols[] = {
-	{"experiment_id", CT_INT8}, {"state", CT_LEAD_STATE}, {"starts_at", CT_TIMESTAMPTZ},
+	{"experiment_id", CT_INT8}, {"state", CT_TEXT}, {"starts_at", CT_TIMESTAMPTZ},
 	{"stops_at", CT_TIMESTAMPTZ}, {"base_cadence", CT_CADENCE}, {"base_template", CT_TEXT},
 	{"base_action_code", CT_TEXT}, {"arm", CT_INT4}, {"weight", CT_INT4}, {"cadence", CT_CADENCE},
 	{"step_no", CT_INT4}, {"template", CT_TEXT}, {"action_code", CT_TEXT}
@@ -48,7 +48,7 @@ static const ColumnSpec experiment_cols[] = {
 
 /* last, the two text[] columns (no ColumnSpec type), checked by their OID */
 #define EXPERIMENT_SQL \
-	"SELECT e.experiment_id, e.state, e.starts_at," \
+	"SELECT e.experiment_id, e.state::pg_catalog.text AS state, e.starts_at," \
 	" LEAST(e.ends_at, e.concluded_at) AS stops_at, e.base_cadence, e.base_template," \
 	" e.base_action_code, a.arm, a.weight, a.cadence, a.step_no," \
 	" a.template, a.action_code, e.base_plan_b_order, a.plan_b_order" \
@@ -176,9 +176,14 @@ experiments_load(TenantConfig *cfg, MemoryContext cxt)
 		int			nbase_order = text_array(head, desc, 14, &base_order, cxt);
 		fu_cadence	base_cadence;
 		bool		has_base_cadence;
+		int			state;
 
 		e->experiment_id = DatumGetInt64(SPI_getbinval(head, desc, 1, &isnull));
-		e->state = lead_state_from_oid(DatumGetObjectId(SPI_getbinval(head, desc, 2, &isnull)));
+		/* by label: config_cache.c, which calls this, knows the enum's OIDs */
+		state = domain_label_index(lead_state_names, LS_COUNT, SPI_getvalue(head, desc, 2));
+		if (state < 0)
+			elog(ERROR, "unknown followup.lead_state label \"%s\"", SPI_getvalue(head, desc, 2));
+		e->state = (LeadState) state;
 		e->starts_at = DatumGetTimestampTz(SPI_getbinval(head, desc, 3, &isnull));
 		d = SPI_getbinval(head, desc, 4, &isnull);
 		e->stops_at = isnull ? DT_NOEND : DatumGetTimestampTz(d);

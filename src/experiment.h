@@ -32,11 +32,7 @@ typedef struct ArmChoice
 	int			arm;
 } ArmChoice;
 
-/*
- * Load the tenant's experiments into cfg (after its policies and steps),
- * in cxt.  SPI connected.  Nothing is kept for a tenant without any.
- */
-extern void experiments_load(TenantConfig *cfg, MemoryContext cxt);
+/* experiments_load(): in config_cache.h, which calls it */
 
 /*
  * The configuration that governs the lead's stay in state, entered at

@@ -90,21 +90,25 @@ BEGIN
         EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE ON followup.experiment, followup.experiment_arm TO %s', r);
         EXECUTE pg_catalog.format('GRANT USAGE ON SEQUENCE followup.experiment_experiment_id_seq TO %s', r);
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.conclude_experiment(bigint, integer, timestamptz) TO %s', r);
+        granted := granted OPERATOR(pg_catalog.||) r::oid;
     END LOOP;
+    -- a fresh install records no initial privileges for these relations
+    -- (nothing is granted or revoked on them in its script)
+    DELETE FROM pg_catalog.pg_init_privs i
+    WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+      AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY['followup.experiment'::pg_catalog.regclass,
+          'followup.experiment_arm'::pg_catalog.regclass, 'followup.experiment_stays'::pg_catalog.regclass,
+          'followup.experiment_results'::pg_catalog.regclass,
+          'followup.experiment_experiment_id_seq'::pg_catalog.regclass]::pg_catalog.oid[]);
     UPDATE pg_catalog.pg_init_privs i
     SET initprivs = ARRAY(SELECT a FROM pg_catalog.unnest(i.initprivs) a
                           WHERE NOT EXISTS (SELECT FROM pg_catalog.aclexplode(ARRAY[a]) x
-                                            WHERE x.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
-                                              AND x.grantee OPERATOR(pg_catalog.<>) x.grantor))
-    WHERE (i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-           AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY['followup.experiment'::pg_catalog.regclass,
-               'followup.experiment_arm'::pg_catalog.regclass, 'followup.experiment_stays'::pg_catalog.regclass,
-               'followup.experiment_results'::pg_catalog.regclass,
-               'followup.experiment_experiment_id_seq'::pg_catalog.regclass]::pg_catalog.oid[]))
-       OR (i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
-           AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY[
-               'followup.sequential_diff(bigint, bigint, bigint, bigint, double precision, double precision)'::pg_catalog.regprocedure,
-               'followup.experiment_arm_of(bigint, bigint, bigint)'::pg_catalog.regprocedure,
-               'followup.cadence_advice(followup.lead_state, interval, timestamptz)'::pg_catalog.regprocedure,
-               'followup.conclude_experiment(bigint, integer, timestamptz)'::pg_catalog.regprocedure]::pg_catalog.oid[]));
+                                            WHERE x.grantee OPERATOR(pg_catalog.=) ANY (granted)))
+    WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+      AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY[
+          'followup.sequential_diff(bigint, bigint, bigint, bigint, double precision, double precision)'::pg_catalog.regprocedure,
+          'followup.experiment_arm_of(bigint, bigint, bigint)'::pg_catalog.regprocedure,
+          'followup.cadence_advice(followup.lead_state, interval, timestamptz)'::pg_catalog.regprocedure,
+          'followup.conclude_experiment(bigint, integer, timestamptz)'::pg_catalog.regprocedure,
+          'followup.cadence(interval[])'::pg_catalog.regprocedure]::pg_catalog.oid[]);
 END $$;
