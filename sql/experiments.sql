@@ -105,6 +105,10 @@ SELECT followup.materialize_due('2026-03-02 12:30+00');
 SELECT ld.external_ref AS ref, t.arm, t.step_no, t.action_code
 FROM followup.task t JOIN followup.lead ld USING (tenant_id, lead_id)
 WHERE t.tenant_id = 171 AND t.status = 'open' ORDER BY 1;
+-- the declines are their arms' stays'
+SELECT arm, count(*) AS stays, sum(touches) AS touches, sum(plan_b_declines) AS declines
+FROM followup.experiment_stays WHERE tenant_id = 171 AND experiment_id = 2 GROUP BY arm ORDER BY arm;
+SELECT arm, plan_b_declines, touches FROM followup.experiment_results WHERE experiment_id = 2 ORDER BY arm;
 DELETE FROM followup.lead WHERE tenant_id = 171;
 
 -- ---- attribution: a reply, a win, to the stay they happened in
