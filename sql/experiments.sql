@@ -155,6 +155,8 @@ SELECT 1740000 + g, 'c' || g, '2026-04-01 10:00+00', 'thinking' FROM generate_se
 SELECT ref, arm, due FROM l;
 CREATE TEMP TABLE before AS
     SELECT tenant_id, state, cadence::text FROM followup.policy WHERE tenant_id <> 171 OR state <> 'thinking';
+-- not before leads entered its arms: they finish them
+SELECT followup.conclude_experiment(1, 2, '2026-04-01 00:00+00');
 SELECT experiment_id, winner_arm, concluded_at, base_cadence
 FROM followup.conclude_experiment(1, 2, '2026-04-02 00:00+00');
 SELECT tenant_id, state, cadence FROM followup.policy WHERE tenant_id = 171;

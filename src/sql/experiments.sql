@@ -143,10 +143,20 @@ BEGIN
                 OR (n.ends_at >= now() AND (e.ends_at IS NULL OR e.ends_at >= now()))) THEN
             RETURN NEW;
         END IF;
-        -- conclude_experiment's own update (the conclusion columns only)
+        -- conclude_experiment's own update (the conclusion columns only),
+        -- not before a stay that already began in an arm: it finishes it
         IF e.concluded_at IS NULL AND n.concluded_at IS NOT NULL
            AND (n.tenant_id, n.experiment_id, n.name, n.state, n.starts_at, n.horizon, n.ends_at)
                IS NOT DISTINCT FROM (e.tenant_id, e.experiment_id, e.name, e.state, e.starts_at, e.horizon, e.ends_at) THEN
+            IF EXISTS (SELECT FROM followup.state_change sc
+                       WHERE sc.tenant_id = e.tenant_id AND sc.experiment_id = e.experiment_id
+                         AND sc.changed_at >= n.concluded_at) THEN
+                RAISE EXCEPTION 'experiment % cannot be concluded at %: leads entered its arms since', e.experiment_id,
+                                n.concluded_at
+                    USING ERRCODE = 'object_not_in_prerequisite_state',
+                          DETAIL = 'Leads already in an arm finish it; a conclusion before their entry would take it from them.',
+                          HINT = 'Conclude it now (as_of DEFAULT now()).';
+            END IF;
             RETURN NEW;
         END IF;
     END IF;
