@@ -130,6 +130,9 @@ SELECT ref, state, arm FROM l;
 SELECT l.external_ref AS ref, s.arm, s.entered_at, s.left_at, s.matured, s.touches, s.replies, s.won_at, s.opted_out_at
 FROM followup.experiment_stays s JOIN followup.lead l USING (tenant_id, lead_id)
 WHERE s.tenant_id = 171 ORDER BY 1;
+SELECT ld.external_ref AS ref, x.arm, x.occurred_at, x.kind, x.by_rule
+FROM followup.experiment_interactions x JOIN followup.lead ld USING (tenant_id, lead_id)
+WHERE x.tenant_id = 171 ORDER BY 1, 3;
 SELECT arm, arm_name, leads, matured, touches, replies, wins, opt_outs, median_time_to_win, reply_rate, win_rate, opt_out_rate
 FROM followup.experiment_results WHERE experiment_id = 1 ORDER BY arm;
 

@@ -320,7 +320,8 @@ CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE i.by_rule IS NOT NULL) AS touc
                     FROM followup.interaction i
                     WHERE i.tenant_id = sc.tenant_id AND i.lead_id = sc.lead_id
                       AND i.occurred_at >= sc.changed_at
-                      AND (nx.left_at IS NULL OR i.occurred_at < nx.left_at)) ev
+                      AND (nx.left_at IS NULL OR i.occurred_at <= nx.left_at)
+                      AND i.state_at = sc.to_state) ev
 LEFT JOIN LATERAL (SELECT min(x.changed_at) AS won_at FROM followup.state_change x
                    WHERE x.tenant_id = sc.tenant_id AND x.lead_id = sc.lead_id AND x.to_state = 'won'
                      AND x.changed_at >= sc.changed_at AND x.changed_at <= sc.changed_at + e.horizon) w ON true
@@ -341,6 +342,34 @@ COMMENT ON COLUMN followup.experiment_stays.replies IS 'replies while it stayed'
 COMMENT ON COLUMN followup.experiment_stays.plan_b_declines IS 'Plan B options declined while it stayed';
 COMMENT ON COLUMN followup.experiment_stays.won_at IS 'when it was won, if within the horizon';
 COMMENT ON COLUMN followup.experiment_stays.opted_out_at IS 'when it opted out, if within the horizon';
+
+-- Every interaction of a stay that began in an arm (touches, replies,
+-- declines...), with the arm: touch_log and the other reports cut by arm
+-- join it on interaction_id.
+CREATE VIEW followup.experiment_interactions AS
+SELECT sc.tenant_id, sc.experiment_id, sc.arm, i.interaction_id, i.lead_id, i.occurred_at, i.kind,
+       i.by_rule, i.task_id
+FROM followup.state_change sc
+CROSS JOIN LATERAL (SELECT min(n.changed_at) AS left_at FROM followup.state_change n
+                    WHERE n.tenant_id = sc.tenant_id AND n.lead_id = sc.lead_id
+                      AND n.changed_at > sc.changed_at) nx
+-- the stay's: from its entry to its exit, made in its state (state_at):
+-- the interaction that moved the lead in is the previous stay's, the one
+-- that moved it out (an order, an opt-out) this one's
+JOIN followup.interaction i ON i.tenant_id = sc.tenant_id AND i.lead_id = sc.lead_id
+     AND i.occurred_at >= sc.changed_at AND (nx.left_at IS NULL OR i.occurred_at <= nx.left_at)
+     AND i.state_at = sc.to_state
+WHERE sc.experiment_id IS NOT NULL;
+COMMENT ON VIEW followup.experiment_interactions IS 'Every interaction (touch, reply, decline...) made during a stay that began in an experiment''s arm, with the arm';
+COMMENT ON COLUMN followup.experiment_interactions.tenant_id IS 'tenant';
+COMMENT ON COLUMN followup.experiment_interactions.experiment_id IS 'the experiment';
+COMMENT ON COLUMN followup.experiment_interactions.arm IS 'the arm of the stay the interaction happened in';
+COMMENT ON COLUMN followup.experiment_interactions.interaction_id IS 'the interaction';
+COMMENT ON COLUMN followup.experiment_interactions.lead_id IS 'the lead';
+COMMENT ON COLUMN followup.experiment_interactions.occurred_at IS 'when it happened';
+COMMENT ON COLUMN followup.experiment_interactions.kind IS 'its kind';
+COMMENT ON COLUMN followup.experiment_interactions.by_rule IS 'for a touch: it did the lead''s task (NULL: not a touch)';
+COMMENT ON COLUMN followup.experiment_interactions.task_id IS 'the task it did, whose arm is the same';
 
 CREATE VIEW followup.experiment_results AS
 WITH per_arm AS (
@@ -438,6 +467,7 @@ COMMENT ON COLUMN followup.experiment_results.reply_p_value IS 'always-valid p-v
 COMMENT ON COLUMN followup.experiment_results.verdict IS 'control; better: more wins; worse: fewer wins; worse: more opt-outs; more wins, but more opt-outs; no difference yet';
 
 ALTER VIEW followup.experiment_stays SET (security_invoker = true);
+ALTER VIEW followup.experiment_interactions SET (security_invoker = true);
 ALTER VIEW followup.experiment_results SET (security_invoker = true);
 
 -- ---- concluding

@@ -24,7 +24,7 @@ SELECT 'reader', r, '{SELECT}' FROM unnest(ARRAY[
     'plan_b_day', 'compliance_source', 'response_source', 'funnel_source', 'plan_b_source',
     'pipeline', 'touch_log', 'operator_compliance', 'response_times', 'silence_by_stage',
     'step_funnel', 'plan_b_recovery', 'due_tasks', 'job_lag',
-    'experiment', 'experiment_arm', 'experiment_stays', 'experiment_results']::name[]) r;
+    'experiment', 'experiment_arm', 'experiment_stays', 'experiment_interactions', 'experiment_results']::name[]) r;
 INSERT INTO rel_grant VALUES
     -- the CRM writes leads and interactions; the triggers keep the rest
     ('operator', 'lead', '{INSERT,UPDATE}'),

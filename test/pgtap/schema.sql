@@ -1,9 +1,9 @@
 -- test/pgtap/schema.sql - followup's SQL surface: every table, column and its type, view, type, function signature and result, index, policy and trigger.  Written by test/pgtap/describe-schema.psql; docs/reference.md documents the same names (test/pgtap/reference-check).
 BEGIN;
-SELECT plan(613);
+SELECT plan(623);
 SELECT has_schema('followup');
 SELECT tables_are('followup', ARRAY['attachment', 'compliance_day', 'experiment', 'experiment_arm', 'funnel_day', 'interaction', 'lead', 'notify_channel', 'plan_b_day', 'policy', 'response_day', 'rollup_mark', 'rollup_state', 'rule', 'signal', 'state_change', 'step', 'task']::name[]);
-SELECT views_are('followup', ARRAY['attached', 'compliance_source', 'due_tasks', 'experiment_results', 'experiment_stays', 'funnel_source', 'job_lag', 'operator_compliance', 'pipeline', 'plan_b_recovery', 'plan_b_source', 'response_source', 'response_times', 'rollup_marked_day', 'silence_by_stage', 'step_funnel', 'touch_log']::name[]);
+SELECT views_are('followup', ARRAY['attached', 'compliance_source', 'due_tasks', 'experiment_interactions', 'experiment_results', 'experiment_stays', 'funnel_source', 'job_lag', 'operator_compliance', 'pipeline', 'plan_b_recovery', 'plan_b_source', 'response_source', 'response_times', 'rollup_marked_day', 'silence_by_stage', 'step_funnel', 'touch_log']::name[]);
 SELECT types_are('followup', ARRAY['cadence', 'lead_state', 'next_action', 'task_status']::name[]);
 SELECT functions_are('followup', ARRAY['attach_column', 'attach_interactions', 'attach_leads', 'attach_relation', 'attach_tenant_expr', 'cadence', 'cadence_advice', 'cadence_eq', 'cadence_hash', 'cadence_in', 'cadence_ne', 'cadence_out', 'cadence_recv', 'cadence_send', 'check_template', 'check_timezone', 'claim_tasks', 'close_exhausted', 'complete_task', 'compliance_rows', 'conclude_experiment', 'config_changed', 'config_row_owned', 'create_tenant', 'cron_connection_problem', 'current_tenant', 'day_starts', 'detach', 'detach_kind', 'distribute', 'due_channel', 'escalate_overdue', 'experiment_arm_of', 'experiment_check', 'experiment_frozen_check', 'funnel_rows', 'grant_admin', 'grant_on_workers', 'grant_operator', 'grant_reader', 'interaction_batch_begin', 'interaction_batch_end', 'interaction_trigger', 'lead_trigger', 'log_state_change', 'materialize_due', 'materialize_due_tenant', 'momentum', 'notify_due', 'offset_at', 'offsets', 'plan_b_rows', 'plan_next_touch', 'policy_for', 'preview', 'reattach', 'record_interaction', 'refuse_history_rewrite', 'release_task', 'render', 'response_rows', 'roll_up', 'rolled_until', 'rollup_drop', 'rollup_mark_lead', 'rollup_mark_row', 'rollup_reset', 'rule_kind_check', 'run_due', 'run_due_tenant', 'schedule_jobs', 'sequential_diff', 'signal_in_use_check', 'stall_diagnostic', 'stall_diagnostic_by_operator', 'stall_leads', 'steps', 'tenant_hint', 'unschedule_jobs', 'upsert_lead']::name[]);
 SELECT enum_has_labels('followup', 'lead_state', ARRAY['new', 'hot', 'warm', 'thinking', 'installment_rejected', 'recycle', 'won', 'lost']::name[]);
@@ -16,6 +16,7 @@ SELECT columns_are('followup', 'compliance_source', ARRAY['tenant_id', 'at', 'op
 SELECT columns_are('followup', 'due_tasks', ARRAY['tenant_id', 'task_id', 'lead_id', 'external_ref', 'owner', 'kind', 'state', 'step_no', 'plan_b_step', 'due_at', 'overdue_by', 'overdue_seconds', 'channel', 'purpose', 'action_code', 'message', 'render_error', 'assignee', 'status', 'claimed_by', 'claimed_at', 'escalated_at', 'escalated_to', 'urgent']::name[]);
 SELECT columns_are('followup', 'experiment', ARRAY['tenant_id', 'experiment_id', 'name', 'state', 'starts_at', 'ends_at', 'horizon', 'concluded_at', 'winner_arm', 'base_cadence', 'base_template', 'base_action_code', 'base_plan_b_order', 'created_at']::name[]);
 SELECT columns_are('followup', 'experiment_arm', ARRAY['tenant_id', 'experiment_id', 'arm', 'name', 'weight', 'cadence', 'step_no', 'template', 'action_code', 'plan_b_order']::name[]);
+SELECT columns_are('followup', 'experiment_interactions', ARRAY['tenant_id', 'experiment_id', 'arm', 'interaction_id', 'lead_id', 'occurred_at', 'kind', 'by_rule', 'task_id']::name[]);
 SELECT columns_are('followup', 'experiment_results', ARRAY['tenant_id', 'experiment_id', 'experiment', 'state', 'status', 'arm', 'arm_name', 'weight', 'winner', 'leads', 'matured', 'touches', 'replies', 'plan_b_declines', 'wins', 'opt_outs', 'median_time_to_win', 'reply_rate', 'win_rate', 'opt_out_rate', 'win_rate_diff', 'win_rate_diff_lower', 'win_rate_diff_upper', 'win_p_value', 'opt_out_rate_diff', 'opt_out_rate_diff_lower', 'opt_out_rate_diff_upper', 'opt_out_p_value', 'reply_rate_diff', 'reply_p_value', 'verdict']::name[]);
 SELECT columns_are('followup', 'experiment_stays', ARRAY['tenant_id', 'experiment_id', 'arm', 'lead_id', 'entered_at', 'left_at', 'matured', 'touches', 'replies', 'plan_b_declines', 'won_at', 'opted_out_at']::name[]);
 SELECT columns_are('followup', 'funnel_day', ARRAY['tenant_id', 'day', 'state', 'step_no', 'touches', 'replies', 'wins']::name[]);
@@ -130,6 +131,15 @@ SELECT col_type_is('followup', 'experiment_arm', 'step_no', 'integer', 'experime
 SELECT col_type_is('followup', 'experiment_arm', 'template', 'text', 'experiment_arm.template is text');
 SELECT col_type_is('followup', 'experiment_arm', 'tenant_id', 'bigint', 'experiment_arm.tenant_id is bigint');
 SELECT col_type_is('followup', 'experiment_arm', 'weight', 'integer', 'experiment_arm.weight is integer');
+SELECT col_type_is('followup', 'experiment_interactions', 'arm', 'integer', 'experiment_interactions.arm is integer');
+SELECT col_type_is('followup', 'experiment_interactions', 'by_rule', 'boolean', 'experiment_interactions.by_rule is boolean');
+SELECT col_type_is('followup', 'experiment_interactions', 'experiment_id', 'bigint', 'experiment_interactions.experiment_id is bigint');
+SELECT col_type_is('followup', 'experiment_interactions', 'interaction_id', 'bigint', 'experiment_interactions.interaction_id is bigint');
+SELECT col_type_is('followup', 'experiment_interactions', 'kind', 'text', 'experiment_interactions.kind is text');
+SELECT col_type_is('followup', 'experiment_interactions', 'lead_id', 'bigint', 'experiment_interactions.lead_id is bigint');
+SELECT col_type_is('followup', 'experiment_interactions', 'occurred_at', 'timestamp with time zone', 'experiment_interactions.occurred_at is timestamp with time zone');
+SELECT col_type_is('followup', 'experiment_interactions', 'task_id', 'bigint', 'experiment_interactions.task_id is bigint');
+SELECT col_type_is('followup', 'experiment_interactions', 'tenant_id', 'bigint', 'experiment_interactions.tenant_id is bigint');
 SELECT col_type_is('followup', 'experiment_results', 'arm', 'integer', 'experiment_results.arm is integer');
 SELECT col_type_is('followup', 'experiment_results', 'arm_name', 'text', 'experiment_results.arm_name is text');
 SELECT col_type_is('followup', 'experiment_results', 'experiment', 'text', 'experiment_results.experiment is text');

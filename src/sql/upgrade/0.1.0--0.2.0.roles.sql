@@ -73,7 +73,8 @@ BEGIN
                AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
     LOOP
         EXECUTE pg_catalog.format('GRANT SELECT ON followup.experiment, followup.experiment_arm,'
-                                  ' followup.experiment_stays, followup.experiment_results TO %s', r);
+                                  ' followup.experiment_stays, followup.experiment_interactions,'
+                                  ' followup.experiment_results TO %s', r);
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.sequential_diff(bigint, bigint, bigint, bigint,'
                                   '   double precision, double precision), followup.experiment_arm_of(bigint, bigint, bigint),'
                                   ' followup.cadence_advice(followup.lead_state, interval, timestamptz),'
@@ -98,6 +99,7 @@ BEGIN
     WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
       AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY['followup.experiment'::pg_catalog.regclass,
           'followup.experiment_arm'::pg_catalog.regclass, 'followup.experiment_stays'::pg_catalog.regclass,
+          'followup.experiment_interactions'::pg_catalog.regclass,
           'followup.experiment_results'::pg_catalog.regclass,
           'followup.experiment_experiment_id_seq'::pg_catalog.regclass]::pg_catalog.oid[]);
     UPDATE pg_catalog.pg_init_privs i

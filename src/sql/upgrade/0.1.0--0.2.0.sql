@@ -1057,7 +1057,7 @@ BEGIN
                    ' followup.offsets(followup.cadence) TO %s', role);
     -- experiments (src/sql/experiments.sql)
     EXECUTE format('GRANT SELECT ON followup.experiment, followup.experiment_arm, followup.experiment_stays,'
-                   ' followup.experiment_results TO %s', role);
+                   ' followup.experiment_interactions, followup.experiment_results TO %s', role);
     EXECUTE format('GRANT EXECUTE ON FUNCTION followup.sequential_diff(bigint, bigint, bigint, bigint,'
                    '   double precision, double precision), followup.experiment_arm_of(bigint, bigint, bigint),'
                    ' followup.cadence_advice(followup.lead_state, interval, timestamptz),'
