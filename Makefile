@@ -5,20 +5,20 @@ EXTENSION = followup
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" followup.control)
 
 MODULE_big = followup
-CORE_OBJS = src/core/cadence.o src/core/decay.o src/core/render.o
+CORE_OBJS = src/core/cadence.o src/core/decay.o src/core/render.o src/core/experiment.o
 OBJS = src/followup.o src/cadence.o src/config_cache.o src/planner.o \
        src/triggers.o src/direct_write.o src/lead_write.o src/live_task.o src/statement_batch.o src/state_log.o src/jobs.o \
        src/operators.o src/task_claim.o src/render.o src/lead_functions.o src/rollup_marks.o src/columns.o src/kept_plan.o \
        src/domain.o src/lead.o src/rules.o src/task.o src/relations.o \
        src/calendar.o src/calendar_replan.o src/pressure.o src/pressure_touch.o \
-       src/capacity.o src/capacity_claim.o src/forecast.o $(CORE_OBJS)
+       src/capacity.o src/capacity_claim.o src/forecast.o src/experiment.o $(CORE_OBJS)
 
 # The install script is assembled from one file per concern, in this order.
 SQL_SOURCES = src/sql/types.sql src/sql/settings.sql src/sql/config.sql \
               src/sql/data.sql src/sql/defaults.sql src/sql/functions.sql src/sql/jobs.sql src/sql/rollups.sql \
               src/sql/reports.sql src/sql/after_sale.sql src/sql/security.sql src/sql/distribute.sql src/sql/attach.sql \
               src/sql/write_api.sql src/sql/workers.sql src/sql/adopt.sql src/sql/quarantine.sql \
-              src/sql/calendar.sql src/sql/pressure.sql src/sql/capacity.sql src/sql/forecast.sql src/sql/batch.sql
+              src/sql/calendar.sql src/sql/pressure.sql src/sql/capacity.sql src/sql/forecast.sql src/sql/batch.sql src/sql/experiments.sql
 # The install and upgrade scripts live at the top (sql/ and expected/ hold
 # the regression suites only): followup--<version>.sql is built, the
 # upgrade scripts followup--A--B.sql likewise, one per release.
@@ -28,7 +28,7 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 # get now.
 UPGRADE_FROM_0_1_0 = src/sql/upgrade/0.1.0--0.2.0.sql src/sql/after_sale.sql src/sql/distribute.sql src/sql/attach.sql \
                      src/sql/write_api.sql src/sql/workers.sql src/sql/adopt.sql src/sql/quarantine.sql \
-                     src/sql/calendar.sql src/sql/pressure.sql src/sql/capacity.sql src/sql/forecast.sql src/sql/batch.sql \
+                     src/sql/calendar.sql src/sql/pressure.sql src/sql/capacity.sql src/sql/forecast.sql src/sql/batch.sql src/sql/experiments.sql \
                      src/sql/upgrade/0.1.0--0.2.0.roles.sql
 
 # `make installcheck` runs the pg_regress suites (sql/, expected/), the

@@ -49,10 +49,10 @@ static bool cache_valid = false;
 static bool enums_loaded = false;
 static EnumOids enum_oids;
 /* the configuration tables, and their generations when they were loaded */
-static const FollowupRel config_rels[9] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE, FR_REASON,
-	FR_CALENDAR, FR_CONTACT_CAP, FR_QUIET_HOURS, FR_CAPACITY};
-static Oid	config_relids[9];
-static uint64 config_generations[9];
+static const FollowupRel config_rels[11] = {FR_POLICY, FR_STEP, FR_SIGNAL, FR_RULE, FR_REASON,
+	FR_CALENDAR, FR_CONTACT_CAP, FR_QUIET_HOURS, FR_CAPACITY, FR_EXPERIMENT, FR_EXPERIMENT_ARM};
+static Oid	config_relids[11];
+static uint64 config_generations[11];
 
 Datum
 followup_config_changed(PG_FUNCTION_ARGS)
@@ -172,7 +172,9 @@ load_enum_oids(void)
 	}
 	for (int i = 0; i < (int) lengthof(config_rels); i++)
 	{
-		config_relids[i] = config_relid(config_rels[i]);
+		/* the experiment tables are missing until ALTER EXTENSION UPDATE */
+		config_relids[i] = config_rels[i] == FR_EXPERIMENT || config_rels[i] == FR_EXPERIMENT_ARM ?
+			followup_relid(config_rels[i]) : config_relid(config_rels[i]);
 		config_generations[i] = relation_generation(config_relids[i]);
 	}
 	enums_loaded = true;
@@ -476,6 +478,7 @@ get_tenant_config(int64 tenant_id)
 		cfg->calendar = calendar_load(cfg->tenant_id, CacheCxt);
 		cfg->pressure = pressure_load(cfg->tenant_id, CacheCxt);
 		cfg->capacity = capacity_load(cfg->tenant_id, CacheCxt);
+		experiments_load(cfg, CacheCxt);
 		SPI_finish();
 	}
 	PG_CATCH();

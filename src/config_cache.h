@@ -83,6 +83,7 @@ typedef struct TenantConfig
 	const struct Calendar *calendar;	/* NULL: no non-working days */
 	const struct Pressure *pressure;	/* NULL: no caps, no quiet hours */
 	const struct Capacity *capacity;	/* NULL: no operator has a capacity */
+	struct ExperimentSet *experiments;	/* NULL: none (experiment.c) */
 } TenantConfig;
 
 /* The OIDs of the enums' labels in this database. */
@@ -102,5 +103,12 @@ extern NextAction next_action_from_oid(Oid oid);
 extern const KindEntry *find_kind(TenantConfig *cfg, const char *kind);
 extern const Step *find_step(const TenantConfig *cfg, LeadState state, int step_no);
 extern bool reason_known(const TenantConfig *cfg, const char *reason);
+
+/*
+ * Load the tenant's experiments into cfg (after its policies and steps),
+ * in cxt; SPI connected.  Nothing is kept for a tenant without any.
+ * Defined in experiment.c, which reads TenantConfig and nothing else here.
+ */
+extern void experiments_load(TenantConfig *cfg, MemoryContext cxt);
 
 #endif							/* FOLLOWUP_CONFIG_CACHE_H */

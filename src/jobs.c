@@ -48,6 +48,7 @@
 #include "compat.h"
 #include "config_cache.h"
 #include "direct_write.h"
+#include "experiment.h"
 #include "kept_plan.h"
 #include "followup.h"
 #include "live_task.h"
@@ -66,10 +67,10 @@ typedef struct TenantCount
 } TenantCount;
 
 /* the columns of followup.lead that due_plan reads, in its order */
-static const ColumnSpec due_cols[8] = {
+static const ColumnSpec due_cols[10] = {
 	{"tenant_id", CT_INT8}, {"lead_id", CT_INT8}, {"state", CT_LEAD_STATE},
 	{"next_action", CT_NEXT_ACTION}, {"next_followup_at", CT_TIMESTAMPTZ}, {"touches", CT_INT4},
-	{"plan_b_step", CT_INT4}, {"owner", CT_TEXT}
+	{"plan_b_step", CT_INT4}, {"owner", CT_TEXT}, {"attrs", CT_JSONB}, {"state_since", CT_TIMESTAMPTZ}
 };
 
 static KeptPlan due_plan;
@@ -85,7 +86,7 @@ static KeptPlan insert_plan;
 	"SELECT l.tenant_id, l.lead_id, l.state, l.next_action, l.next_followup_at," \
 	" l.touches, l.plan_b_step, l.owner," \
 	" pg_catalog.jsonb_build_object('lead_id', l.lead_id, 'external_ref', l.external_ref," \
-	"   'owner', l.owner, 'state', l.state) OPERATOR(pg_catalog.||) l.attrs" \
+	"   'owner', l.owner, 'state', l.state) OPERATOR(pg_catalog.||) l.attrs, l.state_since" \
 	" FROM followup.lead l" \
 	" WHERE l.next_action IS NOT NULL AND l.next_followup_at OPERATOR(pg_catalog.<=) $1" \
 	tenant_filter \
@@ -102,9 +103,10 @@ prepare_plans(void)
 {
 	const EnumOids *oids = get_enum_oids();
 	Oid			due_types[3] = {TIMESTAMPTZOID, INT4OID, INT8OID};
-	Oid			insert_types[14] = {
+	Oid			insert_types[16] = {
 		INT8OID, INT8OID, oids->next_action_type, oids->lead_state_type, INT4OID, INT4OID,
-		TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID
+		TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID,
+		INT8OID, INT4OID
 	};
 
 	/*
@@ -117,11 +119,11 @@ prepare_plans(void)
 					  DUE_SQL(" AND l.tenant_id OPERATOR(pg_catalog.=) $3"), 3, due_types);
 	kept_plan_prepare(&insert_plan, "INSERT INTO followup.task (tenant_id, lead_id, kind, state, step_no,"
 					  " plan_b_step, due_at, channel, purpose, action_code, message,"
-					  " render_error, assignee, created_at)"
-					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+					  " render_error, assignee, created_at, experiment_id, arm)"
+					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
 					  " ON CONFLICT (tenant_id, lead_id)"
 					  " WHERE status OPERATOR(pg_catalog.=) ANY ('{open,claimed}'::followup.task_status[])"
-					  " DO NOTHING", 14, insert_types);
+					  " DO NOTHING", 16, insert_types);
 }
 
 /* ISO 8601 in UTC, whatever the session's DateStyle and TimeZone. */
@@ -185,6 +187,7 @@ typedef struct DueLead
 	Datum		owner;
 	bool		owner_null;
 	Jsonb	   *vars;			/* what the template reads */
+	TimestampTz state_since;	/* the stay, whose experiment arm it may be in */
 } DueLead;
 
 /* Under SPI: the lead's task, counted in counts if it was made. */
@@ -192,12 +195,17 @@ static bool
 make_task(const DueLead *d, TimestampTz as_of, HTAB *counts)
 {
 	const EnumOids *oids = get_enum_oids();
-	TenantConfig *cfg = get_tenant_config(d->tenant_id);
+	ArmChoice	arm;
+
+	/* the stay's arm: the task's step is the arm's (experiment.c) */
+	const TenantConfig *cfg = experiment_config(get_tenant_config(d->tenant_id),
+												DatumGetInt64(d->lead_id), d->state,
+												d->state_since, &arm);
 	int			step_no = d->action == NA_REPLY ? 0 :
 		d->action == NA_PLAN_B ? (d->plan_b_null ? 1 : DatumGetInt32(d->plan_b)) : d->touches + 1;
 	const Step *step = step_no > 0 ? find_step(cfg, d->state, step_no) : NULL;
-	Datum		args[14];
-	char		nulls[14];
+	Datum		args[16];
+	char		nulls[16];
 
 	memset(nulls, ' ', sizeof(nulls));
 	args[0] = Int64GetDatum(d->tenant_id);
@@ -233,6 +241,9 @@ make_task(const DueLead *d, TimestampTz as_of, HTAB *counts)
 	args[12] = d->owner;
 	nulls[12] = d->owner_null ? 'n' : ' ';
 	args[13] = TimestampTzGetDatum(as_of);
+	args[14] = Int64GetDatum(arm.experiment_id);
+	args[15] = Int32GetDatum(arm.arm);
+	nulls[14] = nulls[15] = arm.experiment_id == 0 ? 'n' : ' ';
 
 	if (SPI_execute_plan(insert_plan.plan, args, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not insert a task for lead " INT64_FORMAT, DatumGetInt64(d->lead_id));
@@ -289,6 +300,7 @@ materialize_statement(TimestampTz as_of, int32 max_leads, bool all_tenants, int6
 		d.plan_b = SPI_getbinval(tup, desc, 7, &d.plan_b_null);
 		d.owner = SPI_getbinval(tup, desc, 8, &d.owner_null);
 		d.vars = DatumGetJsonbP(SPI_getbinval(tup, desc, 9, &isnull));
+		d.state_since = DatumGetTimestampTz(SPI_getbinval(tup, desc, 10, &isnull));
 		if (make_task(&d, as_of, counts))
 			created++;
 		MemoryContextSwitchTo(oldcxt);
@@ -301,13 +313,13 @@ materialize_statement(TimestampTz as_of, int32 max_leads, bool all_tenants, int6
 enum
 {
 	DL_TENANT, DL_LEAD, DL_STATE, DL_ACTION, DL_DUE, DL_TOUCHES, DL_PLAN_B, DL_OWNER,
-	DL_EXTERNAL_REF, DL_ATTRS, DL_DNC, DL_COUNT
+	DL_EXTERNAL_REF, DL_ATTRS, DL_DNC, DL_STATE_SINCE, DL_COUNT
 };
 static const ColumnSpec lead_cols[DL_COUNT] = {
 	{"tenant_id", CT_INT8}, {"lead_id", CT_INT8}, {"state", CT_LEAD_STATE},
 	{"next_action", CT_NEXT_ACTION}, {"next_followup_at", CT_TIMESTAMPTZ}, {"touches", CT_INT4},
 	{"plan_b_step", CT_INT4}, {"owner", CT_TEXT}, {"external_ref", CT_TEXT}, {"attrs", CT_JSONB},
-	{"do_not_contact", CT_BOOL}
+	{"do_not_contact", CT_BOOL}, {"state_since", CT_TIMESTAMPTZ}
 };
 static ColumnMap lead_map;
 
@@ -608,6 +620,7 @@ materialize_direct(TimestampTz as_of, int32 max_leads, bool all_tenants, int64 t
 				d.plan_b = slot_getattr(slot, a[DL_PLAN_B], &d.plan_b_null);
 				d.owner = slot_getattr(slot, a[DL_OWNER], &d.owner_null);
 				d.vars = lead_vars(slot, a);
+				d.state_since = DatumGetTimestampTz(slot_getattr(slot, a[DL_STATE_SINCE], &isnull));
 				if (make_task(&d, as_of, counts))
 					created++;
 				MemoryContextSwitchTo(oldcxt);

@@ -13,6 +13,7 @@
 
 #include "columns.h"
 #include "core/decay.h"
+#include "experiment.h"
 #include "followup.h"
 #include "planner.h"
 #include "pressure_touch.h"
@@ -101,7 +102,7 @@ followup_preview(PG_FUNCTION_ARGS)
 	if (SPI_execute_with_args("SELECT state, anchor_at, touches, plan_b_step, next_action,"
 							  " next_followup_at, timezone, last_outbound_at,"
 							  " pg_catalog.jsonb_build_object('lead_id', lead_id, 'external_ref', external_ref,"
-							  "   'owner', owner, 'state', state) OPERATOR(pg_catalog.||) attrs"
+							  "   'owner', owner, 'state', state) OPERATOR(pg_catalog.||) attrs, state_since"
 							  " FROM followup.lead WHERE tenant_id OPERATOR(pg_catalog.=) $1"
 							  " AND lead_id OPERATOR(pg_catalog.=) $2",
 							  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
@@ -133,7 +134,12 @@ followup_preview(PG_FUNCTION_ARGS)
 		d = SPI_getbinval(tup, desc, 8, &isnull);
 		lead.last_outbound_at = isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
 		vars = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 9, &isnull));
+		if (SPI_gettypeid(desc, 10) != TIMESTAMPTZOID)
+			elog(ERROR, "followup.lead.state_since is not a timestamptz");
+		lead.state_since = DatumGetTimestampTz(SPI_getbinval(tup, desc, 10, &isnull));
 	}
+	/* the stay's arm, if any, gives the steps (replan_lead plans by it too) */
+	cfg = (TenantConfig *) experiment_config(cfg, lead.lead_id, lead.state, lead.state_since, NULL);
 	lead.last_event_at = DT_NOBEGIN;
 	lead.last_inbound_at = DT_NOBEGIN;
 	lead.momentum_at = DT_NOBEGIN;

@@ -29,7 +29,7 @@ static const char *const relnames[FR_COUNT] = {
 	"lead", "interaction", "task", "state_change", "rollup_mark",
 	"policy", "step", "signal", "rule", "notify_channel",
 	"task_one_live_per_lead", "reason", "calendar", "contact_cap", "quiet_hours", "capacity",
-	"lead_due_idx"
+	"lead_due_idx", "experiment", "experiment_arm"
 };
 
 /* the OIDs looked up, InvalidOid until then and after an invalidation */

@@ -15,6 +15,7 @@ typedef enum FollowupRel
 	FR_REASON,					/* after_sale.sql: the reasons an interaction may give */
 	FR_CALENDAR, FR_CONTACT_CAP, FR_QUIET_HOURS, FR_CAPACITY,
 	FR_LEAD_DUE_IDX,			/* index: planned leads by due time */
+	FR_EXPERIMENT, FR_EXPERIMENT_ARM,
 	FR_COUNT
 } FollowupRel;
 

@@ -13,6 +13,7 @@
 #include "utils/timestamp.h"
 
 #include "core/decay.h"
+#include "experiment.h"
 #include "followup.h"
 #include "planner.h"
 #include "pressure_touch.h"
@@ -25,6 +26,8 @@ replan_lead(const TenantConfig *cfg, LeadRow *lead, bool reply_owed,
 	PlanInput	in;
 	PlanResult	out;
 
+	/* the stay's experiment arm, if any, plans it (experiment.c) */
+	cfg = experiment_config(cfg, lead->lead_id, lead->state, lead->state_since, NULL);
 	in.state = lead->state;
 	in.anchor_at = lead->anchor_at;
 	in.touches = lead->touches;

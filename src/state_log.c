@@ -32,6 +32,7 @@
 #include "columns.h"
 #include "config_cache.h"
 #include "domain.h"
+#include "experiment.h"
 #include "followup.h"
 #include "kept_plan.h"
 #include "state_log.h"
@@ -103,18 +104,24 @@ log_state_change(int64 tenant_id, int64 lead_id, TimestampTz at, Oid from_state,
 				 Oid to_state, int64 interaction_id)
 {
 	static KeptPlan plan;
-	Datum		args[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		args[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	ArmChoice	arm;
 
 	if (!kept_plan_current(&plan))
 	{
-		Oid			types[6] = {INT8OID, INT8OID, TIMESTAMPTZOID,
-		get_enum_oids()->lead_state_type, get_enum_oids()->lead_state_type, INT8OID};
+		Oid			types[8] = {INT8OID, INT8OID, TIMESTAMPTZOID,
+			get_enum_oids()->lead_state_type, get_enum_oids()->lead_state_type, INT8OID,
+		INT8OID, INT4OID};
 
 		kept_plan_prepare(&plan, "INSERT INTO followup.state_change (tenant_id, lead_id, changed_at,"
-						  " from_state, to_state, interaction_id) VALUES ($1, $2, $3, $4, $5, $6)",
-						  6, types);
+						  " from_state, to_state, interaction_id, experiment_id, arm)"
+						  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+						  8, types);
 	}
+	/* the arm of the stay that begins, if an experiment runs on the state */
+	(void) experiment_config(get_tenant_config(tenant_id), lead_id, lead_state_from_oid(to_state),
+							 at, &arm);
 	args[0] = Int64GetDatum(tenant_id);
 	args[1] = Int64GetDatum(lead_id);
 	args[2] = TimestampTzGetDatum(at);
@@ -123,6 +130,9 @@ log_state_change(int64 tenant_id, int64 lead_id, TimestampTz at, Oid from_state,
 	args[4] = ObjectIdGetDatum(to_state);
 	args[5] = Int64GetDatum(interaction_id);
 	nulls[5] = interaction_id != 0 ? ' ' : 'n';
+	args[6] = Int64GetDatum(arm.experiment_id);
+	args[7] = Int32GetDatum(arm.arm);
+	nulls[6] = nulls[7] = arm.experiment_id != 0 ? ' ' : 'n';
 	if (execute_as_history_owner(plan.plan, args, nulls) != SPI_OK_INSERT)
 		elog(ERROR, "could not log the state change of lead " INT64_FORMAT, lead_id);
 

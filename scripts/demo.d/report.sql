@@ -135,3 +135,29 @@ SELECT pg_temp.wrap(format(
     to_char(stalled, 'FM999G999'), to_char(followed_up, 'FM999G999'), to_char(by_rule, 'FM999G999'),
     to_char(by_chance, 'FM999G999'), to_char(never, 'FM999G999'), to_char(won, 'FM999G999')))
 FROM followup.stall_diagnostic('30 days');
+
+\pset format aligned
+\pset tuples_only off
+\echo
+\echo '== The experiment (followup.experiment_results) =='
+\echo 'leads that entered thinking in each arm; win and opt-out rates of those whose 14-day'
+\echo 'horizon has passed, against the seed arm with always-valid 95% intervals'
+SELECT arm, arm_name AS "arm name", leads, matured, touches, replies, wins, opt_outs AS "opt-outs",
+       round(100 * win_rate, 1) || '%' AS "win rate", round(100 * opt_out_rate, 1) || '%' AS "opt-out rate",
+       CASE WHEN arm > 1 THEN format('%s [%s, %s]', round(100 * win_rate_diff, 1), round(100 * win_rate_diff_lower, 1),
+                                     round(100 * win_rate_diff_upper, 1)) END AS "win diff, points",
+       CASE WHEN arm > 1 THEN format('%s [%s, %s]', round(100 * opt_out_rate_diff, 1), round(100 * opt_out_rate_diff_lower, 1),
+                                     round(100 * opt_out_rate_diff_upper, 1)) END AS "opt-out diff, points",
+       verdict
+FROM followup.experiment_results WHERE tenant_id = 1 AND experiment_id = 1 ORDER BY arm;
+
+\echo
+\echo '== Cadence advice for thinking, from the shop''s own 60 days (followup.cadence_advice) =='
+SELECT touch, planned_offset AS planned, touches, replies, round(100 * reply_rate, 1) || '%' AS "reply %",
+       median_reply_after AS "median reply after", wins, opt_outs AS "opt-outs", suggested_offset AS suggested
+FROM followup.cadence_advice('thinking');
+\pset format unaligned
+\pset tuples_only on
+SELECT 'touch ' || touch || ': ' || advice FROM followup.cadence_advice('thinking');
+SELECT 'Suggested cadence: ' || coalesce(min(suggested_cadence::text), 'none') || ' (advice to test in an experiment, not a change)'
+FROM followup.cadence_advice('thinking');

@@ -10,6 +10,19 @@
 SET client_min_messages = warning;
 SET followup.tenant_id = 1;
 
+-- The experiment the shop runs (docs/reporting.md, "Experiments"): the seed's
+-- thinking cadence against a tighter one.  Customers answer more while we
+-- have written to them lately (demo.attention), which may bring more wins,
+-- or more "stop writing to me": the run decides.  Declared before the first
+-- simulated day, so every lead entering thinking gets an arm.
+BEGIN;
+INSERT INTO followup.experiment (experiment_id, name, state, starts_at, horizon)
+VALUES (1, 'thinking: seed cadence or a tighter one', 'thinking',
+        date_trunc('hour', now()) - interval '60 days', '14 days');
+INSERT INTO followup.experiment_arm (experiment_id, arm, name, cadence)
+VALUES (1, 1, 'seed 24h, 3d, 7d', NULL), (1, 2, 'tight 4h, 2d, 5d', '4h, 2d, 5d');
+COMMIT;
+
 CREATE SCHEMA demo;
 CREATE TABLE demo.catalog (product text, price int, cheaper_product text, cheaper_price int);
 INSERT INTO demo.catalog VALUES

@@ -26,7 +26,9 @@ SELECT 'reader', r, '{SELECT}' FROM unnest(ARRAY[
     'step_funnel', 'plan_b_recovery', 'due_tasks', 'job_lag',
     -- issue 18
     'calendar', 'public_holiday', 'contact_cap', 'quiet_hours', 'pressure_move', 'pressure',
-    'capacity', 'capacity_used']::name[]) r;
+    'capacity', 'capacity_used',
+    'experiment', 'experiment_arm', 'experiment_stays', 'experiment_interactions', 'experiment_results']::name[]) r;
+
 INSERT INTO rel_grant VALUES
     -- the CRM writes leads and interactions; the triggers keep the rest
     ('operator', 'lead', '{INSERT,UPDATE}'),
@@ -48,13 +50,16 @@ INSERT INTO rel_grant VALUES
     ('admin', 'calendar_replan', '{INSERT}'),
     ('admin', 'contact_cap', '{INSERT,UPDATE,DELETE}'),
     ('admin', 'quiet_hours', '{INSERT,UPDATE,DELETE}'),
-    ('admin', 'capacity', '{INSERT,UPDATE,DELETE}');
+    ('admin', 'capacity', '{INSERT,UPDATE,DELETE}'),
+    ('admin', 'experiment', '{INSERT,UPDATE,DELETE}'),
+    ('admin', 'experiment_arm', '{INSERT,UPDATE,DELETE}');
 
 CREATE TEMP TABLE seq_grant (kind text, seq name, privs text[]);
 INSERT INTO seq_grant VALUES
     ('operator', 'lead_lead_id_seq', '{USAGE}'),
     ('operator', 'interaction_interaction_id_seq', '{USAGE}'),
-    ('admin', 'rule_rule_id_seq', '{USAGE}');
+    ('admin', 'rule_rule_id_seq', '{USAGE}'),
+    ('admin', 'experiment_experiment_id_seq', '{USAGE}');
 
 CREATE TEMP TABLE fn_grant (kind text, fn text);
 INSERT INTO fn_grant
@@ -70,7 +75,10 @@ SELECT 'reader', f FROM unnest(ARRAY[
     'plan_next_touch(followup.lead_state,timestamptz,integer,integer,timestamptz,timestamptz,text)',
     'offset_at(followup.cadence,integer)', 'offsets(followup.cadence)',
     -- issue 18
-    'workload_forecast(integer,timestamptz)', 'planned_touches(timestamptz,timestamptz)']) f
+    'workload_forecast(integer,timestamptz)', 'planned_touches(timestamptz,timestamptz)',
+    'sequential_diff(bigint,bigint,bigint,bigint,double precision,double precision)',
+    'experiment_arm_of(bigint,bigint,bigint)', 'cadence_advice(followup.lead_state,interval,timestamptz)',
+    'cadence(interval[])']) f
 UNION ALL
 SELECT 'operator', f FROM unnest(ARRAY[
     'check_timezone(text)', 'check_template(text)', 'render(text,jsonb)',
@@ -86,7 +94,8 @@ SELECT 'admin', f FROM unnest(ARRAY[
     'check_timezone(text)', 'check_template(text)', 'render(text,jsonb)', 'cadence(interval[])',
     'plan_next_touch(followup.lead_state,timestamptz,integer,integer,timestamptz,timestamptz,text)',
     -- issue 18
-    'load_calendar(text,text,date,date)']) f;
+    'load_calendar(text,text,date,date)',
+    'conclude_experiment(bigint,integer,timestamptz)']) f;
 
 -- every relation, sequence and function of the schema, for every kind
 CREATE TEMP VIEW rel_expect AS

@@ -15,7 +15,22 @@ $node->init;
 $node->start;
 $node->safe_psql('postgres', 'CREATE DATABASE crm; CREATE DATABASE restored;');
 $node->safe_psql('crm', 'CREATE EXTENSION followup; CREATE EXTENSION amcheck;');
+# an experiment on tenant 1's thinking, running while the history loads
+# (one INSERT of interactions: the statement's bulk path gives the arms)
+$node->safe_psql('crm', q{
+	BEGIN;
+	INSERT INTO followup.experiment (tenant_id, experiment_id, name, state, starts_at)
+	VALUES (1, 1, 'tighter', 'thinking', '2026-01-01');
+	INSERT INTO followup.experiment_arm (tenant_id, experiment_id, arm, name, cadence)
+	VALUES (1, 1, 1, 'seed', NULL), (1, 1, 2, 'tight', '30m, 12h');
+	COMMIT;
+});
 load_history($node, 'crm', 200);
+is($node->safe_psql('crm', q{
+	SELECT count(DISTINCT arm) || ' arms, '
+	       || count(*) FILTER (WHERE arm IS DISTINCT FROM followup.experiment_arm_of(1, 1, lead_id)) || ' not the hash''s'
+	FROM followup.state_change WHERE tenant_id = 1 AND to_state = 'thinking'}),
+	"2 arms, 0 not the hash's", 'the bulk load gave every entry into thinking its arm');
 $node->safe_psql('crm', "SET followup.tenant_id = 1; SELECT count(*) FROM followup.claim_tasks('ana', 3)");
 # reasons: a tenant's own and shipped ones, on interactions and leads; a
 # won lead's after-sale touches and a repeat purchase
@@ -56,12 +71,16 @@ my %same = (
 	reason_list => 'SELECT * FROM followup.reason ORDER BY tenant_id, reason',
 	reasons => 'SELECT * FROM followup.reasons ORDER BY 1, 2, 3, 4',
 	repeat_purchases => 'SELECT * FROM followup.repeat_purchases ORDER BY 1, 3',
+	experiments => 'SELECT * FROM followup.experiment ORDER BY tenant_id, experiment_id',
+	experiment_arms => 'SELECT * FROM followup.experiment_arm ORDER BY tenant_id, experiment_id, arm',
+	experiment_results => 'SELECT * FROM followup.experiment_results ORDER BY tenant_id, experiment_id, arm',
 	stall_diagnostic => "SET followup.tenant_id = 1; SELECT * FROM followup.stall_diagnostic('60 days', '2026-12-01')",
 	pipeline => 'SELECT tenant_id, state, leads, awaiting_reply FROM followup.pipeline ORDER BY 1, 2',
 	operator_compliance => 'SELECT * FROM followup.operator_compliance ORDER BY 1, 2, 3',
 	plan_b_recovery => 'SELECT * FROM followup.plan_b_recovery ORDER BY 1, 2',
 	sequences => "SELECT last_value FROM followup.lead_lead_id_seq UNION ALL SELECT last_value FROM followup.task_task_id_seq"
-	  . " UNION ALL SELECT last_value FROM followup.interaction_interaction_id_seq UNION ALL SELECT last_value FROM followup.rule_rule_id_seq");
+	  . " UNION ALL SELECT last_value FROM followup.interaction_interaction_id_seq UNION ALL SELECT last_value FROM followup.rule_rule_id_seq"
+	  . " UNION ALL SELECT last_value FROM followup.experiment_experiment_id_seq");
 for my $what (sort keys %same)
 {
 	my $before = $node->safe_psql('crm', "SET timezone = 'UTC'; $same{$what}");
@@ -69,6 +88,19 @@ for my $what (sort keys %same)
 	ok(length($before) > 0, "$what: there is something to compare");
 	is($after, $before, "$what: identical after restore");
 }
+
+# the experiment goes on the same after the restore: new leads entering
+# thinking get the same arms and plans in both databases
+my $enter = q{
+	SET timezone = 'UTC';
+	INSERT INTO followup.lead (tenant_id, external_ref, created_at, state)
+	SELECT 1, 'after' || i, '2027-01-01 10:00+00', 'thinking' FROM generate_series(1, 20) i;
+	SELECT string_agg(l.lead_id || ':' || sc.arm || ':' || l.next_followup_at, ' ' ORDER BY l.lead_id)
+	FROM followup.lead l JOIN followup.state_change sc USING (tenant_id, lead_id)
+	WHERE l.tenant_id = 1 AND l.external_ref LIKE 'after%'};
+my $arms_before = $node->safe_psql('crm', $enter);
+like($arms_before, qr/:1:.*:2:|:2:.*:1:/, 'new entries get both arms');
+is($node->safe_psql('restored', $enter), $arms_before, 'the same arms and plans after the restore');
 
 # the restored database goes on working: a new interaction is planned
 is($node->safe_psql('restored', q{

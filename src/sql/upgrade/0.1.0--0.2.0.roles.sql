@@ -153,3 +153,62 @@ BEGIN
           'followup.pressure_move'::pg_catalog.regclass, 'followup.pressure'::pg_catalog.regclass,
           'followup.capacity'::pg_catalog.regclass, 'followup.capacity_used'::pg_catalog.regclass]::pg_catalog.oid[]);
 END $$;
+
+-- ---- experiments (src/sql/experiments.sql): what grant_reader and
+-- grant_admin give now, to the roles they were run for under 0.1.0 (those
+-- that read followup.lead, those that write followup.policy), kept out of
+-- pg_init_privs as above.
+DO $$
+DECLARE
+    r regrole;
+    granted oid[] := '{}';
+BEGIN
+    FOR r IN SELECT DISTINCT a.grantee::regrole
+             FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+             WHERE c.oid OPERATOR(pg_catalog.=) 'followup.lead'::pg_catalog.regclass
+               AND a.privilege_type OPERATOR(pg_catalog.=) 'SELECT'
+               AND a.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
+               AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
+    LOOP
+        EXECUTE pg_catalog.format('GRANT SELECT ON followup.experiment, followup.experiment_arm,'
+                                  ' followup.experiment_stays, followup.experiment_interactions,'
+                                  ' followup.experiment_results TO %s', r);
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.sequential_diff(bigint, bigint, bigint, bigint,'
+                                  '   double precision, double precision), followup.experiment_arm_of(bigint, bigint, bigint),'
+                                  ' followup.cadence_advice(followup.lead_state, interval, timestamptz),'
+                                  ' followup.cadence(interval[]) TO %s', r);
+        granted := granted OPERATOR(pg_catalog.||) r::oid;
+    END LOOP;
+    FOR r IN SELECT DISTINCT a.grantee::regrole
+             FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+             WHERE c.oid OPERATOR(pg_catalog.=) 'followup.policy'::pg_catalog.regclass
+               AND a.privilege_type OPERATOR(pg_catalog.=) 'INSERT'
+               AND a.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
+               AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
+    LOOP
+        EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE ON followup.experiment, followup.experiment_arm TO %s', r);
+        EXECUTE pg_catalog.format('GRANT USAGE ON SEQUENCE followup.experiment_experiment_id_seq TO %s', r);
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION followup.conclude_experiment(bigint, integer, timestamptz) TO %s', r);
+        granted := granted OPERATOR(pg_catalog.||) r::oid;
+    END LOOP;
+    -- a fresh install records no initial privileges for these relations
+    -- (nothing is granted or revoked on them in its script)
+    DELETE FROM pg_catalog.pg_init_privs i
+    WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+      AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY['followup.experiment'::pg_catalog.regclass,
+          'followup.experiment_arm'::pg_catalog.regclass, 'followup.experiment_stays'::pg_catalog.regclass,
+          'followup.experiment_interactions'::pg_catalog.regclass,
+          'followup.experiment_results'::pg_catalog.regclass,
+          'followup.experiment_experiment_id_seq'::pg_catalog.regclass]::pg_catalog.oid[]);
+    UPDATE pg_catalog.pg_init_privs i
+    SET initprivs = ARRAY(SELECT a FROM pg_catalog.unnest(i.initprivs) a
+                          WHERE NOT EXISTS (SELECT FROM pg_catalog.aclexplode(ARRAY[a]) x
+                                            WHERE x.grantee OPERATOR(pg_catalog.=) ANY (granted)))
+    WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+      AND i.objoid OPERATOR(pg_catalog.=) ANY (ARRAY[
+          'followup.sequential_diff(bigint, bigint, bigint, bigint, double precision, double precision)'::pg_catalog.regprocedure,
+          'followup.experiment_arm_of(bigint, bigint, bigint)'::pg_catalog.regprocedure,
+          'followup.cadence_advice(followup.lead_state, interval, timestamptz)'::pg_catalog.regprocedure,
+          'followup.conclude_experiment(bigint, integer, timestamptz)'::pg_catalog.regprocedure,
+          'followup.cadence(interval[])'::pg_catalog.regprocedure]::pg_catalog.oid[]);
+END $$;

@@ -1133,6 +1133,13 @@ BEGIN
                    '   timestamptz, timestamptz, text),'
                    ' followup.steps(followup.cadence), followup.offset_at(followup.cadence, integer),'
                    ' followup.offsets(followup.cadence) TO %s', role);
+    -- experiments (src/sql/experiments.sql)
+    EXECUTE format('GRANT SELECT ON followup.experiment, followup.experiment_arm, followup.experiment_stays,'
+                   ' followup.experiment_interactions, followup.experiment_results TO %s', role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.sequential_diff(bigint, bigint, bigint, bigint,'
+                   '   double precision, double precision), followup.experiment_arm_of(bigint, bigint, bigint),'
+                   ' followup.cadence_advice(followup.lead_state, interval, timestamptz),'
+                   ' followup.cadence(interval[]) TO %s', role);
     PERFORM followup.grant_on_workers(role);
 END $$;
 COMMENT ON FUNCTION followup.grant_reader(regrole) IS
@@ -1191,6 +1198,10 @@ BEGIN
                    ' followup.cadence(interval[]),'
                    ' followup.plan_next_touch(followup.lead_state, timestamptz, integer, integer,'
                    '   timestamptz, timestamptz, text) TO %s', role);
+    -- experiments (src/sql/experiments.sql)
+    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON followup.experiment, followup.experiment_arm TO %s', role);
+    EXECUTE format('GRANT USAGE ON SEQUENCE followup.experiment_experiment_id_seq TO %s', role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION followup.conclude_experiment(bigint, integer, timestamptz) TO %s', role);
     PERFORM followup.grant_on_workers(role);
 END $$;
 COMMENT ON FUNCTION followup.grant_admin(regrole) IS
