@@ -32,7 +32,7 @@ BEGIN
     END IF;
     -- what followup does not apply on Citus yet (docs/scaling.md): the
     -- triggers on the workers would not see these rows
-    FOREACH t IN ARRAY ARRAY['calendar', 'contact_cap', 'quiet_hours', 'capacity'] LOOP
+    FOREACH t IN ARRAY ARRAY['calendar', 'contact_cap', 'quiet_hours', 'capacity', 'experiment'] LOOP
         EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM followup.%I)', t) INTO has_rows;
         IF has_rows THEN
             RAISE EXCEPTION 'followup.% has rows, which followup does not apply on Citus yet', t
