@@ -111,10 +111,10 @@ prepare_claim_plans(void)
 	 * reply to the lead; a lead being written right now is skipped like a
 	 * task another operator holds.  The conditions are checked again on the
 	 * locked row: the candidate was read without a lock.  The UPDATE names
-	 * the tenant and task as constants too, not only through pick: on Citus
-	 * that makes the whole statement one task on the tenant's shard; joined
-	 * to pick alone it is an UPDATE of every task shard, over new
-	 * connections, committed with two-phase commit (100 ms a claim).
+	 * the tenant and task itself too, not only through pick: on Citus that
+	 * makes the whole statement one task on the tenant's shard; joined to
+	 * pick alone it is an UPDATE of every task shard, some over new
+	 * connections, committed in two phases (100-200 ms a claim).
 	 */
 	kept_plan_prepare(&claim_plan, "WITH pick AS ("
 							 " SELECT t.tenant_id, t.task_id FROM followup.task t"
