@@ -9,8 +9,9 @@ LANGUAGE plpgsql VOLATILE ROWS 1 SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_variable
 DECLARE
     tenant bigint := followup.current_tenant();
-    -- a value, not an expression: Citus refuses now() inside COALESCE
-    claimed timestamptz := COALESCE(as_of, pg_catalog.now());
+    -- a value, not a call in the statement: Citus takes no volatile call in
+    -- an UPDATE's COALESCE
+    claim_time timestamptz := COALESCE(as_of, pg_catalog.now());
 BEGIN
     IF operator IS NULL OR pg_catalog.btrim(operator) OPERATOR(pg_catalog.=) '' THEN
         RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
@@ -42,9 +43,12 @@ BEGIN
         FOR NO KEY UPDATE OF l SKIP LOCKED
         FOR UPDATE OF t SKIP LOCKED)
     UPDATE followup.task t
-       SET status = 'claimed', claimed_by = operator, claimed_at = claimed
+       SET status = 'claimed', claimed_by = operator, claimed_at = claim_time
       FROM pick
-     WHERE t.tenant_id OPERATOR(pg_catalog.=) pick.tenant_id AND t.task_id OPERATOR(pg_catalog.=) pick.task_id
+     -- the tenant as a parameter too: Citus routes the statement to the
+     -- tenant's shard (through pick alone it updates every task shard)
+     WHERE t.tenant_id OPERATOR(pg_catalog.=) tenant
+       AND t.tenant_id OPERATOR(pg_catalog.=) pick.tenant_id AND t.task_id OPERATOR(pg_catalog.=) pick.task_id
     RETURNING t.*;
 END $$;
 COMMENT ON FUNCTION followup.claim_tasks(text, int, text[], timestamptz) IS

@@ -392,14 +392,15 @@ BEGIN
         SELECT t.tenant_id, t.task_id,
                CASE WHEN pt.tenant_id IS NOT NULL THEN pt.escalate_to ELSE p0.escalate_to END AS escalate_to
         FROM followup.task t
+        JOIN followup.lead l ON l.tenant_id = t.tenant_id AND l.lead_id = t.lead_id
         LEFT JOIN followup.policy pt ON pt.tenant_id = t.tenant_id AND pt.state = t.state
         LEFT JOIN followup.policy p0 ON p0.tenant_id = 0 AND p0.state = t.state
         WHERE t.status IN ('open', 'claimed') AND t.escalated_at IS NULL AND t.due_at <= $1
           AND t.due_at + CASE WHEN pt.tenant_id IS NOT NULL THEN pt.escalate_after
                               ELSE p0.escalate_after END < $1 %1$s
-          -- not on the lead's days off (followup.calendar)
-          AND NOT followup.non_working_day(t.tenant_id, t.state, (SELECT l.timezone FROM followup.lead l
-                  WHERE l.tenant_id = t.tenant_id AND l.lead_id = t.lead_id), $1)
+          -- not on the lead's days off (followup.calendar); the lead by a
+          -- join, as Citus locks no row of a query with a subquery
+          AND NOT followup.non_working_day(t.tenant_id, t.state, l.timezone, $1)
         ORDER BY t.due_at
         LIMIT $2
         FOR UPDATE OF t SKIP LOCKED)

@@ -17,6 +17,10 @@ SELECT * FROM followup.run_due('2026-11-05 00:00+00');
 -- the owner, tenant 81 for the session (the functions run on the
 -- coordinator and pass the tenant to the workers in their statements)
 SET followup.tenant_id = 81;
+-- each call one statement on the tenant's shard: no two-phase commit (a
+-- claim that updates every task shard commits with PREPARE TRANSACTION on
+-- both workers, recorded in pg_dist_transaction)
+SELECT count(*) AS prepared_before FROM pg_catalog.pg_dist_transaction \gset
 SELECT task_id, lead_id, status, claimed_by FROM followup.claim_tasks('ann', 2);
 SELECT interaction_id, tenant_id, lead_id, task_id, kind, occurred_at, operator
 FROM followup.complete_task(1, 'ann', 'hi', '2026-11-05 01:00+00');
@@ -28,6 +32,7 @@ SELECT followup.complete_task(1, 'ann', 'again', '2026-11-05 02:00+00');
 SELECT followup.release_task(4);
 \set VERBOSITY terse
 SELECT task_id, lead_id, status, claimed_by FROM followup.claim_tasks('bob', 5, ARRAY['bob']);
+SELECT count(*) <= :prepared_before AS one_phase FROM pg_catalog.pg_dist_transaction;
 SELECT * FROM followup.stall_diagnostic('30 days', '2026-11-06 00:00+00');
 RESET followup.tenant_id;
 SELECT tenant_id, task_id, lead_id, status, claimed_by FROM followup.task ORDER BY tenant_id, task_id;
