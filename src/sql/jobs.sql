@@ -99,11 +99,24 @@ CREATE FUNCTION followup.escalate_overdue_tenant(tenant bigint, as_of timestampt
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     escalated bigint;
+    -- not on the lead's days off (followup.calendar), except on Citus: there
+    -- the statement runs on the shards, where the check cannot read the
+    -- configuration, and distribute() refuses calendars
+    days_off text := 'AND NOT followup.non_working_day(t.tenant_id, t.state, l.timezone, $1)';
+    distributed boolean := false;
 BEGIN
     IF as_of IS NULL OR max_tasks IS NULL THEN
         RAISE EXCEPTION 'as_of and max_tasks must not be null' USING ERRCODE = '22004';
     ELSIF max_tasks < 1 THEN
         RAISE EXCEPTION 'max_tasks must be at least 1, not %', max_tasks USING ERRCODE = '22023';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p'
+                ' WHERE p.logicalrelid OPERATOR(pg_catalog.=) ''followup.task''::pg_catalog.regclass)'
+        INTO distributed;
+    END IF;
+    IF distributed THEN
+        days_off := '';
     END IF;
     EXECUTE pg_catalog.format($q$
     WITH overdue AS (
@@ -116,9 +129,7 @@ BEGIN
         WHERE t.status IN ('open', 'claimed') AND t.escalated_at IS NULL AND t.due_at <= $1
           AND t.due_at + CASE WHEN pt.tenant_id IS NOT NULL THEN pt.escalate_after
                               ELSE p0.escalate_after END < $1 %1$s
-          -- not on the lead's days off (followup.calendar); the lead by a
-          -- join, as Citus locks no row of a query with a subquery
-          AND NOT followup.non_working_day(t.tenant_id, t.state, l.timezone, $1)
+          %2$s
         ORDER BY t.due_at
         LIMIT $2
         FOR UPDATE OF t SKIP LOCKED)
@@ -126,7 +137,7 @@ BEGIN
     SET escalated_at = $1, escalated_to = o.escalate_to
     FROM overdue o
     WHERE t.tenant_id = o.tenant_id AND t.task_id = o.task_id %1$s$q$,
-        CASE WHEN tenant IS NOT NULL THEN 'AND t.tenant_id = $3' ELSE '' END)
+        CASE WHEN tenant IS NOT NULL THEN 'AND t.tenant_id = $3' ELSE '' END, days_off)
     USING as_of, max_tasks, tenant;
     GET DIAGNOSTICS escalated = ROW_COUNT;
     RETURN escalated;
