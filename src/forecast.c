@@ -36,13 +36,7 @@ forecast_lead(ReturnSetInfo *rsinfo, TenantConfig *cfg, const EnumOids *oids, Le
 	KindEntry	touch;
 
 	/* a touch made exactly when due */
-	memset(&touch_rule, 0, sizeof(touch_rule));
-	touch_rule.from_state = touch_rule.to_state = LS_NONE;
-	touch_rule.effect = EFFECT_TOUCH;
-	memset(&touch, 0, sizeof(touch));
-	touch.direction = DIR_OUTBOUND;
-	touch.nrules = 1;
-	touch.rules = &touch_rule;
+	outbound_touch_kind(&touch, &touch_rule);
 
 	for (int n = 0; n < FORECAST_MAX_STEPS && lead->next_action != NA_NONE &&
 		 lead->next_followup_at < until; n++)
@@ -109,11 +103,7 @@ followup_planned_touches(PG_FUNCTION_ARGS)
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ");
-	for (int i = 0; i < LC_COUNT; i++)
-	{
-		appendStringInfo(&sql, "%s%s", i > 0 ? ", " : "", lead_cols[i].name);
-		identity[i] = i + 1;
-	}
+	lead_select_list(&sql, identity);
 	/* no task is ever made for do_not_contact (materialize_due) */
 	appendStringInfoString(&sql, ", owner FROM followup.lead"
 						   " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND next_action IS NOT NULL"

@@ -96,6 +96,16 @@ ts_datum(TimestampTz t, bool *isnull)
 }
 
 void
+lead_select_list(StringInfo sql, int *identity)
+{
+	for (int i = 0; i < LC_COUNT; i++)
+	{
+		appendStringInfo(sql, "%s%s", i > 0 ? ", " : "", lead_cols[i].name);
+		identity[i] = i + 1;
+	}
+}
+
+void
 lead_from_tuple(LeadRow *lead, HeapTuple tup, TupleDesc desc, const int *att)
 {
 	bool		isnull;
@@ -226,11 +236,7 @@ lead_lock(int64 tenant_id, int64 lead_id, LeadHandle *h)
 
 		initStringInfo(&sql);
 		appendStringInfoString(&sql, "SELECT ");
-		for (int i = 0; i < LC_COUNT; i++)
-		{
-			appendStringInfo(&sql, "%s%s", i > 0 ? ", " : "", lead_cols[i].name);
-			identity[i] = i + 1;
-		}
+		lead_select_list(&sql, identity);
 		/* the version locked, for lead_write_direct() */
 		appendStringInfoString(&sql, ", ctid FROM followup.lead"
 							   " WHERE tenant_id OPERATOR(pg_catalog.=) $1"

@@ -56,6 +56,12 @@ extern const ColumnSpec lead_cols[LC_COUNT];
 /* The attribute numbers of rel's (followup.lead's) columns, by LeadCol. */
 extern const int *lead_column_map(Relation rel);
 
+/*
+ * Every lead column, in lead_cols[] order, appended to sql as a select
+ * list; identity (LC_COUNT) gets their attribute numbers in its result.
+ */
+extern void lead_select_list(struct StringInfoData *sql, int *identity);
+
 /* Read the lead in tup (desc, attribute numbers att by LeadCol). */
 extern void lead_from_tuple(LeadRow *lead, HeapTuple tup, TupleDesc desc, const int *att);
 

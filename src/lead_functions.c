@@ -182,13 +182,7 @@ preview_rows(ReturnSetInfo *rsinfo, TenantConfig *cfg, const EnumOids *oids, Lea
 	}
 
 	/* a touch made exactly when due, as the silence goes on */
-	memset(&touch_rule, 0, sizeof(touch_rule));
-	touch_rule.from_state = touch_rule.to_state = LS_NONE;
-	touch_rule.effect = EFFECT_TOUCH;
-	memset(&touch, 0, sizeof(touch));
-	touch.direction = DIR_OUTBOUND;
-	touch.nrules = 1;
-	touch.rules = &touch_rule;
+	outbound_touch_kind(&touch, &touch_rule);
 
 	for (int row = 0; row < 2 * FU_CADENCE_MAX_STEPS + 2 && lead.next_action != NA_NONE; row++)
 	{

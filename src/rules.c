@@ -53,6 +53,18 @@ replan_lead(const TenantConfig *cfg, LeadRow *lead, bool reply_owed,
 }
 
 void
+outbound_touch_kind(KindEntry *kind, Rule *rule)
+{
+	memset(rule, 0, sizeof(*rule));
+	rule->from_state = rule->to_state = LS_NONE;
+	rule->effect = EFFECT_TOUCH;
+	memset(kind, 0, sizeof(*kind));
+	kind->direction = DIR_OUTBOUND;
+	kind->nrules = 1;
+	kind->rules = rule;
+}
+
+void
 enter_state(LeadRow *lead, LeadState state, TimestampTz at)
 {
 	lead->state = state;

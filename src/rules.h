@@ -32,6 +32,12 @@ extern void apply_interaction(const TenantConfig *cfg, LeadRow *lead,
 extern void replan_lead(const TenantConfig *cfg, LeadRow *lead, bool reply_owed,
 						TimestampTz due_hint);
 
+/*
+ * An outbound touch of no particular kind, made when due: the signal the
+ * plan's previews (preview, the forecast) apply to follow a silence.
+ */
+extern void outbound_touch_kind(KindEntry *kind, Rule *rule);
+
 /* The lead enters state at "at": the state's bookkeeping starts over. */
 extern void enter_state(LeadRow *lead, LeadState state, TimestampTz at);
 
