@@ -14,8 +14,13 @@ SELECT :half = 1 AS first_half \gset
 -- grant gives now (the role is the cluster's; test/upgrade/run drops it)
 SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'followup_upgrade_crm') AS make_role \gset
 \if :make_role
+-- (and its admin, made and granted first: an ACL lists its grantees in the
+-- order they were granted, and 0.1.0's grant_admin already gave it some of
+-- what grant_reader gives now)
+CREATE ROLE followup_upgrade_admin;
 CREATE ROLE followup_upgrade_crm;
 \endif
+SELECT followup.grant_admin('followup_upgrade_admin') \g /dev/null
 SELECT followup.grant_operator('followup_upgrade_crm') \g /dev/null
 -- tenant 7's own configuration beside the shipped one
 INSERT INTO followup.policy (tenant_id, state, cadence) VALUES (7, 'thinking', '2h, 1d, 4d');
