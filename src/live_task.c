@@ -168,33 +168,48 @@ live_task_maybe(int64 tenant_id, int64 lead_id)
 	return found;
 }
 
-LiveTask
-live_task_visible(int64 tenant_id, int64 lead_id, Snapshot snapshot)
+bool
+live_task_open(Relation *task, Relation *index)
 {
-	Relation	task;
-	Relation	index;
-	IndexScanDesc scan;
-	TupleTableSlot *slot;
-	AttrNumber	status;
-	LiveTask	result = LIVE_TASK_NONE;
+	return open_live_index(task, index);
+}
 
-	if (!open_live_index(&task, &index))
-		return LIVE_TASK_UNKNOWN;
-	status = get_attnum(RelationGetRelid(task), "status");
-	slot = table_slot_create(task, NULL);
+bool
+live_task_fetch(Relation task, Relation index, int64 tenant_id, int64 lead_id, Snapshot snapshot,
+				TupleTableSlot *slot)
+{
+	IndexScanDesc scan;
+	AttrNumber	status = get_attnum(RelationGetRelid(task), "status");
+	bool		found = false;
+
 	scan = fu_index_beginscan(task, index, snapshot, 2, 0);
 	begin_lead_scan(scan, tenant_id, lead_id);
-	while (result == LIVE_TASK_NONE && index_getnext_slot(scan, ForwardScanDirection, slot))
+	while (!found && index_getnext_slot(scan, ForwardScanDirection, slot))
 	{
 		bool		isnull;
 		Oid			s = DatumGetObjectId(slot_getattr(slot, status, &isnull));
 
 		/* the index's predicate held when the entry was made; the row says now */
-		if (!isnull && (s == get_enum_oids()->task_status[TS_OPEN] ||
-						s == get_enum_oids()->task_status[TS_CLAIMED]))
-			result = LIVE_TASK_FOUND;
+		found = !isnull && (s == get_enum_oids()->task_status[TS_OPEN] ||
+							s == get_enum_oids()->task_status[TS_CLAIMED]);
 	}
 	index_endscan(scan);
+	return found;
+}
+
+LiveTask
+live_task_visible(int64 tenant_id, int64 lead_id, Snapshot snapshot)
+{
+	Relation	task;
+	Relation	index;
+	TupleTableSlot *slot;
+	LiveTask	result;
+
+	if (!open_live_index(&task, &index))
+		return LIVE_TASK_UNKNOWN;
+	slot = table_slot_create(task, NULL);
+	result = live_task_fetch(task, index, tenant_id, lead_id, snapshot, slot) ?
+		LIVE_TASK_FOUND : LIVE_TASK_NONE;
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(index, AccessShareLock);
 	table_close(task, NoLock);

@@ -4,7 +4,8 @@
  *
  * Both are statements, so that a CRM's triggers on followup.task fire; the
  * index scan of live_task.c spares them for a lead that has no live task,
- * the common case of an interaction.
+ * the common case of an interaction, and task_fulfil.c does the fulfilment
+ * without the statement whenever that is the same.
  */
 #include "postgres.h"
 
@@ -16,6 +17,7 @@
 #include "kept_plan.h"
 #include "live_task.h"
 #include "task.h"
+#include "task_fulfil.h"
 
 /*
  * SQL text here names everything with its schema, operators too: a kept
@@ -61,6 +63,15 @@ fulfil_open_task(int64 tenant_id, int64 lead_id, TimestampTz at, const char *ope
 
 	if (!live_task_maybe(tenant_id, lead_id))
 		return 0;
+	/* without the statement where it would do nothing more (task_fulfil.c) */
+	switch (task_fulfil_direct(tenant_id, lead_id, at, operator, &task_id))
+	{
+		case TASK_FULFIL_DONE:
+		case TASK_FULFIL_NONE:
+			return task_id;
+		case TASK_FULFIL_STATEMENT:
+			break;
+	}
 	args[0] = Int64GetDatum(tenant_id);
 	args[1] = Int64GetDatum(lead_id);
 	args[2] = TimestampTzGetDatum(at);
