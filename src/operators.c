@@ -25,7 +25,8 @@
  * done or superseded or a touch older than the lead's last event, and
  * inserts the outbound interaction; the interaction trigger does the rest.
  * followup.complete_tasks(task_ids, ...) does the same for each task of a
- * batch, reporting in the task's row what complete_task would raise.
+ * batch, reporting in the task's row what complete_task would raise; the
+ * batch's tasks and leads are locked by one statement (complete_batch.c).
  */
 #include "postgres.h"
 
@@ -43,6 +44,7 @@
 
 #include "capacity_claim.h"
 #include "columns.h"
+#include "complete_batch.h"
 #include "followup.h"
 #include "kept_plan.h"
 #include "task_claim.h"
@@ -430,17 +432,17 @@ typedef struct CompleteReport
 
 /*
  * Under SPI: complete task_id of the current tenant as complete_task does,
- * or say in r why not (nothing written then).  operator, body and
- * external_ref may be null; the interaction is in r->row.
+ * given the row of complete_lock_plan that locked it (NULL: none), or say
+ * in r why not (nothing written then).  operator, body and external_ref may
+ * be null; the interaction is in r->row.
  */
 static void
-complete_one(int64 tenant_id, int64 task_id, NullableDatum operator, NullableDatum body,
-			 TimestampTz occurred_at, NullableDatum external_ref, CompleteReport *r)
+complete_locked(int64 tenant_id, int64 task_id, HeapTuple row, TupleDesc desc,
+				NullableDatum operator, NullableDatum body, TimestampTz occurred_at,
+				NullableDatum external_ref, CompleteReport *r)
 {
 	Datum		args[8];
 	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
-	HeapTuple	row;
-	TupleDesc	desc;
 	bool		isnull;
 	char	   *status;
 	Datum		last_event;
@@ -452,12 +454,7 @@ complete_one(int64 tenant_id, int64 task_id, NullableDatum operator, NullableDat
 	r->lead_null = true;
 	if (!kept_plan_current(&complete_lock_plan) || !kept_plan_current(&complete_insert_plan))
 		prepare_complete_plans();
-
-	args[0] = Int64GetDatum(tenant_id);
-	args[1] = Int64GetDatum(task_id);
-	if (SPI_execute_plan(complete_lock_plan.plan, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not lock task " INT64_FORMAT, task_id);
-	if (SPI_processed == 0)
+	if (row == NULL)
 	{
 		r->outcome = CO_NOT_FOUND;
 		r->sqlstate = ERRCODE_UNDEFINED_OBJECT;
@@ -466,8 +463,6 @@ complete_one(int64 tenant_id, int64 task_id, NullableDatum operator, NullableDat
 		r->hint = pstrdup(followup_tenant_hint("task", "task", true));
 		return;
 	}
-	row = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
 	column_types_check(desc, 3, complete_task_cols, 3, "task");
 	column_types_check(desc, 1, complete_task_cols + 3, 1, "task");
 	column_types_check(desc, 8, complete_lead_cols, lengthof(complete_lead_cols), "lead");
@@ -535,6 +530,21 @@ complete_one(int64 tenant_id, int64 task_id, NullableDatum operator, NullableDat
 	r->outcome = CO_COMPLETED;
 	r->row = SPI_tuptable->vals[0];
 	r->desc = SPI_tuptable->tupdesc;
+}
+
+/* complete_locked() after complete_task's own lock statement */
+static void
+complete_one(int64 tenant_id, int64 task_id, NullableDatum operator, NullableDatum body,
+			 TimestampTz occurred_at, NullableDatum external_ref, CompleteReport *r)
+{
+	Datum		args[2] = {Int64GetDatum(tenant_id), Int64GetDatum(task_id)};
+
+	if (!kept_plan_current(&complete_lock_plan) || !kept_plan_current(&complete_insert_plan))
+		prepare_complete_plans();
+	if (SPI_execute_plan(complete_lock_plan.plan, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock task " INT64_FORMAT, task_id);
+	complete_locked(tenant_id, task_id, SPI_processed == 0 ? NULL : SPI_tuptable->vals[0],
+					SPI_tuptable->tupdesc, operator, body, occurred_at, external_ref, r);
 }
 
 static NullableDatum
@@ -644,6 +654,8 @@ followup_complete_tasks(PG_FUNCTION_ARGS)
 	int			nrefs;
 	TimestampTz occurred_at;
 	MemoryContext taskcxt;
+	CompleteBatch batch;
+	bool		batched;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(3))
 		ereport(ERROR,
@@ -675,6 +687,8 @@ followup_complete_tasks(PG_FUNCTION_ARGS)
 	taskcxt = AllocSetContextCreate(CurrentMemoryContext, "followup complete_tasks",
 									ALLOCSET_DEFAULT_SIZES);
 	SPI_connect();
+	/* the tasks and their leads locked at once, in lead order (complete_batch.c) */
+	batched = complete_batch_lock(tenant_id, task_ids, ntasks, &batch);
 	for (int i = 0; i < ntasks; i++)
 	{
 		MemoryContext oldcxt = MemoryContextSwitchTo(taskcxt);
@@ -683,10 +697,18 @@ followup_complete_tasks(PG_FUNCTION_ARGS)
 		CompleteReport r;
 		Datum		values[6];
 		bool		nulls[6] = {false, false, false, true, true, true};
+		HeapTuple	locked = NULL;
+		TupleDesc	locked_desc = NULL;
 
 		CHECK_FOR_INTERRUPTS();
-		complete_one(tenant_id, DatumGetInt64(task_ids[i]), arg_or_null(fcinfo, 1), body,
-					 occurred_at, ref, &r);
+		if (batched)
+			locked = complete_batch_row(&batch, DatumGetInt64(task_ids[i]), &locked_desc);
+		if (locked != NULL)
+			complete_locked(tenant_id, DatumGetInt64(task_ids[i]), locked, locked_desc,
+							arg_or_null(fcinfo, 1), body, occurred_at, ref, &r);
+		else
+			complete_one(tenant_id, DatumGetInt64(task_ids[i]), arg_or_null(fcinfo, 1), body,
+						 occurred_at, ref, &r);
 		values[0] = task_ids[i];
 		values[1] = r.lead_id;
 		nulls[1] = r.lead_null;
@@ -706,10 +728,13 @@ followup_complete_tasks(PG_FUNCTION_ARGS)
 			nulls[3] = nulls[4] = false;
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		/* the task's statements' rows, never the batch's */
 		SPI_freetuptable(SPI_tuptable);
+		SPI_tuptable = NULL;
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(taskcxt);
 	}
+	complete_batch_end(&batch);
 	SPI_finish();
 	MemoryContextDelete(taskcxt);
 	return (Datum) 0;
