@@ -34,6 +34,10 @@
 #include "executor/executor.h"
 #include "compat.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "rewrite/rewriteManip.h"
+#include "utils/memutils.h"
 #include "parser/parse_clause.h"
 #include "parser/parse_collate.h"
 #include "parser/parse_relation.h"
@@ -299,6 +303,137 @@ direct_fetch_by_key(Relation rel, Relation index, int64 key1, int64 key2, Snapsh
 	return found;
 }
 
+/*
+ * What the executor prepares again in every new EState, and so for every
+ * row written here: the CHECK constraints, the WHEN clauses of the row
+ * triggers, the predicates of partial indexes (about a third of an update
+ * of followup.task, whose six partial indexes and rollup trigger's WHEN are
+ * read from their text each time).  Prepared once per relation, user (the
+ * executor checks EXECUTE privileges when it prepares), version of the
+ * relation and of the functions, as lead_write.c prepares the lead's checks.
+ */
+typedef struct PreparedExprs
+{
+	Oid			relid;
+	Oid			user;
+	uint64		generation;		/* relation_generation() when prepared */
+	uint64		functions;		/* function_generation() when prepared */
+	MemoryContext cxt;
+	int			ncheck;
+	ExprState **checks;
+	int			ntrig;
+	Oid		   *tgoids;
+	ExprState **when;			/* NULL: no WHEN clause */
+	int			nindex;
+	Oid		   *indexoids;
+	ExprState **preds;			/* NULL: not a partial index */
+} PreparedExprs;
+
+static PreparedExprs prepared_exprs[4];
+static int	nprepared_exprs = 0;
+
+/*
+ * An outer write may still be using the expressions being forgotten (a
+ * trigger of its row writing the same table after an invalidation): their
+ * memory is left to the end of the transaction.
+ */
+static void
+forget_prepared(PreparedExprs *p)
+{
+	if (p->cxt != NULL)
+		MemoryContextSetParent(p->cxt, TopTransactionContext);
+	memset(p, 0, sizeof(PreparedExprs));
+}
+
+static void
+prepare_exprs(PreparedExprs *p, Relation rel, ResultRelInfo *relinfo)
+{
+	TupleConstr *constr = rel->rd_att->constr;
+	TriggerDesc *trigdesc = rel->trigdesc;
+	MemoryContext oldcxt;
+
+	p->relid = RelationGetRelid(rel);
+	p->user = GetUserId();
+	p->generation = relation_generation(p->relid);
+	p->functions = function_generation();
+	p->cxt = AllocSetContextCreate(CacheMemoryContext, "followup prepared expressions",
+								   ALLOCSET_SMALL_SIZES);
+	oldcxt = MemoryContextSwitchTo(p->cxt);
+	p->ncheck = constr ? constr->num_check : 0;
+	p->checks = palloc0(sizeof(ExprState *) * Max(p->ncheck, 1));
+	for (int i = 0; i < p->ncheck; i++)
+		p->checks[i] = ExecInitExpr(expression_planner(stringToNode(constr->check[i].ccbin)), NULL);
+	/* as TriggerEnabled() prepares them */
+	p->ntrig = trigdesc ? trigdesc->numtriggers : 0;
+	p->tgoids = palloc0(sizeof(Oid) * Max(p->ntrig, 1));
+	p->when = palloc0(sizeof(ExprState *) * Max(p->ntrig, 1));
+	for (int i = 0; i < p->ntrig; i++)
+	{
+		Node	   *qual;
+
+		p->tgoids[i] = trigdesc->triggers[i].tgoid;
+		if (trigdesc->triggers[i].tgqual == NULL)
+			continue;
+		qual = stringToNode(trigdesc->triggers[i].tgqual);
+		ChangeVarNodes(qual, PRS2_OLD_VARNO, INNER_VAR, 0);
+		ChangeVarNodes(qual, PRS2_NEW_VARNO, OUTER_VAR, 0);
+		qual = (Node *) make_ands_implicit((Expr *) qual);
+		p->when[i] = ExecInitQual((List *) expression_planner((Expr *) qual), NULL);
+	}
+	/* as ExecInsertIndexTuples() prepares them */
+	p->nindex = relinfo->ri_NumIndices;
+	p->indexoids = palloc0(sizeof(Oid) * Max(p->nindex, 1));
+	p->preds = palloc0(sizeof(ExprState *) * Max(p->nindex, 1));
+	for (int i = 0; i < p->nindex; i++)
+	{
+		IndexInfo  *info = relinfo->ri_IndexRelationInfo[i];
+
+		p->indexoids[i] = RelationGetRelid(relinfo->ri_IndexRelationDescs[i]);
+		if (info->ii_Predicate != NIL)
+			p->preds[i] = ExecInitQual((List *) expression_planner((Expr *) copyObject(info->ii_Predicate)),
+									   NULL);
+	}
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * Give relinfo (its indexes open) the expressions prepared for rel, and its
+ * CHECK constraints too if checks (not the caller's).
+ */
+static void
+use_prepared_exprs(Relation rel, ResultRelInfo *relinfo, bool checks)
+{
+	Oid			relid = RelationGetRelid(rel);
+	PreparedExprs *p = NULL;
+
+	for (int i = 0; i < nprepared_exprs; i++)
+		if (prepared_exprs[i].relid == relid)
+			p = &prepared_exprs[i];
+	if (p != NULL && (p->user != GetUserId() || p->generation != relation_generation(relid) ||
+					  p->functions != function_generation()))
+		forget_prepared(p);
+	if (p == NULL)
+	{
+		if (nprepared_exprs >= (int) lengthof(prepared_exprs))
+			return;
+		p = &prepared_exprs[nprepared_exprs++];
+	}
+	if (p->cxt == NULL)
+		prepare_exprs(p, rel, relinfo);
+
+	if (checks && p->ncheck > 0 && rel->rd_att->constr != NULL &&
+		rel->rd_att->constr->num_check == p->ncheck)
+		fu_set_check_exprs(relinfo, p->checks);
+	if (relinfo->ri_TrigWhenExprs != NULL && relinfo->ri_TrigDesc != NULL &&
+		relinfo->ri_TrigDesc->numtriggers == p->ntrig)
+		for (int i = 0; i < p->ntrig; i++)
+			if (relinfo->ri_TrigDesc->triggers[i].tgoid == p->tgoids[i])
+				relinfo->ri_TrigWhenExprs[i] = p->when[i];
+	for (int i = 0; i < relinfo->ri_NumIndices && i < p->nindex; i++)
+		if (RelationGetRelid(relinfo->ri_IndexRelationDescs[i]) == p->indexoids[i])
+			relinfo->ri_IndexRelationInfo[i]->ii_PredicateState = p->preds[i];
+}
+
 void
 direct_update(Relation rel, TupleTableSlot *oldslot, HeapTuple newtup, Bitmapset *updated_cols,
 			  ExprState **checks, AttrNumber tenant_attnum, TupleTableSlot *result)
@@ -338,6 +473,7 @@ direct_update(Relation rel, TupleTableSlot *oldslot, HeapTuple newtup, Bitmapset
 	ExecInitResultRelation(estate, relinfo, 1);
 	ExecOpenIndices(relinfo, false);
 	fu_set_check_exprs(relinfo, checks);
+	use_prepared_exprs(rel, relinfo, checks == NULL);
 
 	/* what the caller did before is visible, as to a new statement */
 	CommandCounterIncrement();
