@@ -133,6 +133,28 @@ VALUES (8002, '2026-11-24 10:31+00', 'message', 'bo');
 RESET ROLE;
 SELECT status FROM followup.task WHERE lead_id = 8002;
 
+-- a CRM's CHECK constraint and partial index on followup.task, added once
+-- the writes without statements have prepared the table's expressions:
+-- they are prepared again, the constraint holds and the index is maintained
+ALTER TABLE followup.task ADD CONSTRAINT crm_done_early
+    CHECK (status OPERATOR(pg_catalog.<>) 'done' OR done_at < '2026-11-24 10:30:30+00') NOT VALID;
+CREATE INDEX crm_done_idx ON followup.task (lead_id) WHERE status = 'done';
+SELECT make_round(9000);
+\set VERBOSITY terse
+INSERT INTO followup.interaction (lead_id, occurred_at, kind, operator)
+VALUES (9002, '2026-11-24 10:31+00', 'message', 'bo');
+\set VERBOSITY default
+ALTER TABLE followup.task DROP CONSTRAINT crm_done_early;
+INSERT INTO followup.interaction (lead_id, occurred_at, kind, operator)
+VALUES (9001, '2026-11-24 10:31+00', 'message', 'bo'), (9002, '2026-11-24 10:32+00', 'message', 'bo');
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+EXPLAIN (COSTS OFF) SELECT lead_id FROM followup.task WHERE status = 'done' AND lead_id > 9000;
+SELECT lead_id FROM followup.task WHERE status = 'done' AND lead_id > 9000 ORDER BY lead_id;
+DROP INDEX followup.crm_done_idx;
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+
 \c :regress_db
 DROP DATABASE followup_task_fulfil;
 DROP ROLE regress_fu_fulfil_operator;
