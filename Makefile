@@ -8,7 +8,7 @@ MODULE_big = followup
 CORE_OBJS = src/core/cadence.o src/core/decay.o src/core/render.o src/core/experiment.o
 OBJS = src/followup.o src/cadence.o src/config_cache.o src/planner.o \
        src/triggers.o src/direct_write.o src/lead_write.o src/live_task.o src/statement_batch.o src/state_log.o src/jobs.o \
-       src/operators.o src/complete_batch.o src/task_claim.o src/task_fulfil.o src/render.o src/lead_functions.o src/rollup_marks.o src/columns.o src/kept_plan.o \
+       src/operators.o src/complete_batch.o src/complete_lock.o src/task_claim.o src/task_fulfil.o src/render.o src/lead_functions.o src/rollup_marks.o src/columns.o src/kept_plan.o \
        src/domain.o src/lead.o src/rules.o src/task.o src/relations.o \
        src/calendar.o src/calendar_replan.o src/pressure.o src/pressure_touch.o \
        src/capacity.o src/capacity_claim.o src/forecast.o src/experiment.o $(CORE_OBJS)

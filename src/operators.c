@@ -21,7 +21,7 @@
  * whenever it may.
  *
  * followup.complete_task(task_id, operator, body, occurred_at[, external_ref]) locks the
- * task's lead and then the task in one statement, refuses a task that is
+ * task's lead and then the task (complete_lock.c, or one statement), refuses a task that is
  * done or superseded or a touch older than the lead's last event, and
  * inserts the outbound interaction; the interaction trigger does the rest.
  * followup.complete_tasks(task_ids, ...) does the same for each task of a
@@ -45,6 +45,7 @@
 #include "capacity_claim.h"
 #include "columns.h"
 #include "complete_batch.h"
+#include "complete_lock.h"
 #include "followup.h"
 #include "kept_plan.h"
 #include "task_claim.h"
@@ -532,13 +533,28 @@ complete_locked(int64 tenant_id, int64 task_id, HeapTuple row, TupleDesc desc,
 	r->desc = SPI_tuptable->tupdesc;
 }
 
-/* complete_locked() after complete_task's own lock statement */
+/*
+ * complete_locked() after complete_task's lock: without the statement where
+ * it would do nothing more (complete_lock.c), else the statement.
+ */
 static void
 complete_one(int64 tenant_id, int64 task_id, NullableDatum operator, NullableDatum body,
 			 TimestampTz occurred_at, NullableDatum external_ref, CompleteReport *r)
 {
 	Datum		args[2] = {Int64GetDatum(tenant_id), Int64GetDatum(task_id)};
+	HeapTuple	row;
+	TupleDesc	desc;
 
+	switch (complete_lock_direct(tenant_id, task_id, &row, &desc))
+	{
+		case COMPLETE_LOCK_FOUND:
+		case COMPLETE_LOCK_MISSING:
+			complete_locked(tenant_id, task_id, row, desc, operator, body, occurred_at,
+							external_ref, r);
+			return;
+		case COMPLETE_LOCK_STATEMENT:
+			break;
+	}
 	if (!kept_plan_current(&complete_lock_plan) || !kept_plan_current(&complete_insert_plan))
 		prepare_complete_plans();
 	if (SPI_execute_plan(complete_lock_plan.plan, args, NULL, false, 0) != SPI_OK_SELECT)
