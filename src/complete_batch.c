@@ -16,9 +16,8 @@
  * batch touched the same lead, the same task is given twice, a trigger of
  * the CRM wrote it): the version locked is still the one a new snapshot
  * sees.  Otherwise, and for a task the statement did not find, complete_task's
- * own statement reads it again, as complete_task would at that moment.
- * On Citus the rows are in the shards: complete_task's statement, task by
- * task.
+ * own lock reads it again, as complete_task would at that moment.  On Citus
+ * the rows are in the shards: complete_task's lock, task by task.
  */
 #include "postgres.h"
 

@@ -28,7 +28,7 @@ typedef struct CompleteBatch
 /*
  * Lock the tasks task_ids (int8) of the tenant and their leads in one
  * statement, in lead order (SPI connected); false, nothing done, where
- * complete_task's statement must lock each (Citus).
+ * complete_task's lock must lock each (Citus).
  */
 extern bool complete_batch_lock(int64 tenant_id, Datum *task_ids, int ntasks,
 								CompleteBatch *batch);
@@ -36,7 +36,8 @@ extern bool complete_batch_lock(int64 tenant_id, Datum *task_ids, int ntasks,
 /*
  * The row of task_id as complete_task's lock statement would return it now
  * (its columns, then more): the batch's, if neither the task nor its lead
- * has changed since they were locked; NULL when the statement must read it.
+ * has changed since they were locked; NULL when complete_task's lock must
+ * read it again.
  */
 extern HeapTuple complete_batch_row(CompleteBatch *batch, int64 task_id, TupleDesc *desc);
 
