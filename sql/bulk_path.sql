@@ -217,6 +217,10 @@ CREATE TRIGGER crm_task_audit AFTER UPDATE ON followup.task FOR EACH ROW EXECUTE
 SELECT pg_temp.aside('a trigger of the CRM on followup.task');
 ROLLBACK;
 BEGIN;
+CREATE TRIGGER crm_state_audit AFTER INSERT ON followup.state_change FOR EACH ROW EXECUTE FUNCTION pg_temp.noop();
+SELECT pg_temp.aside('a trigger of the CRM on followup.state_change');
+ROLLBACK;
+BEGIN;
 CREATE RULE crm_lead_rule AS ON UPDATE TO followup.lead DO ALSO NOTIFY crm_lead;
 SELECT pg_temp.aside('a rule on followup.lead');
 ROLLBACK;

@@ -26,8 +26,8 @@
  * the look.  A statement's first row takes the path of a single-row
  * INSERT, so that one is unchanged.  The bulk path steps aside for the
  * whole statement when anything could see the lead between two rows or
- * write it differently: a trigger or rule on followup.lead, .interaction
- * or .task that is not followup's own, SERIALIZABLE (the statements record
+ * write it differently: a trigger or rule on followup.lead, .interaction,
+ * .task or .state_change that is not followup's own, SERIALIZABLE (the statements record
  * their reads), Citus, and, from the first lead it meets, a lead the
  * trigger must lock with a statement (row security other than
  * tenant_rows, missing privileges).
@@ -274,7 +274,8 @@ has_user_triggers(Relation rel)
 static bool
 bulk_path_allowed(Relation interaction)
 {
-	static const FollowupRel others[2] = {FR_LEAD, FR_TASK};
+	/* the state log's triggers would see the lead before its write */
+	static const FollowupRel others[3] = {FR_LEAD, FR_TASK, FR_STATE_CHANGE};
 
 	if (IsolationIsSerializable() || followup_is_citus_table(RelationGetRelid(interaction)) ||
 		has_user_triggers(interaction))
