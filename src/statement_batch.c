@@ -511,6 +511,8 @@ followup_interaction_batch_end(PG_FUNCTION_ARGS)
 	{
 		HASH_SEQ_STATUS seq;
 		BatchLead  *entry;
+		LeadHandle **writes = palloc(sizeof(LeadHandle *) * hash_get_num_entries(batch->leads));
+		int			nwrites = 0;
 
 		SPI_connect();
 		hash_seq_init(&seq, batch->leads);
@@ -519,11 +521,10 @@ followup_interaction_batch_end(PG_FUNCTION_ARGS)
 			if (entry->needs_replay)
 				replay_lead(entry);
 			else if (entry->deferred && entry->dirty)
-			{
-				/* the bulk path's one write; the rows logged its state changes */
-				lead_update(&entry->h, 0, false);
-			}
+				writes[nwrites++] = &entry->h;
 		}
+		/* the bulk path's one write of each lead; its rows logged its state changes */
+		lead_update_all(writes, nwrites);
 		SPI_finish();
 	}
 	MemoryContextDelete(batch->cxt);
