@@ -27,9 +27,9 @@
  * INSERT, so that one is unchanged.  The bulk path steps aside for the
  * whole statement when anything could see the lead between two rows or
  * write it differently: a trigger or rule on followup.lead, .interaction,
- * .task or .state_change that is not followup's own, SERIALIZABLE (the statements record
- * their reads), Citus, and, from the first lead it meets, a lead the
- * trigger must lock with a statement (row security other than
+ * .task or .state_change that is not followup's own, SERIALIZABLE (the
+ * statements record their reads), Citus, and, from the first lead it meets,
+ * a lead the trigger must lock with a statement (row security other than
  * tenant_rows, missing privileges).
  */
 #include "postgres.h"
@@ -269,7 +269,7 @@ has_user_triggers(Relation rel)
 /*
  * May the statement inserting into interaction take the bulk path?  Not
  * when anything but followup could see or write a lead between two rows,
- * nor where the row path's statements do more than the direct writes.
+ * nor under SERIALIZABLE or Citus, where the row path uses statements.
  */
 static bool
 bulk_path_allowed(Relation interaction)
