@@ -83,6 +83,9 @@ CREATE FUNCTION pg_temp.written(ta bigint, tb bigint) RETURNS SETOF text LANGUAG
     UNION ALL
     SELECT format('rollup_mark %s: %s .. %s', (tenant_id = tb)::int, since, until)
     FROM followup.rollup_mark WHERE tenant_id IN (ta, tb)
+    UNION ALL
+    SELECT format('pressure_move %s/%s: %s from %s, %s', (tenant_id = tb)::int, lead_id, due_at, planned_at, reason)
+    FROM followup.pressure_move WHERE tenant_id IN (ta, tb)
 $$;
 -- a load runs with the bulk path off, what it wrote is kept, the leads are
 -- made again and it runs on: each in a transaction of its own (the rollup
@@ -280,5 +283,31 @@ SELECT count(*) AS rows, count(*) FILTER (WHERE by_rule) AS by_rule, count(DISTI
 FROM followup.interaction WHERE tenant_id IN (2101, 2102);
 SELECT count(*) AS state_changes FROM followup.state_change WHERE tenant_id IN (2101, 2102);
 SELECT count(*) AS rollup_marks FROM followup.rollup_mark WHERE tenant_id IN (2101, 2102);
+
+-- 6. the same history under contact caps and quiet hours: each re-plan
+-- reads the lead's recent touches, the statement's earlier rows among them
+INSERT INTO followup.contact_cap (tenant_id, per, max_touches)
+VALUES (2101, '24 hours', 2), (2101, '7 days', 4), (2102, '24 hours', 1);
+INSERT INTO followup.quiet_hours (tenant_id, starts, ends) VALUES (2101, '20:00', '08:00'), (2102, '21:00', '09:00');
+CREATE OR REPLACE FUNCTION pg_temp.setup() RETURNS void LANGUAGE sql AS $$
+    DELETE FROM followup.lead WHERE tenant_id IN (2101, 2102);
+    DELETE FROM followup.rollup_mark WHERE tenant_id IN (2101, 2102);
+    DELETE FROM followup.pressure_move WHERE tenant_id IN (2101, 2102);
+    INSERT INTO followup.lead (tenant_id, lead_id, external_ref, created_at, state)
+    SELECT t, l, 'bp' || l, '2026-03-02 09:00+00', (ARRAY['new', 'warm', 'thinking', 'hot'])[1 + l % 4]::followup.lead_state
+    FROM (VALUES (2101), (2102)) v(t), generate_series(1, 20) l;
+$$;
+DELETE FROM load_writes;
+SELECT pg_temp.setup();
+SELECT pg_temp.run('history', false);
+SELECT pg_temp.setup();
+SELECT pg_temp.run('history', true);
+SELECT * FROM pg_temp.differences();
+SELECT * FROM load_writes WHERE load = 'history' ORDER BY bulk_path;
+SELECT count(*) AS pressure_moves FROM followup.pressure_move WHERE tenant_id IN (2101, 2102);
+SELECT r FROM pg_temp.written(2101, 2102) r WHERE r LIKE 'pressure_move%' ORDER BY r LIMIT 5;
 DELETE FROM followup.lead WHERE tenant_id IN (2101, 2102);
 DELETE FROM followup.rollup_mark WHERE tenant_id IN (2101, 2102);
+DELETE FROM followup.pressure_move WHERE tenant_id IN (2101, 2102);
+DELETE FROM followup.contact_cap WHERE tenant_id IN (2101, 2102);
+DELETE FROM followup.quiet_hours WHERE tenant_id IN (2101, 2102);
