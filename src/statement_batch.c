@@ -368,33 +368,44 @@ batch_lead_row(BatchLead *entry)
 }
 
 int64
-batch_fulfil_open_task(BatchLead *entry, TimestampTz at, const char *operator)
+batch_fulfil_open_task(BatchLead *entry, int64 tenant_id, int64 lead_id, TimestampTz at,
+					   const char *operator)
 {
 	int64		task_id;
 
-	if (entry->no_live_task)
+	if (entry != NULL && entry->no_live_task)
 		return 0;
-	task_id = fulfil_open_task(entry->key.tenant_id, entry->key.lead_id, at, operator);
-	entry->no_live_task = true;
+	task_id = fulfil_open_task(tenant_id, lead_id, at, operator);
+	if (entry != NULL)
+		entry->no_live_task = true;
 	return task_id;
 }
 
 void
-batch_supersede_open_task(BatchLead *entry)
+batch_supersede_open_task(BatchLead *entry, int64 tenant_id, int64 lead_id)
 {
-	if (entry->no_live_task)
+	if (entry != NULL && entry->no_live_task)
 		return;
-	(void) supersede_open_task(entry->key.tenant_id, entry->key.lead_id);
-	entry->no_live_task = true;
+	(void) supersede_open_task(tenant_id, lead_id);
+	if (entry != NULL)
+		entry->no_live_task = true;
 }
 
 void
-batch_lead_written(BatchLead *entry, LeadState state_before, int64 interaction_id, bool log_state)
+batch_lead_update(BatchLead *entry, LeadHandle *h, LeadState state_before, int64 interaction_id,
+				  bool log_state)
 {
-	const LeadRow *lead = &entry->h.row;
-	const EnumOids *oids = get_enum_oids();
+	const LeadRow *lead;
+	const EnumOids *oids;
 
+	if (entry == NULL)
+	{
+		lead_update(h, interaction_id, log_state);
+		return;
+	}
 	/* what the lead's state log trigger would record for this row's write */
+	lead = &entry->h.row;
+	oids = get_enum_oids();
 	if (log_state && lead->state != state_before)
 		log_state_change(lead->tenant_id, lead->lead_id, lead->state_since,
 						 oids->lead_state[state_before], oids->lead_state[lead->state],

@@ -31,17 +31,23 @@ typedef struct BatchLead BatchLead;
 extern BatchLead *batch_take_lead(Relation interaction, int64 tenant_id, int64 lead_id);
 extern LeadRow *batch_lead_row(BatchLead *entry);
 
-/* fulfil_open_task() and supersede_open_task() for it, once per statement */
-extern int64 batch_fulfil_open_task(BatchLead *entry, TimestampTz at, const char *operator);
-extern void batch_supersede_open_task(BatchLead *entry);
+/*
+ * fulfil_open_task() and supersede_open_task() for the row's lead; for a
+ * lead of the bulk path (entry not NULL) only until one of them has closed
+ * its live task: it has none for the rest of the statement.
+ */
+extern int64 batch_fulfil_open_task(BatchLead *entry, int64 tenant_id, int64 lead_id,
+									TimestampTz at, const char *operator);
+extern void batch_supersede_open_task(BatchLead *entry, int64 tenant_id, int64 lead_id);
 
 /*
- * The row changed the lead where the row path would write it: log its
- * state change (from state_before, caused by interaction_id) unless
- * !log_state, and write it at the statement's end.
+ * lead_update(h, interaction_id, log_state) for the row path (entry NULL);
+ * for the bulk path the row's state change (from state_before) is logged
+ * now, as lead_update() would log it, and the lead written at the
+ * statement's end.
  */
-extern void batch_lead_written(BatchLead *entry, LeadState state_before, int64 interaction_id,
-							   bool log_state);
+extern void batch_lead_update(BatchLead *entry, LeadHandle *h, LeadState state_before,
+							  int64 interaction_id, bool log_state);
 
 /* The row is done: keep the lead for the statement's next rows. */
 extern void batch_keep_lead(BatchLead *entry);

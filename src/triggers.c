@@ -460,8 +460,7 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 	{
 		if (res.is_touch)
 		{
-			int64		task_id = bulk ? batch_fulfil_open_task(bulk, occurred_at, operator) :
-				fulfil_open_task(tenant_id, lead_id, occurred_at, operator);
+			int64		task_id = batch_fulfil_open_task(bulk, tenant_id, lead_id, occurred_at, operator);
 
 			values[3] = BoolGetDatum(task_id != 0);
 			nulls[3] = false;
@@ -472,32 +471,16 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 			}
 		}
 		else if (res.plan_changed)
-		{
-			if (bulk)
-				batch_supersede_open_task(bulk);
-			else
-				supersede_open_task(tenant_id, lead_id);
-		}
-		if (bulk)
-			batch_lead_written(bulk, before.state, interaction_id, true);
-		else
-			lead_update(&h, interaction_id, true);
+			batch_supersede_open_task(bulk, tenant_id, lead_id);
+		batch_lead_update(bulk, &h, before.state, interaction_id, true);
 	}
 	else
 	{
 		if (res.plan_changed)
 		{
 			/* a late touch that brings the planned one over a contact cap */
-			if (bulk)
-			{
-				batch_supersede_open_task(bulk);
-				batch_lead_written(bulk, before.state, interaction_id, false);
-			}
-			else
-			{
-				supersede_open_task(tenant_id, lead_id);
-				lead_update(&h, interaction_id, false);
-			}
+			batch_supersede_open_task(bulk, tenant_id, lead_id);
+			batch_lead_update(bulk, &h, before.state, interaction_id, false);
 		}
 		if (!batch_reorders(lead, occurred_at) && kind->direction == DIR_OUTBOUND)
 		{
