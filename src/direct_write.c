@@ -515,3 +515,104 @@ direct_update(Relation rel, TupleTableSlot *oldslot, HeapTuple newtup, Bitmapset
 	ExecResetTupleTable(estate->es_tupleTable, false);
 	FreeExecutorState(estate);
 }
+
+/*
+ * The executor state of direct_update(), kept for many rows of one
+ * relation: a statement that writes many leads at its end (the bulk path,
+ * statement_batch.c) prepares it, its indexes and its triggers' WHEN
+ * clauses once.  Each row is still written as its own query (its updated
+ * columns, its AFTER triggers fired when it is written).
+ */
+struct DirectUpdater
+{
+	EState	   *estate;
+	RangeTblEntry *rte;
+#if PG_VERSION_NUM >= 160000
+	RTEPermissionInfo *perminfo;
+#endif
+	ResultRelInfo *relinfo;
+	EPQState	epqstate;
+	TupleTableSlot *newslot;
+};
+
+DirectUpdater *
+direct_updater_begin(Relation rel, ExprState **checks)
+{
+	DirectUpdater *u = palloc0(sizeof(DirectUpdater));
+
+	u->estate = CreateExecutorState();
+	u->rte = makeNode(RangeTblEntry);
+	u->rte->rtekind = RTE_RELATION;
+	u->rte->relid = RelationGetRelid(rel);
+	u->rte->relkind = RELKIND_RELATION;
+	u->rte->rellockmode = RowExclusiveLock;
+#if PG_VERSION_NUM >= 160000
+	u->perminfo = makeNode(RTEPermissionInfo);
+	u->perminfo->relid = u->rte->relid;
+	u->perminfo->requiredPerms = ACL_UPDATE;
+	u->rte->perminfoindex = 1;
+#if PG_VERSION_NUM >= 180000
+	ExecInitRangeTable(u->estate, list_make1(u->rte), list_make1(u->perminfo), bms_make_singleton(1));
+#else
+	ExecInitRangeTable(u->estate, list_make1(u->rte), list_make1(u->perminfo));
+#endif
+#else
+	u->rte->requiredPerms = ACL_UPDATE;
+	ExecInitRangeTable(u->estate, list_make1(u->rte));
+#endif
+	u->relinfo = makeNode(ResultRelInfo);
+	ExecInitResultRelation(u->estate, u->relinfo, 1);
+	ExecOpenIndices(u->relinfo, false);
+	fu_set_check_exprs(u->relinfo, checks);
+	fu_epq_init(&u->epqstate, u->estate);
+	u->newslot = table_slot_create(rel, &u->estate->es_tupleTable);
+	return u;
+}
+
+void
+direct_updater_update(DirectUpdater *u, TupleTableSlot *oldslot, HeapTuple newtup,
+					  Bitmapset *updated_cols, AttrNumber tenant_attnum)
+{
+	EState	   *estate = u->estate;
+
+	/* read again for each row by the triggers' UPDATE OF test */
+#if PG_VERSION_NUM >= 160000
+	u->perminfo->updatedCols = updated_cols;
+#else
+	u->rte->updatedCols = updated_cols;
+#endif
+	/* what the caller did before is visible, as to a new statement */
+	CommandCounterIncrement();
+	estate->es_output_cid = GetCurrentCommandId(true);
+	estate->es_snapshot = GetActiveSnapshot();
+	ExecForceStoreHeapTuple(newtup, u->newslot, true);
+
+	AfterTriggerBeginQuery();
+	ExecSimpleRelationUpdate(u->relinfo, estate, &u->epqstate, oldslot, u->newslot);
+	/* tenant_rows' check of the new row, as direct_update() makes it */
+	if (tenant_attnum != InvalidAttrNumber)
+	{
+		bool		isnull;
+		Datum		t = slot_getattr(u->newslot, tenant_attnum, &isnull);
+
+		if (isnull || DatumGetInt64(t) != followup_current_tenant_id())
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("new row violates row-level security policy for table \"%s\"",
+							RelationGetRelationName(u->relinfo->ri_RelationDesc))));
+	}
+	AfterTriggerEndQuery(estate);
+	ExecClearTuple(u->newslot);
+	ResetPerTupleExprContext(estate);
+}
+
+void
+direct_updater_end(DirectUpdater *u)
+{
+	EvalPlanQualEnd(&u->epqstate);
+	ExecCloseResultRelations(u->estate);
+	ExecCloseRangeTableRelations(u->estate);
+	ExecResetTupleTable(u->estate->es_tupleTable, false);
+	FreeExecutorState(u->estate);
+	pfree(u);
+}

@@ -66,4 +66,16 @@ extern void direct_update(Relation rel, TupleTableSlot *oldslot, HeapTuple newtu
 						  Bitmapset *updated_cols, ExprState **checks,
 						  AttrNumber tenant_attnum, TupleTableSlot *result);
 
+/*
+ * direct_update() for many rows of rel, one after another, with one
+ * executor state: begin, then each row as direct_update() would write it
+ * (but into no result slot), then end.
+ */
+typedef struct DirectUpdater DirectUpdater;
+
+extern DirectUpdater *direct_updater_begin(Relation rel, ExprState **checks);
+extern void direct_updater_update(DirectUpdater *u, TupleTableSlot *oldslot, HeapTuple newtup,
+								  Bitmapset *updated_cols, AttrNumber tenant_attnum);
+extern void direct_updater_end(DirectUpdater *u);
+
 #endif							/* FOLLOWUP_DIRECT_WRITE_H */

@@ -47,6 +47,7 @@ static bool lock_tenant = false;
 static double half_life_seconds = 3 * SECS_PER_DAY;
 bool		followup_notify = true;
 bool		followup_notify_state_changes = false;
+bool		followup_bulk_path = true;
 
 typedef struct ParsedSetting
 {
@@ -166,6 +167,11 @@ _PG_init(void)
 							 "Also announce every logged state change of a lead on its tenant's channel (with followup.notify on).",
 							 "Off by default: a bulk write of state changes pays for one notification per lead.",
 							 &followup_notify_state_changes, false, PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("followup.bulk_path",
+							 "Apply the interactions of one COPY or INSERT ... SELECT per lead: one lock and one write of each lead.",
+							 "Off: each row locks and writes its lead, as a single-row INSERT does; the results are the same.",
+							 &followup_bulk_path, true, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("followup");
 	relations_init();

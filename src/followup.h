@@ -12,6 +12,7 @@ extern int64 followup_current_tenant_id(void);
 extern double followup_half_life_seconds(void);
 extern bool followup_notify;
 extern bool followup_notify_state_changes;
+extern bool followup_bulk_path;
 
 /*
  * Running as the owner of one of followup's tables, as PostgreSQL runs its

@@ -18,6 +18,7 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
@@ -259,19 +260,10 @@ lead_lock(int64 tenant_id, int64 lead_id, LeadHandle *h)
 	return true;
 }
 
-void
-lead_update(LeadHandle *h, int64 interaction_id, bool log_state)
+/* the UPDATE of a lead, and the columns it writes (lead_write_specs) */
+static void
+prepare_update(void)
 {
-	const LeadRow *lead = &h->row;
-	Datum		values[LEAD_WRITE_COLS + 2];
-	bool		isnull[LEAD_WRITE_COLS + 2];
-	char		nulls[LEAD_WRITE_COLS + 2];
-	volatile int ret = 0;
-	PlannedWrite saved_write = planned_write;
-	StateLogScope saved_scope;
-	ItemPointerData tid = h->tid;
-
-	ItemPointerSetInvalid(&h->tid); /* good for one write */
 	if (!kept_plan_current(&update_lead_plan))
 	{
 		const EnumOids *oids = get_enum_oids();
@@ -293,6 +285,23 @@ lead_update(LeadHandle *h, int64 interaction_id, bool log_state)
 							   " AND lead_id OPERATOR(pg_catalog.=) $2");
 		kept_plan_prepare(&update_lead_plan, sql.data, LEAD_WRITE_COLS + 2, types);
 	}
+}
+
+/* lead_update(), through the writer w if not NULL */
+static void
+update_lead(LeadHandle *h, int64 interaction_id, bool log_state, LeadWriter *w)
+{
+	const LeadRow *lead = &h->row;
+	Datum		values[LEAD_WRITE_COLS + 2];
+	bool		isnull[LEAD_WRITE_COLS + 2];
+	char		nulls[LEAD_WRITE_COLS + 2];
+	volatile int ret = 0;
+	PlannedWrite saved_write = planned_write;
+	StateLogScope saved_scope;
+	ItemPointerData tid = h->tid;
+
+	ItemPointerSetInvalid(&h->tid); /* good for one write */
+	prepare_update();
 
 	values[0] = Int64GetDatum(lead->tenant_id);
 	values[1] = Int64GetDatum(lead->lead_id);
@@ -310,8 +319,11 @@ lead_update(LeadHandle *h, int64 interaction_id, bool log_state)
 	PG_TRY();
 	{
 		if (h->direct &&
-			lead_write_direct(lead->tenant_id, lead->lead_id, &tid, LEAD_WRITE_COLS,
-							  lead_write_specs, values + 2, isnull + 2))
+			(w != NULL ?
+			 lead_writer_write(w, lead->tenant_id, lead->lead_id, &tid, LEAD_WRITE_COLS,
+							   values + 2, isnull + 2) :
+			 lead_write_direct(lead->tenant_id, lead->lead_id, &tid, LEAD_WRITE_COLS,
+							   lead_write_specs, values + 2, isnull + 2)))
 			ret = -1;
 		else
 			ret = SPI_execute_plan(update_lead_plan.plan, values, nulls, false, 0);
@@ -326,6 +338,37 @@ lead_update(LeadHandle *h, int64 interaction_id, bool log_state)
 		lead_write_skipped(lead->tenant_id, lead->lead_id);
 	if (ret != -1 && (ret != SPI_OK_UPDATE || SPI_processed != 1))
 		elog(ERROR, "could not update lead " INT64_FORMAT, lead->lead_id);
+}
+
+void
+lead_update(LeadHandle *h, int64 interaction_id, bool log_state)
+{
+	update_lead(h, interaction_id, log_state, NULL);
+}
+
+void
+lead_update_all(LeadHandle **leads, int n)
+{
+	LeadWriter *w;
+	MemoryContext each;
+	MemoryContext oldcxt;
+
+	if (n == 0)
+		return;
+	prepare_update();
+	w = lead_writer_begin(LEAD_WRITE_COLS, lead_write_specs);
+	/* what a write leaves behind is freed after it: a statement may write millions */
+	each = AllocSetContextCreate(CurrentMemoryContext, "followup lead write", ALLOCSET_DEFAULT_SIZES);
+	for (int i = 0; i < n; i++)
+	{
+		oldcxt = MemoryContextSwitchTo(each);
+		update_lead(leads[i], 0, false, w);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(each);
+	}
+	MemoryContextDelete(each);
+	if (w != NULL)
+		lead_writer_end(w);
 }
 
 bool

@@ -94,6 +94,12 @@ extern bool lead_lock(int64 tenant_id, int64 lead_id, LeadHandle *h);
 extern void lead_update(LeadHandle *h, int64 interaction_id, bool log_state);
 
 /*
+ * lead_update(h, 0, false) for n leads, written one after another with one
+ * executor state where the leads can be written without statements.
+ */
+extern void lead_update_all(LeadHandle **leads, int n);
+
+/*
  * Is tup (the old row of an UPDATE of followup.lead) the lead lead_update()
  * is writing?  If so, that write is over: a later UPDATE is the CRM's.
  */

@@ -239,41 +239,29 @@ lead_lock_direct(int64 tenant_id, int64 lead_id, bool skip_locked, LeadReader re
 	return found ? LEAD_LOCK_FOUND : lock == ROW_BUSY ? LEAD_LOCK_BUSY : LEAD_LOCK_MISSING;
 }
 
-bool
-lead_write_direct(int64 tenant_id, int64 lead_id, ItemPointer locked_tid, int ncols,
-				  const ColumnSpec *cols, const Datum *values, const bool *nulls)
+/*
+ * Write the lead locked at version locked_tid of rel (opened as
+ * open_lead() opens it) through u, or alone (u NULL); false when the
+ * version is not the latest, and nothing was written.
+ */
+static bool
+write_locked(Relation rel, bool tenant_only, DirectUpdater *u, int64 tenant_id, int64 lead_id,
+			 ItemPointer locked_tid, int ncols, const Datum *values, const bool *nulls)
 {
-	Relation	rel;
-	TupleDesc	desc;
+	TupleDesc	desc = RelationGetDescr(rel);
 	TupleTableSlot *oldslot;
 	HeapTuple	oldtup;
+	HeapTuple	newtup;
 	Bitmapset  *updated = NULL;
 	bool		shouldfree;
-	bool		missing;
-	bool		tenant_only;
 	ItemPointerData tid;
 
-	if (!ItemPointerIsValid(locked_tid) || ncols > COLUMN_MAP_MAX)
-		return false;
 	ItemPointerCopy(locked_tid, &tid);
-
-	rel = open_lead(RowExclusiveLock, tenant_id, &missing, &tenant_only);
-	if (rel == NULL)
-		return false;
-	if (missing)
-	{
-		table_close(rel, NoLock);
-		return false;
-	}
-	desc = RelationGetDescr(rel);
-	map_columns(rel, ncols, cols);
-
 	/* the version the trigger locked must still be the latest */
 	oldslot = table_slot_create(rel, NULL);
 	if (!table_tuple_fetch_row_version(rel, &tid, SnapshotAny, oldslot))
 	{
 		ExecDropSingleTupleTableSlot(oldslot);
-		table_close(rel, NoLock);
 		return false;
 	}
 	oldtup = ExecFetchSlotHeapTuple(oldslot, false, &shouldfree);
@@ -281,7 +269,6 @@ lead_write_direct(int64 tenant_id, int64 lead_id, ItemPointer locked_tid, int nc
 		!is_lead(oldtup, desc, tenant_id, lead_id))
 	{
 		ExecDropSingleTupleTableSlot(oldslot);
-		table_close(rel, NoLock);
 		return false;
 	}
 
@@ -301,14 +288,91 @@ lead_write_direct(int64 tenant_id, int64 lead_id, ItemPointer locked_tid, int nc
 			(!old_null && !datum_image_eq(old, values[i], att->attbyval, att->attlen)))
 			updated = bms_add_member(updated, write_attnums[i] - FirstLowInvalidHeapAttributeNumber);
 	}
-	direct_update(rel, oldslot,
-				  heap_modify_tuple_by_cols(oldtup, desc, ncols, (int *) write_attnums, (Datum *) values, (bool *) nulls),
-				  updated, prepared_checks(rel), tenant_only ? key_attnums[0] : InvalidAttrNumber, NULL);
+	newtup = heap_modify_tuple_by_cols(oldtup, desc, ncols, (int *) write_attnums, (Datum *) values,
+									   (bool *) nulls);
+	if (u != NULL)
+		direct_updater_update(u, oldslot, newtup, updated,
+							  tenant_only ? key_attnums[0] : InvalidAttrNumber);
+	else
+		direct_update(rel, oldslot, newtup, updated, prepared_checks(rel),
+					  tenant_only ? key_attnums[0] : InvalidAttrNumber, NULL);
 	if (shouldfree)
 		heap_freetuple(oldtup);
 	ExecDropSingleTupleTableSlot(oldslot);
-	table_close(rel, NoLock);
 	return true;
+}
+
+bool
+lead_write_direct(int64 tenant_id, int64 lead_id, ItemPointer locked_tid, int ncols,
+				  const ColumnSpec *cols, const Datum *values, const bool *nulls)
+{
+	Relation	rel;
+	bool		missing;
+	bool		tenant_only;
+	bool		written;
+
+	if (!ItemPointerIsValid(locked_tid) || ncols > COLUMN_MAP_MAX)
+		return false;
+	rel = open_lead(RowExclusiveLock, tenant_id, &missing, &tenant_only);
+	if (rel == NULL)
+		return false;
+	if (missing)
+	{
+		table_close(rel, NoLock);
+		return false;
+	}
+	map_columns(rel, ncols, cols);
+	written = write_locked(rel, tenant_only, NULL, tenant_id, lead_id, locked_tid, ncols, values, nulls);
+	table_close(rel, NoLock);
+	return written;
+}
+
+struct LeadWriter
+{
+	Relation	rel;
+	bool		tenant_only;
+	DirectUpdater *updater;
+};
+
+LeadWriter *
+lead_writer_begin(int ncols, const ColumnSpec *cols)
+{
+	LeadWriter *w;
+	Relation	rel;
+	bool		missing;
+	bool		tenant_only;
+
+	if (ncols > COLUMN_MAP_MAX)
+		return NULL;
+	rel = open_lead(RowExclusiveLock, followup_current_tenant_id(), &missing, &tenant_only);
+	if (rel == NULL)
+		return NULL;
+	map_columns(rel, ncols, cols);
+	w = palloc(sizeof(LeadWriter));
+	w->rel = rel;
+	w->tenant_only = tenant_only;
+	w->updater = direct_updater_begin(rel, prepared_checks(rel));
+	return w;
+}
+
+bool
+lead_writer_write(LeadWriter *w, int64 tenant_id, int64 lead_id, ItemPointer locked_tid, int ncols,
+				  const Datum *values, const bool *nulls)
+{
+	/* another tenant's lead, under tenant_rows: the statement decides */
+	if (!ItemPointerIsValid(locked_tid) ||
+		(w->tenant_only && tenant_id != followup_current_tenant_id()))
+		return false;
+	return write_locked(w->rel, w->tenant_only, w->updater, tenant_id, lead_id, locked_tid, ncols,
+						values, nulls);
+}
+
+void
+lead_writer_end(LeadWriter *w)
+{
+	direct_updater_end(w->updater);
+	table_close(w->rel, NoLock);
+	pfree(w);
 }
 
 /*

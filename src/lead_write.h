@@ -40,6 +40,19 @@ extern bool lead_write_direct(int64 tenant_id, int64 lead_id, ItemPointer tid, i
 							  const ColumnSpec *cols, const Datum *values,
 							  const bool *nulls);
 
+/*
+ * lead_write_direct() for many leads, one after another, with one executor
+ * state (the bulk path's writes at a statement's end): NULL when the
+ * statements must be used; a lead it cannot write returns false, and
+ * nothing of it was written.  The columns are the same for every lead.
+ */
+typedef struct LeadWriter LeadWriter;
+
+extern LeadWriter *lead_writer_begin(int ncols, const ColumnSpec *cols);
+extern bool lead_writer_write(LeadWriter *w, int64 tenant_id, int64 lead_id, ItemPointer tid,
+							  int ncols, const Datum *values, const bool *nulls);
+extern void lead_writer_end(LeadWriter *w);
+
 /* Report that followup's UPDATE of that lead wrote no row, and why. */
 pg_noreturn extern void lead_write_skipped(int64 tenant_id, int64 lead_id);
 

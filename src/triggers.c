@@ -360,6 +360,7 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 	const KindEntry *kind;
 	LeadHandle	h;
 	LeadRow    *lead = &h.row;
+	BatchLead  *bulk;
 	LeadRow		before;
 	ApplyResult res;
 	int			cols[7];
@@ -429,7 +430,11 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 	check_event_time(occurred_at, "occurred_at");
 
 	SPI_connect();
-	if (!lead_lock(tenant_id, lead_id, &h))
+	/* the bulk path keeps the lead for the statement's other rows */
+	bulk = batch_take_lead(trig->tg_relation, tenant_id, lead_id);
+	if (bulk != NULL)
+		lead = batch_lead_row(bulk);
+	else if (!lead_lock(tenant_id, lead_id, &h))
 	{
 		char	   *hint = followup_tenant_hint("lead", "lead", false);
 
@@ -455,7 +460,7 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 	{
 		if (res.is_touch)
 		{
-			int64		task_id = fulfil_open_task(tenant_id, lead_id, occurred_at, operator);
+			int64		task_id = batch_fulfil_open_task(bulk, tenant_id, lead_id, occurred_at, operator);
 
 			values[3] = BoolGetDatum(task_id != 0);
 			nulls[3] = false;
@@ -466,16 +471,16 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 			}
 		}
 		else if (res.plan_changed)
-			supersede_open_task(tenant_id, lead_id);
-		lead_update(&h, interaction_id, true);
+			batch_supersede_open_task(bulk, tenant_id, lead_id);
+		batch_lead_update(bulk, &h, before.state, interaction_id, true);
 	}
 	else
 	{
 		if (res.plan_changed)
 		{
 			/* a late touch that brings the planned one over a contact cap */
-			supersede_open_task(tenant_id, lead_id);
-			lead_update(&h, interaction_id, false);
+			batch_supersede_open_task(bulk, tenant_id, lead_id);
+			batch_lead_update(bulk, &h, before.state, interaction_id, false);
 		}
 		if (!batch_reorders(lead, occurred_at) && kind->direction == DIR_OUTBOUND)
 		{
@@ -484,6 +489,8 @@ followup_interaction_trigger(PG_FUNCTION_ARGS)
 			nulls[3] = false;
 		}
 	}
+	if (bulk)
+		batch_keep_lead(bulk);
 	SPI_finish();
 
 	values[4] = BoolGetDatum(res.applied);
