@@ -109,6 +109,8 @@ SELECT zone, rolled_until FROM followup.rollup_state;
 SET followup.tenant_id = 161;
 SELECT pg_temp.new_writes();
 SET followup.tenant_id = 160;
+CREATE ROLE regress_part_operator;
+SELECT followup.grant_operator('regress_part_operator');
 CREATE TEMP TABLE answers_before AS SELECT * FROM pg_temp.answers();
 CREATE TEMP TABLE history_before AS SELECT * FROM pg_temp.history();
 SELECT report, count(*) FROM answers_before GROUP BY 1 ORDER BY 1;
@@ -150,10 +152,30 @@ SELECT classid::regclass, objid::regclass FROM pg_depend
 WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'followup') AND classid = 'pg_class'::regclass
   AND objid IN ('followup.interaction'::regclass, 'followup.state_change'::regclass) ORDER BY 2;
 SELECT p.oid::regprocedure, p.prorettype::regtype FROM pg_proc p
-WHERE p.proname = 'complete_task' AND p.pronamespace = 'followup'::regnamespace ORDER BY 1;
+WHERE p.proname = 'complete_task' AND p.pronamespace = 'followup'::regnamespace ORDER BY p.pronargs;
 SELECT pg_get_serial_sequence('followup.interaction', 'interaction_id') AS seq;
 -- twice is refused
 SELECT * FROM followup.partition_history();
+
+-- the roles keep what they had, through the parent only: an operator
+-- records interactions (tenant 163) and reads its own, not the
+-- partitions, and cannot rewrite the state history or partition
+SELECT has_table_privilege('regress_part_operator', 'followup.interaction', 'INSERT') AS ins,
+       has_sequence_privilege('regress_part_operator', 'followup.interaction_interaction_id_seq', 'USAGE') AS seq,
+       has_table_privilege('regress_part_operator', 'followup.interaction_p20251001', 'SELECT') AS partition_read,
+       has_function_privilege('regress_part_operator', 'followup.complete_task(bigint, text, text, timestamptz)', 'EXECUTE') AS complete_task;
+SET followup.tenant_id = 163;
+INSERT INTO followup.lead (external_ref, created_at, state) VALUES ('o1', '2025-11-03 08:00+00', 'warm');
+SET ROLE regress_part_operator;
+INSERT INTO followup.interaction (lead_id, occurred_at, kind)
+SELECT lead_id, '2025-11-04 09:00+00', 'think_about_it' FROM followup.lead WHERE external_ref = 'o1';
+SELECT count(*) AS own_rows, count(DISTINCT tenant_id) AS tenants FROM followup.interaction;
+SELECT count(*) FROM followup.interaction_p20251101;
+DELETE FROM followup.state_change;
+SELECT * FROM followup.drop_history_before('2025-09-01');
+SELECT * FROM followup.partition_history();
+RESET ROLE;
+SET followup.tenant_id = 160;
 
 -- tenant 162 makes the same writes after it: they land in their months,
 -- in order or not, and the trigger path stamps them as it did for 161
@@ -217,3 +239,4 @@ SET timezone = 'UTC';
 
 \c :regress_db :regress_user
 DROP DATABASE followup_partitioning;
+DROP ROLE regress_part_operator;
