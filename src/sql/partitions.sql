@@ -108,7 +108,10 @@ DECLARE
     kept timestamptz;
 BEGIN
     SELECT * INTO p FROM followup.history_partitioning;
-    IF NOT FOUND THEN
+    -- not partitioned, or a restored dump that partition_history has not
+    -- taken in yet
+    IF NOT FOUND OR (SELECT c.relkind FROM pg_catalog.pg_class c
+                     WHERE c.oid OPERATOR(pg_catalog.=) 'followup.interaction'::pg_catalog.regclass) OPERATOR(pg_catalog.<>) 'p' THEN
         RETURN 0;
     END IF;
     -- the history dropped before kept_from stays dropped
@@ -165,13 +168,24 @@ DECLARE
     newseq text;
     zone text := pg_catalog.current_setting('TimeZone');
     n_distributed boolean;
+    restoring boolean;
+    restored text[];
+    cols text;
+    m bigint;
 BEGIN
-    IF EXISTS (SELECT 1 FROM followup.history_partitioning) THEN
+    IF (SELECT c.relkind FROM pg_catalog.pg_class c
+        WHERE c.oid OPERATOR(pg_catalog.=) 'followup.interaction'::pg_catalog.regclass) OPERATOR(pg_catalog.=) 'p' THEN
         RAISE EXCEPTION 'followup''s history is already partitioned'
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = pg_catalog.format('Its partitions are %s each, made %s ahead (followup.history_partitioning).',
                                              (SELECT p.period FROM followup.history_partitioning p),
                                              (SELECT p.premake FROM followup.history_partitioning p));
+    END IF;
+    -- a restored dump of a partitioned history (docs/operations.md#retention)
+    -- brings back the partitioning's row: its period, premake and zone apply
+    restoring := EXISTS (SELECT 1 FROM followup.history_partitioning);
+    IF restoring THEN
+        SELECT p.period, p.premake, p.zone INTO period, premake, zone FROM followup.history_partitioning p;
     END IF;
     IF period IS NULL OR period < interval '1 day' OR pg_catalog.date_part('hour', period) <> 0
        OR pg_catalog.date_part('minute', period) <> 0 OR pg_catalog.date_part('second', period) <> 0 THEN
@@ -200,7 +214,9 @@ BEGIN
                   HINT = 'Run followup.partition_history() as the role that created the extension.';
     END IF;
     LOCK TABLE followup.interaction, followup.state_change IN ACCESS EXCLUSIVE MODE;
-    INSERT INTO followup.history_partitioning (period, premake, zone) VALUES (period, premake, zone);
+    IF NOT restoring THEN
+        INSERT INTO followup.history_partitioning (period, premake, zone) VALUES (period, premake, zone);
+    END IF;
 
     -- what refers to the tables by their row type or their columns is made
     -- again on the new tables: the views (CREATE OR REPLACE keeps their
@@ -258,7 +274,24 @@ BEGIN
                                   pg_catalog.obj_description(pg_catalog.format('followup.%I', old)::pg_catalog.regclass, 'pg_class'));
         -- the partitions: from the month of the oldest row to premake
         -- periods ahead, and a default one that refuses what they miss
+        -- a restored dump: the partitions came back as tables of their own
+        -- (their ATTACH failed on the unpartitioned table the extension
+        -- script makes); their rows are taken in below and they make way
+        restored := '{}';
+        FOR r IN SELECT c.oid::pg_catalog.regclass AS t, c.relname FROM pg_catalog.pg_class c
+                 WHERE c.relnamespace OPERATOR(pg_catalog.=) 'followup'::pg_catalog.regnamespace
+                   AND c.relkind OPERATOR(pg_catalog.=) 'r' AND NOT c.relispartition
+                   AND (c.relname OPERATOR(pg_catalog.~) ('^' || tbl || '_p[0-9]{8}$')
+                        OR c.relname OPERATOR(pg_catalog.=) (tbl || '_outside'))
+        LOOP
+            EXECUTE pg_catalog.format('ALTER TABLE %s RENAME TO %I', r.t, 'restored_' || r.relname);
+            restored := restored || pg_catalog.format('followup.%I', 'restored_' || r.relname);
+        END LOOP;
         EXECUTE pg_catalog.format('SELECT min(%1$I), max(%1$I) FROM followup.%2$I', col, old) INTO oldest, until;
+        FOREACH def IN ARRAY restored LOOP
+            EXECUTE pg_catalog.format('SELECT least(%3$L, min(%1$I)), greatest(%4$L, max(%1$I)) FROM %2$s',
+                                      col, def, oldest, until) INTO oldest, until;
+        END LOOP;
         until := (greatest(now(), until) AT TIME ZONE zone + period * premake) AT TIME ZONE zone;
         made := followup.make_partitions(tbl, coalesce(oldest, now()), until);
         EXECUTE pg_catalog.format('CREATE TABLE followup.%I PARTITION OF followup.%I DEFAULT', tbl || '_outside', tbl);
@@ -270,9 +303,21 @@ BEGIN
         -- applied and stamped) exist
         EXECUTE pg_catalog.format('INSERT INTO followup.%I SELECT * FROM followup.%I', tbl, old);
         GET DIAGNOSTICS n = ROW_COUNT;
+        cols := (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
+                 FROM pg_catalog.pg_attribute a
+                 WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.format('followup.%I', tbl)::pg_catalog.regclass
+                   AND a.attnum > 0 AND NOT a.attisdropped);
+        FOREACH def IN ARRAY restored LOOP
+            EXECUTE pg_catalog.format('INSERT INTO followup.%I (%s) SELECT %s FROM %s', tbl, cols, cols, def);
+            GET DIAGNOSTICS m = ROW_COUNT;
+            n := n + m;
+            EXECUTE pg_catalog.format('DROP TABLE %s', def);
+        END LOOP;
         IF seq IS NOT NULL THEN
             newseq := pg_catalog.pg_get_serial_sequence(pg_catalog.format('followup.%I', tbl), 'interaction_id');
-            EXECUTE pg_catalog.format('SELECT pg_catalog.setval(%L, s.last_value, s.is_called) FROM %s s', newseq, seq);
+            -- (a restored dump's sequence was not dumped: the rows say where it is)
+            EXECUTE pg_catalog.format('SELECT pg_catalog.setval(%L, greatest(s.last_value, (SELECT max(i.interaction_id) FROM followup.interaction i)),'
+                                      ' s.is_called OR EXISTS (SELECT 1 FROM followup.interaction)) FROM %s s', newseq, seq);
             -- the sequence's privileges (grant_operator's USAGE)
             FOR r IN SELECT a.privilege_type, a.grantee, a.is_grantable
                      FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
