@@ -100,7 +100,7 @@ COMMENT ON FUNCTION followup.make_partitions(text, timestamptz, timestamptz) IS
     'makes the missing partitions of followup.tbl (interaction or state_change) that cover [lo, hi); returns how many';
 
 CREATE FUNCTION followup.maintain_partitions(upto timestamptz DEFAULT now()) RETURNS int
-LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p followup.history_partitioning;
     made int := 0;
