@@ -513,7 +513,7 @@ REVOKE ALL ON FUNCTION followup.materialize_due_tenant(bigint, timestamptz, int)
 -- days are final
 ALTER TABLE followup.rollup_state ADD COLUMN kept_from timestamptz NOT NULL DEFAULT '-infinity';
 COMMENT ON COLUMN followup.rollup_state.kept_from IS 'the history before it was dropped (drop_history_before): the rolled days that start before it are final and never rolled again';
-CREATE OR REPLACE VIEW followup.rollup_marked_day AS
+CREATE OR REPLACE VIEW followup.rollup_marked_day WITH (security_invoker = true) AS
 SELECT DISTINCT m.tenant_id, d::date AS day, d AS day_start, d + interval '1 day' AS day_end
 FROM followup.rollup_mark m
 CROSS JOIN LATERAL followup.day_starts(m.since, m.until) d
