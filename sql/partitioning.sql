@@ -192,6 +192,14 @@ WHERE i.tenant_id = 162 ORDER BY 1;
 SELECT c.changed_at, c.to_state, c.tableoid::regclass AS partition FROM followup.state_change c
 WHERE c.tenant_id = 162 ORDER BY 1;
 
+-- a CRM's retried write (idempotency_key) is still recorded once, though
+-- the unique index now includes occurred_at: the key is looked up first
+SET followup.tenant_id = 162;
+SELECT recorded FROM followup.record_interaction('n1', 'reply', '2025-12-05 09:00+00', 'crm-msg-1');
+SELECT recorded FROM followup.record_interaction('n1', 'reply', '2025-12-06 09:00+00', 'crm-msg-1');
+SELECT count(*) AS recorded_once FROM followup.interaction WHERE external_ref = 'crm-msg-1';
+SET followup.tenant_id = 160;
+
 -- a row no partition holds is refused with what to do; maintain_partitions
 -- makes partitions for a later time when asked
 INSERT INTO followup.interaction (lead_id, occurred_at, kind)
