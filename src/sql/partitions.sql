@@ -141,6 +141,9 @@ BEGIN
                  AND c.relnamespace OPERATOR(pg_catalog.=) 'followup'::pg_catalog.regnamespace) THEN
         RETURN 0;
     END IF;
+    -- one maker at a time (run_due may run concurrently): the second waits
+    -- here, and then sees and skips what the first made
+    LOCK TABLE followup.history_partitioning IN SHARE ROW EXCLUSIVE MODE;
     made := followup.make_partitions('interaction', least(upto, now()), until + interval '1 microsecond')
             + followup.make_partitions('state_change', least(upto, now()), until + interval '1 microsecond');
     RETURN made;
