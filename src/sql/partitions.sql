@@ -106,6 +106,7 @@ DECLARE
     made int := 0;
     until timestamptz;
     kept timestamptz;
+    last text;
 BEGIN
     SELECT * INTO p FROM followup.history_partitioning;
     -- not partitioned, or a restored dump that partition_history has not
@@ -125,20 +126,9 @@ BEGIN
     -- premake periods past both now and upto (a row for a later time asks)
     until := (greatest(now(), upto) AT TIME ZONE p.zone + p.period * p.premake) AT TIME ZONE p.zone;
     -- the partitions already made reach until most of the time: one look
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
-               JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.inhrelid
-               WHERE i.inhparent OPERATOR(pg_catalog.=) 'followup.interaction'::pg_catalog.regclass
-                 AND c.relname OPERATOR(pg_catalog.=)
-                     ('interaction_p' || pg_catalog.to_char((followup.partition_bounds(until, p.period, p.zone)).lo
-                                                            AT TIME ZONE p.zone, 'YYYYMMDD'))
-                 AND c.relnamespace OPERATOR(pg_catalog.=) 'followup'::pg_catalog.regnamespace)
-       AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
-               JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.inhrelid
-               WHERE i.inhparent OPERATOR(pg_catalog.=) 'followup.state_change'::pg_catalog.regclass
-                 AND c.relname OPERATOR(pg_catalog.=)
-                     ('state_change_p' || pg_catalog.to_char((followup.partition_bounds(until, p.period, p.zone)).lo
-                                                             AT TIME ZONE p.zone, 'YYYYMMDD'))
-                 AND c.relnamespace OPERATOR(pg_catalog.=) 'followup'::pg_catalog.regnamespace) THEN
+    last := pg_catalog.to_char((followup.partition_bounds(until, p.period, p.zone)).lo AT TIME ZONE p.zone, 'YYYYMMDD');
+    IF pg_catalog.to_regclass('followup.interaction_p' || last) IS NOT NULL
+       AND pg_catalog.to_regclass('followup.state_change_p' || last) IS NOT NULL THEN
         RETURN 0;
     END IF;
     -- one maker at a time (run_due may run concurrently): the second waits
