@@ -25,6 +25,7 @@ CREATE FUNCTION pg_temp.answers() RETURNS TABLE (report text, answer text) AS $$
     UNION ALL SELECT 'step_funnel', x::text FROM followup.step_funnel x
     UNION ALL SELECT 'plan_b_recovery', x::text FROM followup.plan_b_recovery x
     UNION ALL SELECT 'stall_diagnostic', x::text FROM followup.stall_diagnostic('30 days', '2025-10-12 12:00+00') x
+    UNION ALL SELECT 'stall_diagnostic, October', x::text FROM followup.stall_diagnostic('10 days', '2025-10-12 12:00+00') x
     UNION ALL SELECT 'pipeline', x::text FROM (SELECT tenant_id, state, leads, awaiting_reply, next_due_at
                                                FROM followup.pipeline) x
 $$ LANGUAGE sql;
@@ -118,6 +119,10 @@ SELECT report, count(*) FROM answers_before GROUP BY 1 ORDER BY 1;
 -- not partitioned yet: retention has nothing to drop
 SELECT * FROM followup.drop_history_before('2025-09-01');
 SELECT followup.maintain_partitions() AS made;
+
+-- periods of whole days or months only, made 1 to 120 ahead
+SELECT * FROM followup.partition_history('12 hours');
+SELECT * FROM followup.partition_history(premake => 0);
 
 -- the conversion: both tables, every row moved
 SELECT relation, rows_moved FROM followup.partition_history();
@@ -223,11 +228,14 @@ SELECT kept_from FROM followup.rollup_state;
 SELECT count(*) AS detached_rows FROM followup.detached_interaction_p20250801;
 SELECT min(occurred_at)::date AS first_kept FROM followup.interaction;
 -- the rolled-up reports answer as before; stall_diagnostic reads the rows
--- of its window (30 days before 12 October), and September's are gone
+-- of its window: over 30 days before 12 October (September's rows are
+-- gone) it counts what is left, over 10 days (all kept) it answers as before
 SELECT report, count(*) AS differing_answers
 FROM ((TABLE answers_kept EXCEPT ALL SELECT * FROM pg_temp.answers())
       UNION ALL (SELECT * FROM pg_temp.answers() EXCEPT ALL TABLE answers_kept)) x
 GROUP BY 1 ORDER BY 1;
+SELECT 'before' AS "when", answer FROM answers_kept WHERE report = 'stall_diagnostic'
+UNION ALL SELECT 'after', answer FROM pg_temp.answers() WHERE report = 'stall_diagnostic';
 -- a write for a dropped month is refused; no partition is made again for it
 INSERT INTO followup.interaction (lead_id, occurred_at, kind)
 SELECT lead_id, '2025-08-10 09:00+00', 'reply' FROM followup.lead WHERE external_ref = 'l1';
