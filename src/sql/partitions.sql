@@ -265,8 +265,6 @@ BEGIN
                                    WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.format('followup.%I', old)::pg_catalog.regclass));
         EXECUTE pg_catalog.format('COMMENT ON TABLE followup.%I IS %L', tbl,
                                   pg_catalog.obj_description(pg_catalog.format('followup.%I', old)::pg_catalog.regclass, 'pg_class'));
-        -- the partitions: from the month of the oldest row to premake
-        -- periods ahead, and a default one that refuses what they miss
         -- a restored dump: the partitions came back as tables of their own
         -- (their ATTACH failed on the unpartitioned table the extension
         -- script makes); their rows are taken in below and they make way
@@ -285,6 +283,9 @@ BEGIN
             EXECUTE pg_catalog.format('SELECT least(%3$L, min(%1$I)), greatest(%4$L, max(%1$I)) FROM %2$s',
                                       col, def, oldest, until) INTO oldest, until;
         END LOOP;
+        -- the partitions: from the month of the oldest row to premake
+        -- periods past the newest and now, and a default one that refuses
+        -- what they miss
         until := (greatest(now(), until) AT TIME ZONE zone + period * premake) AT TIME ZONE zone;
         made := followup.make_partitions(tbl, coalesce(oldest, now()), until);
         EXECUTE pg_catalog.format('CREATE TABLE followup.%I PARTITION OF followup.%I DEFAULT', tbl || '_outside', tbl);
