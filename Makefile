@@ -18,7 +18,8 @@ SQL_SOURCES = src/sql/types.sql src/sql/settings.sql src/sql/config.sql \
               src/sql/data.sql src/sql/defaults.sql src/sql/functions.sql src/sql/jobs.sql src/sql/rollups.sql \
               src/sql/reports.sql src/sql/after_sale.sql src/sql/security.sql src/sql/distribute.sql src/sql/attach.sql \
               src/sql/write_api.sql src/sql/workers.sql src/sql/adopt.sql src/sql/quarantine.sql \
-              src/sql/calendar.sql src/sql/pressure.sql src/sql/capacity.sql src/sql/forecast.sql src/sql/batch.sql src/sql/experiments.sql
+              src/sql/calendar.sql src/sql/pressure.sql src/sql/capacity.sql src/sql/forecast.sql src/sql/batch.sql src/sql/experiments.sql \
+              src/sql/partitions.sql
 # The install and upgrade scripts live at the top (sql/ and expected/ hold
 # the regression suites only): followup--<version>.sql is built, the
 # upgrade scripts followup--A--B.sql likewise, one per release.
@@ -29,6 +30,7 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 UPGRADE_FROM_0_1_0 = src/sql/upgrade/0.1.0--0.2.0.sql src/sql/after_sale.sql src/sql/distribute.sql src/sql/attach.sql \
                      src/sql/write_api.sql src/sql/workers.sql src/sql/adopt.sql src/sql/quarantine.sql \
                      src/sql/calendar.sql src/sql/pressure.sql src/sql/capacity.sql src/sql/forecast.sql src/sql/batch.sql src/sql/experiments.sql \
+                     src/sql/partitions.sql \
                      src/sql/upgrade/0.1.0--0.2.0.roles.sql
 
 # `make installcheck` runs the pg_regress suites (sql/, expected/), the

@@ -221,9 +221,11 @@ BEGIN
         PERFORM followup.replan_calendar(as_of, 1000);
     END IF;
     PERFORM followup.roll_up(as_of, interval '10 minutes');
+    -- a partitioned history (partitions.sql) gets its partitions ahead
+    PERFORM followup.maintain_partitions();
 END $$;
 COMMENT ON FUNCTION followup.run_due(timestamptz) IS
-    'the periodic job: close_exhausted, materialize_due and escalate_overdue at as_of, with their counts, then roll_up (the reports'' rollups); safe to run concurrently or late; on Citus, run_due_tenant for each tenant with leads, notified from the coordinator, then roll_up';
+    'the periodic job: close_exhausted, materialize_due and escalate_overdue at as_of, with their counts, then roll_up (the reports'' rollups) and maintain_partitions; safe to run concurrently or late; on Citus, run_due_tenant for each tenant with leads, notified from the coordinator, then roll_up';
 
 -- Operators ------------------------------------------------------------------
 

@@ -23,7 +23,8 @@ CREATE TABLE followup.rollup_state (
     zone         text,
     rolled_until timestamptz NOT NULL,
     rolled_at    timestamptz,
-    one_row      boolean PRIMARY KEY DEFAULT true CHECK (one_row)
+    one_row      boolean PRIMARY KEY DEFAULT true CHECK (one_row),
+    kept_from    timestamptz NOT NULL DEFAULT '-infinity'
 );
 INSERT INTO followup.rollup_state (zone, rolled_until) VALUES (NULL, '-infinity');
 COMMENT ON TABLE followup.rollup_state IS 'How far the rollups go: the days before rolled_until, in zone, are in the *_day tables';
@@ -31,6 +32,7 @@ COMMENT ON COLUMN followup.rollup_state.zone IS 'the time zone of the days (the 
 COMMENT ON COLUMN followup.rollup_state.rolled_until IS 'the start of the first day not rolled up';
 COMMENT ON COLUMN followup.rollup_state.rolled_at IS 'when roll_up last ran';
 COMMENT ON COLUMN followup.rollup_state.one_row IS 'there is one row';
+COMMENT ON COLUMN followup.rollup_state.kept_from IS 'the history before it was dropped (drop_history_before): the rolled days that start before it are final and never rolled again';
 
 CREATE TABLE followup.rollup_mark (
     tenant_id bigint NOT NULL,
@@ -65,7 +67,9 @@ CREATE VIEW followup.rollup_marked_day AS
 SELECT DISTINCT m.tenant_id, d::date AS day, d AS day_start, d + interval '1 day' AS day_end
 FROM followup.rollup_mark m
 CROSS JOIN LATERAL followup.day_starts(m.since, m.until) d
-WHERE d < (SELECT followup.rolled_until());
+WHERE d < (SELECT followup.rolled_until())
+  -- a day whose history was dropped keeps its rolled answer
+  AND d >= (SELECT s.kept_from FROM followup.rollup_state s);
 COMMENT ON VIEW followup.rollup_marked_day IS 'The rolled days that changed since they were rolled, in the session''s time zone';
 COMMENT ON COLUMN followup.rollup_marked_day.tenant_id IS 'tenant';
 COMMENT ON COLUMN followup.rollup_marked_day.day IS 'the day';
@@ -155,7 +159,8 @@ BEGIN
         END IF;
     END IF;
     IF 0 = ANY (tenants) THEN
-        UPDATE followup.rollup_state SET rolled_until = '-infinity';
+        -- the days whose history was dropped keep their rollups
+        UPDATE followup.rollup_state SET rolled_until = kept_from;
         PERFORM followup.rollup_drop('-infinity');
         DELETE FROM followup.rollup_mark;
     ELSE
@@ -274,13 +279,14 @@ END $$;
 -- drops the rolled days from since on (all of them: -infinity)
 CREATE FUNCTION followup.rollup_drop(since timestamptz) RETURNS void
 LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
-    DELETE FROM followup.compliance_day WHERE day::timestamptz >= since;
-    DELETE FROM followup.response_day WHERE day::timestamptz >= since;
-    DELETE FROM followup.funnel_day WHERE day::timestamptz >= since;
-    DELETE FROM followup.plan_b_day WHERE day::timestamptz >= since;
+    -- the days before kept_from have no history to roll them again from
+    DELETE FROM followup.compliance_day WHERE day::timestamptz >= greatest(since, (SELECT kept_from FROM followup.rollup_state));
+    DELETE FROM followup.response_day WHERE day::timestamptz >= greatest(since, (SELECT kept_from FROM followup.rollup_state));
+    DELETE FROM followup.funnel_day WHERE day::timestamptz >= greatest(since, (SELECT kept_from FROM followup.rollup_state));
+    DELETE FROM followup.plan_b_day WHERE day::timestamptz >= greatest(since, (SELECT kept_from FROM followup.rollup_state));
 $$;
 COMMENT ON FUNCTION followup.rollup_drop(timestamptz) IS
-    'deletes the rolled days from since on, in every rollup table';
+    'deletes the rolled days from since on (not before rollup_state.kept_from), in every rollup table';
 
 CREATE FUNCTION followup.roll_up(as_of timestamptz DEFAULT now(), min_interval interval DEFAULT '0')
     RETURNS bigint
@@ -310,9 +316,16 @@ BEGIN
     target := date_trunc('day', least(as_of, now())
                          - greatest(interval '2 days', (SELECT max(p.escalate_after) FROM followup.policy p)));
     -- another zone, or an escalate_after grew: drop what is no longer right
+    IF st.zone IS DISTINCT FROM current_setting('TimeZone') AND isfinite(st.kept_from) THEN
+        -- the rollups hold the only answers for the days of dropped
+        -- history: they stay in their zone
+        RAISE WARNING 'roll_up skipped: the rollups are in time zone %, and the history before % was dropped', st.zone, st.kept_from
+            USING HINT = format('Run roll_up (and run_due) with TimeZone = %L.', st.zone);
+        RETURN 0;
+    END IF;
     IF st.zone IS DISTINCT FROM current_setting('TimeZone') OR target < st.rolled_until THEN
         st.rolled_until := CASE WHEN st.zone IS DISTINCT FROM current_setting('TimeZone')
-                                THEN '-infinity' ELSE target END;
+                                THEN '-infinity' ELSE greatest(target, st.kept_from) END;
         PERFORM followup.rollup_drop(st.rolled_until);
         UPDATE followup.rollup_state SET zone = current_setting('TimeZone'), rolled_until = st.rolled_until;
     END IF;

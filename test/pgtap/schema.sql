@@ -1,11 +1,11 @@
 -- test/pgtap/schema.sql - followup's SQL surface: every table, column and its type, view, type, function signature and result, index, policy and trigger.  Written by test/pgtap/describe-schema.psql; docs/reference.md documents the same names (test/pgtap/reference-check).
 BEGIN;
-SELECT plan(814);
+SELECT plan(834);
 SELECT has_schema('followup');
-SELECT tables_are('followup', ARRAY['adoption', 'attachment', 'calendar', 'calendar_replan', 'capacity', 'capacity_used', 'compliance_day', 'contact_cap', 'experiment', 'experiment_arm', 'funnel_day', 'interaction', 'lead', 'notify_channel', 'plan_b_day', 'policy', 'pressure_move', 'public_holiday', 'quarantine', 'quiet_hours', 'reason', 'response_day', 'rollup_mark', 'rollup_state', 'rule', 'signal', 'state_change', 'step', 'task', 'tenant_defaults']::name[]);
+SELECT tables_are('followup', ARRAY['adoption', 'attachment', 'calendar', 'calendar_replan', 'capacity', 'capacity_used', 'compliance_day', 'contact_cap', 'experiment', 'experiment_arm', 'funnel_day', 'history_partitioning', 'interaction', 'lead', 'notify_channel', 'plan_b_day', 'policy', 'pressure_move', 'public_holiday', 'quarantine', 'quiet_hours', 'reason', 'response_day', 'rollup_mark', 'rollup_state', 'rule', 'signal', 'state_change', 'step', 'task', 'tenant_defaults']::name[]);
 SELECT views_are('followup', ARRAY['attached', 'compliance_source', 'due_tasks', 'experiment_interactions', 'experiment_results', 'experiment_stays', 'funnel_source', 'job_lag', 'operator_compliance', 'pipeline', 'plan_b_recovery', 'plan_b_source', 'pressure', 'reasons', 'repeat_purchases', 'response_source', 'response_times', 'rollup_marked_day', 'silence_by_stage', 'step_funnel', 'touch_log']::name[]);
 SELECT types_are('followup', ARRAY['cadence', 'lead_state', 'next_action', 'task_status']::name[]);
-SELECT functions_are('followup', ARRAY['adopt_attached', 'adopt_check', 'adopt_exprs', 'adopt_leads', 'adopt_plan', 'attach_column', 'attach_interactions', 'attach_leads', 'attach_relation', 'attach_tenant_expr', 'attach_trigger_function', 'cadence', 'cadence_advice', 'cadence_eq', 'cadence_hash', 'cadence_in', 'cadence_ne', 'cadence_out', 'cadence_recv', 'cadence_send', 'calendar_queue_replan', 'check_template', 'check_timezone', 'claim_tasks', 'close_exhausted', 'close_exhausted_tenant', 'complete_task', 'complete_tasks', 'compliance_rows', 'conclude_experiment', 'config_changed', 'config_row_owned', 'create_tenant', 'cron_connection_problem', 'current_tenant', 'day_starts', 'detach', 'detach_kind', 'distribute', 'distribute_reports', 'distributed_rollup_config', 'due_channel', 'escalate_overdue', 'escalate_overdue_tenant', 'experiment_arm_of', 'experiment_check', 'experiment_frozen_check', 'funnel_rows', 'grant_admin', 'grant_on_workers', 'grant_operator', 'grant_reader', 'interaction_batch_begin', 'interaction_batch_end', 'interaction_trigger', 'lead_trigger', 'load_calendar', 'log_state_change', 'materialize_due', 'materialize_due_tenant', 'momentum', 'non_working_day', 'notify_due', 'offset_at', 'offsets', 'plan_b_rows', 'plan_next_touch', 'planned_touches', 'policy_for', 'preview', 'quarantine_discard', 'quarantine_retry', 'reattach', 'record_interaction', 'refuse_history_rewrite', 'release_task', 'render', 'replan_calendar', 'response_rows', 'roll_up', 'rolled_until', 'rollup_drop', 'rollup_mark_lead', 'rollup_mark_row', 'rollup_reset', 'rule_kind_check', 'run_due', 'run_due_tenant', 'schedule_jobs', 'sequential_diff', 'set_tenant_defaults', 'signal_in_use_check', 'stall_diagnostic', 'stall_diagnostic_by_operator', 'stall_leads', 'stall_rows', 'steps', 'tenant_defaults_check', 'tenant_hint', 'unschedule_jobs', 'upsert_lead', 'workload_forecast']::name[]);
+SELECT functions_are('followup', ARRAY['adopt_attached', 'adopt_check', 'adopt_exprs', 'adopt_leads', 'adopt_plan', 'attach_column', 'attach_interactions', 'attach_leads', 'attach_relation', 'attach_tenant_expr', 'attach_trigger_function', 'cadence', 'cadence_advice', 'cadence_eq', 'cadence_hash', 'cadence_in', 'cadence_ne', 'cadence_out', 'cadence_recv', 'cadence_send', 'calendar_queue_replan', 'check_template', 'check_timezone', 'claim_tasks', 'close_exhausted', 'close_exhausted_tenant', 'complete_task', 'complete_tasks', 'compliance_rows', 'conclude_experiment', 'config_changed', 'config_row_owned', 'create_tenant', 'cron_connection_problem', 'current_tenant', 'day_starts', 'detach', 'detach_kind', 'distribute', 'distribute_reports', 'distributed_rollup_config', 'drop_history_before', 'due_channel', 'escalate_overdue', 'escalate_overdue_tenant', 'experiment_arm_of', 'experiment_check', 'experiment_frozen_check', 'funnel_rows', 'grant_admin', 'grant_on_workers', 'grant_operator', 'grant_reader', 'interaction_batch_begin', 'interaction_batch_end', 'interaction_trigger', 'lead_trigger', 'load_calendar', 'log_state_change', 'maintain_partitions', 'make_partitions', 'materialize_due', 'materialize_due_tenant', 'momentum', 'non_working_day', 'notify_due', 'offset_at', 'offsets', 'partition_bounds', 'partition_history', 'plan_b_rows', 'plan_next_touch', 'planned_touches', 'policy_for', 'preview', 'quarantine_discard', 'quarantine_retry', 'reattach', 'record_interaction', 'refuse_history_rewrite', 'refuse_outside_partitions', 'release_task', 'render', 'replan_calendar', 'response_rows', 'roll_up', 'rolled_until', 'rollup_drop', 'rollup_mark_lead', 'rollup_mark_row', 'rollup_reset', 'rule_kind_check', 'run_due', 'run_due_tenant', 'schedule_jobs', 'sequential_diff', 'set_tenant_defaults', 'signal_in_use_check', 'stall_diagnostic', 'stall_diagnostic_by_operator', 'stall_leads', 'stall_rows', 'steps', 'tenant_defaults_check', 'tenant_hint', 'unschedule_jobs', 'upsert_lead', 'workload_forecast']::name[]);
 SELECT enum_has_labels('followup', 'lead_state', ARRAY['new', 'hot', 'warm', 'thinking', 'installment_rejected', 'recycle', 'won', 'lost']::name[]);
 SELECT enum_has_labels('followup', 'next_action', ARRAY['reply', 'followup', 'plan_b', 'reactivate', 'close']::name[]);
 SELECT enum_has_labels('followup', 'task_status', ARRAY['open', 'claimed', 'done', 'superseded']::name[]);
@@ -27,6 +27,7 @@ SELECT columns_are('followup', 'experiment_results', ARRAY['tenant_id', 'experim
 SELECT columns_are('followup', 'experiment_stays', ARRAY['tenant_id', 'experiment_id', 'arm', 'lead_id', 'entered_at', 'left_at', 'matured', 'touches', 'replies', 'plan_b_declines', 'won_at', 'opted_out_at']::name[]);
 SELECT columns_are('followup', 'funnel_day', ARRAY['tenant_id', 'day', 'state', 'step_no', 'touches', 'replies', 'wins']::name[]);
 SELECT columns_are('followup', 'funnel_source', ARRAY['tenant_id', 'at', 'state', 'step_no', 'replied', 'won']::name[]);
+SELECT columns_are('followup', 'history_partitioning', ARRAY['period', 'premake', 'zone', 'made_at', 'one_row']::name[]);
 SELECT columns_are('followup', 'interaction', ARRAY['tenant_id', 'interaction_id', 'lead_id', 'occurred_at', 'kind', 'channel', 'operator', 'task_id', 'body', 'payload', 'state_at', 'touches_at', 'plan_b_step_at', 'by_rule', 'applied', 'rule_id', 'reason', 'external_ref']::name[]);
 SELECT columns_are('followup', 'job_lag', ARRAY['tenant_id', 'due_without_task', 'due_to_close', 'oldest_due_at', 'oldest_lag', 'oldest_lag_seconds']::name[]);
 SELECT columns_are('followup', 'lead', ARRAY['tenant_id', 'lead_id', 'external_ref', 'state', 'state_since', 'anchor_at', 'touches', 'plan_b_step', 'next_action', 'next_followup_at', 'owner', 'timezone', 'attrs', 'last_inbound_at', 'last_outbound_at', 'last_event_at', 'momentum', 'momentum_at', 'do_not_contact', 'closed_reason', 'created_at', 'updated_at', 'reason']::name[]);
@@ -50,7 +51,7 @@ SELECT columns_are('followup', 'response_source', ARRAY['tenant_id', 'at', 'oper
 SELECT columns_are('followup', 'response_times', ARRAY['tenant_id', 'operator', 'day', 'replies_answered', 'median', 'p90', 'max', 'median_seconds', 'p90_seconds', 'max_seconds', 'stddev_seconds']::name[]);
 SELECT columns_are('followup', 'rollup_mark', ARRAY['tenant_id', 'since', 'until']::name[]);
 SELECT columns_are('followup', 'rollup_marked_day', ARRAY['tenant_id', 'day', 'day_start', 'day_end']::name[]);
-SELECT columns_are('followup', 'rollup_state', ARRAY['zone', 'rolled_until', 'rolled_at', 'one_row']::name[]);
+SELECT columns_are('followup', 'rollup_state', ARRAY['zone', 'rolled_until', 'rolled_at', 'one_row', 'kept_from']::name[]);
 SELECT columns_are('followup', 'rule', ARRAY['tenant_id', 'rule_id', 'kind', 'from_state', 'to_state', 'effect', 'due_in', 'min_momentum', 'close_reason', 'priority', 'shipped']::name[]);
 SELECT columns_are('followup', 'signal', ARRAY['tenant_id', 'kind', 'direction', 'weight', 'shipped']::name[]);
 SELECT columns_are('followup', 'silence_by_stage', ARRAY['tenant_id', 'state', 'touches', 'leads', 'silent_leads', 'avg_silence', 'avg_silence_seconds', 'max_silence']::name[]);
@@ -241,6 +242,11 @@ SELECT col_type_is('followup', 'funnel_source', 'state', 'followup.lead_state', 
 SELECT col_type_is('followup', 'funnel_source', 'step_no', 'integer', 'funnel_source.step_no is integer');
 SELECT col_type_is('followup', 'funnel_source', 'tenant_id', 'bigint', 'funnel_source.tenant_id is bigint');
 SELECT col_type_is('followup', 'funnel_source', 'won', 'boolean', 'funnel_source.won is boolean');
+SELECT col_type_is('followup', 'history_partitioning', 'made_at', 'timestamp with time zone', 'history_partitioning.made_at is timestamp with time zone');
+SELECT col_type_is('followup', 'history_partitioning', 'one_row', 'boolean', 'history_partitioning.one_row is boolean');
+SELECT col_type_is('followup', 'history_partitioning', 'period', 'interval', 'history_partitioning.period is interval');
+SELECT col_type_is('followup', 'history_partitioning', 'premake', 'integer', 'history_partitioning.premake is integer');
+SELECT col_type_is('followup', 'history_partitioning', 'zone', 'text', 'history_partitioning.zone is text');
 SELECT col_type_is('followup', 'interaction', 'applied', 'boolean', 'interaction.applied is boolean');
 SELECT col_type_is('followup', 'interaction', 'body', 'text', 'interaction.body is text');
 SELECT col_type_is('followup', 'interaction', 'by_rule', 'boolean', 'interaction.by_rule is boolean');
@@ -435,6 +441,7 @@ SELECT col_type_is('followup', 'rollup_marked_day', 'day', 'date', 'rollup_marke
 SELECT col_type_is('followup', 'rollup_marked_day', 'day_end', 'timestamp with time zone', 'rollup_marked_day.day_end is timestamp with time zone');
 SELECT col_type_is('followup', 'rollup_marked_day', 'day_start', 'timestamp with time zone', 'rollup_marked_day.day_start is timestamp with time zone');
 SELECT col_type_is('followup', 'rollup_marked_day', 'tenant_id', 'bigint', 'rollup_marked_day.tenant_id is bigint');
+SELECT col_type_is('followup', 'rollup_state', 'kept_from', 'timestamp with time zone', 'rollup_state.kept_from is timestamp with time zone');
 SELECT col_type_is('followup', 'rollup_state', 'one_row', 'boolean', 'rollup_state.one_row is boolean');
 SELECT col_type_is('followup', 'rollup_state', 'rolled_at', 'timestamp with time zone', 'rollup_state.rolled_at is timestamp with time zone');
 SELECT col_type_is('followup', 'rollup_state', 'rolled_until', 'timestamp with time zone', 'rollup_state.rolled_until is timestamp with time zone');
@@ -578,6 +585,7 @@ SELECT has_function('followup', 'detach_kind', ARRAY['regclass', 'text']::name[]
 SELECT has_function('followup', 'distribute', ARRAY['integer']::name[]);
 SELECT has_function('followup', 'distribute_reports', ARRAY[]::name[]);
 SELECT has_function('followup', 'distributed_rollup_config', ARRAY[]::name[]);
+SELECT has_function('followup', 'drop_history_before', ARRAY['timestamp with time zone', 'boolean']::name[]);
 SELECT has_function('followup', 'due_channel', ARRAY[]::name[]);
 SELECT has_function('followup', 'escalate_overdue', ARRAY['timestamp with time zone', 'integer']::name[]);
 SELECT has_function('followup', 'escalate_overdue_tenant', ARRAY['bigint', 'timestamp with time zone', 'integer']::name[]);
@@ -595,6 +603,8 @@ SELECT has_function('followup', 'interaction_trigger', ARRAY[]::name[]);
 SELECT has_function('followup', 'lead_trigger', ARRAY[]::name[]);
 SELECT has_function('followup', 'load_calendar', ARRAY['text', 'text', 'date', 'date']::name[]);
 SELECT has_function('followup', 'log_state_change', ARRAY[]::name[]);
+SELECT has_function('followup', 'maintain_partitions', ARRAY['timestamp with time zone']::name[]);
+SELECT has_function('followup', 'make_partitions', ARRAY['text', 'timestamp with time zone', 'timestamp with time zone']::name[]);
 SELECT has_function('followup', 'materialize_due', ARRAY['timestamp with time zone', 'integer']::name[]);
 SELECT has_function('followup', 'materialize_due_tenant', ARRAY['bigint', 'timestamp with time zone', 'integer']::name[]);
 SELECT has_function('followup', 'momentum', ARRAY['bigint', 'timestamp with time zone']::name[]);
@@ -602,6 +612,8 @@ SELECT has_function('followup', 'non_working_day', ARRAY['bigint', 'followup.lea
 SELECT has_function('followup', 'notify_due', ARRAY['bigint', 'bigint', 'timestamp with time zone']::name[]);
 SELECT has_function('followup', 'offset_at', ARRAY['followup.cadence', 'integer']::name[]);
 SELECT has_function('followup', 'offsets', ARRAY['followup.cadence']::name[]);
+SELECT has_function('followup', 'partition_bounds', ARRAY['timestamp with time zone', 'interval', 'text']::name[]);
+SELECT has_function('followup', 'partition_history', ARRAY['interval', 'integer']::name[]);
 SELECT has_function('followup', 'plan_b_rows', ARRAY['timestamp with time zone', 'timestamp with time zone']::name[]);
 SELECT has_function('followup', 'plan_next_touch', ARRAY['followup.lead_state', 'timestamp with time zone', 'integer', 'integer', 'timestamp with time zone', 'timestamp with time zone', 'text']::name[]);
 SELECT has_function('followup', 'planned_touches', ARRAY['timestamp with time zone', 'timestamp with time zone']::name[]);
@@ -612,6 +624,7 @@ SELECT has_function('followup', 'quarantine_retry', ARRAY['bigint']::name[]);
 SELECT has_function('followup', 'reattach', ARRAY[]::name[]);
 SELECT has_function('followup', 'record_interaction', ARRAY['text', 'text', 'timestamp with time zone', 'text', 'text', 'text', 'text', 'jsonb', 'bigint', 'text']::name[]);
 SELECT has_function('followup', 'refuse_history_rewrite', ARRAY[]::name[]);
+SELECT has_function('followup', 'refuse_outside_partitions', ARRAY[]::name[]);
 SELECT has_function('followup', 'release_task', ARRAY['bigint']::name[]);
 SELECT has_function('followup', 'render', ARRAY['text', 'jsonb']::name[]);
 SELECT has_function('followup', 'replan_calendar', ARRAY['timestamp with time zone', 'integer']::name[]);
@@ -682,6 +695,7 @@ SELECT function_returns('followup', 'detach_kind', ARRAY['regclass', 'text']::na
 SELECT function_returns('followup', 'distribute', ARRAY['integer']::name[], 'void');
 SELECT function_returns('followup', 'distribute_reports', ARRAY[]::name[], 'void');
 SELECT function_returns('followup', 'distributed_rollup_config', ARRAY[]::name[], 'text');
+SELECT function_returns('followup', 'drop_history_before', ARRAY['timestamp with time zone', 'boolean']::name[], 'setof record');
 SELECT function_returns('followup', 'due_channel', ARRAY[]::name[], 'text');
 SELECT function_returns('followup', 'escalate_overdue', ARRAY['timestamp with time zone', 'integer']::name[], 'bigint');
 SELECT function_returns('followup', 'escalate_overdue_tenant', ARRAY['bigint', 'timestamp with time zone', 'integer']::name[], 'bigint');
@@ -699,6 +713,8 @@ SELECT function_returns('followup', 'interaction_trigger', ARRAY[]::name[], 'tri
 SELECT function_returns('followup', 'lead_trigger', ARRAY[]::name[], 'trigger');
 SELECT function_returns('followup', 'load_calendar', ARRAY['text', 'text', 'date', 'date']::name[], 'bigint');
 SELECT function_returns('followup', 'log_state_change', ARRAY[]::name[], 'trigger');
+SELECT function_returns('followup', 'maintain_partitions', ARRAY['timestamp with time zone']::name[], 'integer');
+SELECT function_returns('followup', 'make_partitions', ARRAY['text', 'timestamp with time zone', 'timestamp with time zone']::name[], 'integer');
 SELECT function_returns('followup', 'materialize_due', ARRAY['timestamp with time zone', 'integer']::name[], 'bigint');
 SELECT function_returns('followup', 'materialize_due_tenant', ARRAY['bigint', 'timestamp with time zone', 'integer']::name[], 'bigint');
 SELECT function_returns('followup', 'momentum', ARRAY['bigint', 'timestamp with time zone']::name[], 'real');
@@ -706,6 +722,8 @@ SELECT function_returns('followup', 'non_working_day', ARRAY['bigint', 'followup
 SELECT function_returns('followup', 'notify_due', ARRAY['bigint', 'bigint', 'timestamp with time zone']::name[], 'void');
 SELECT function_returns('followup', 'offset_at', ARRAY['followup.cadence', 'integer']::name[], 'interval');
 SELECT function_returns('followup', 'offsets', ARRAY['followup.cadence']::name[], 'interval[]');
+SELECT function_returns('followup', 'partition_bounds', ARRAY['timestamp with time zone', 'interval', 'text']::name[], 'record');
+SELECT function_returns('followup', 'partition_history', ARRAY['interval', 'integer']::name[], 'setof record');
 SELECT function_returns('followup', 'plan_b_rows', ARRAY['timestamp with time zone', 'timestamp with time zone']::name[], 'setof record');
 SELECT function_returns('followup', 'plan_next_touch', ARRAY['followup.lead_state', 'timestamp with time zone', 'integer', 'integer', 'timestamp with time zone', 'timestamp with time zone', 'text']::name[], 'record');
 SELECT function_returns('followup', 'planned_touches', ARRAY['timestamp with time zone', 'timestamp with time zone']::name[], 'setof record');
@@ -716,6 +734,7 @@ SELECT function_returns('followup', 'quarantine_retry', ARRAY['bigint']::name[],
 SELECT function_returns('followup', 'reattach', ARRAY[]::name[], 'integer');
 SELECT function_returns('followup', 'record_interaction', ARRAY['text', 'text', 'timestamp with time zone', 'text', 'text', 'text', 'text', 'jsonb', 'bigint', 'text']::name[], 'setof record');
 SELECT function_returns('followup', 'refuse_history_rewrite', ARRAY[]::name[], 'trigger');
+SELECT function_returns('followup', 'refuse_outside_partitions', ARRAY[]::name[], 'trigger');
 SELECT function_returns('followup', 'release_task', ARRAY['bigint']::name[], 'followup.task');
 SELECT function_returns('followup', 'render', ARRAY['text', 'jsonb']::name[], 'text');
 SELECT function_returns('followup', 'replan_calendar', ARRAY['timestamp with time zone', 'integer']::name[], 'bigint');
@@ -754,6 +773,7 @@ SELECT indexes_are('followup', 'contact_cap', ARRAY['contact_cap_pkey']::name[])
 SELECT indexes_are('followup', 'experiment', ARRAY['experiment_pkey', 'experiment_state_idx']::name[]);
 SELECT indexes_are('followup', 'experiment_arm', ARRAY['experiment_arm_pkey']::name[]);
 SELECT indexes_are('followup', 'funnel_day', ARRAY['funnel_day_idx']::name[]);
+SELECT indexes_are('followup', 'history_partitioning', ARRAY['history_partitioning_pkey']::name[]);
 SELECT indexes_are('followup', 'interaction', ARRAY['interaction_event_idx', 'interaction_external_ref_key', 'interaction_lead_idx', 'interaction_pkey', 'interaction_touch_idx']::name[]);
 SELECT indexes_are('followup', 'lead', ARRAY['lead_due_idx', 'lead_external_ref_key', 'lead_pkey']::name[]);
 SELECT indexes_are('followup', 'notify_channel', ARRAY['notify_channel_channel_key', 'notify_channel_pkey']::name[]);

@@ -499,13 +499,27 @@ BEGIN
         PERFORM followup.replan_calendar(as_of, 1000);
     END IF;
     PERFORM followup.roll_up(as_of, interval '10 minutes');
+    -- a partitioned history (partitions.sql) gets its partitions ahead
+    PERFORM followup.maintain_partitions();
 END $$;
 COMMENT ON FUNCTION followup.run_due(timestamptz) IS
-    'the periodic job: close_exhausted, materialize_due and escalate_overdue at as_of, with their counts, then roll_up (the reports'' rollups); safe to run concurrently or late; on Citus, run_due_tenant for each tenant with leads, notified from the coordinator, then roll_up';
+    'the periodic job: close_exhausted, materialize_due and escalate_overdue at as_of, with their counts, then roll_up (the reports'' rollups) and maintain_partitions; safe to run concurrently or late; on Citus, run_due_tenant for each tenant with leads, notified from the coordinator, then roll_up';
 REVOKE ALL ON FUNCTION followup.materialize_due_tenant(bigint, timestamptz, int),
     followup.notify_due(bigint, bigint, timestamptz), followup.run_due_tenant(bigint, timestamptz) FROM PUBLIC;
 
 -- ---- src/sql/rollups.sql
+
+-- the history before kept_from may be dropped (partitions.sql): its rolled
+-- days are final
+ALTER TABLE followup.rollup_state ADD COLUMN kept_from timestamptz NOT NULL DEFAULT '-infinity';
+COMMENT ON COLUMN followup.rollup_state.kept_from IS 'the history before it was dropped (drop_history_before): the rolled days that start before it are final and never rolled again';
+CREATE OR REPLACE VIEW followup.rollup_marked_day WITH (security_invoker = true) AS
+SELECT DISTINCT m.tenant_id, d::date AS day, d AS day_start, d + interval '1 day' AS day_end
+FROM followup.rollup_mark m
+CROSS JOIN LATERAL followup.day_starts(m.since, m.until) d
+WHERE d < (SELECT followup.rolled_until())
+  -- a day whose history was dropped keeps its rolled answer
+  AND d >= (SELECT s.kept_from FROM followup.rollup_state s);
 
 CREATE OR REPLACE FUNCTION followup.rollup_reset() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -534,7 +548,8 @@ BEGIN
         END IF;
     END IF;
     IF 0 = ANY (tenants) THEN
-        UPDATE followup.rollup_state SET rolled_until = '-infinity';
+        -- the days whose history was dropped keep their rollups
+        UPDATE followup.rollup_state SET rolled_until = kept_from;
         PERFORM followup.rollup_drop('-infinity');
         DELETE FROM followup.rollup_mark;
     ELSE
@@ -573,11 +588,85 @@ $$;
 
 CREATE OR REPLACE FUNCTION followup.rollup_drop(since timestamptz) RETURNS void
 LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
-    DELETE FROM followup.compliance_day WHERE day::timestamptz >= since;
-    DELETE FROM followup.response_day WHERE day::timestamptz >= since;
-    DELETE FROM followup.funnel_day WHERE day::timestamptz >= since;
-    DELETE FROM followup.plan_b_day WHERE day::timestamptz >= since;
+    -- the days before kept_from have no history to roll them again from
+    DELETE FROM followup.compliance_day WHERE day::timestamptz >= greatest(since, (SELECT kept_from FROM followup.rollup_state));
+    DELETE FROM followup.response_day WHERE day::timestamptz >= greatest(since, (SELECT kept_from FROM followup.rollup_state));
+    DELETE FROM followup.funnel_day WHERE day::timestamptz >= greatest(since, (SELECT kept_from FROM followup.rollup_state));
+    DELETE FROM followup.plan_b_day WHERE day::timestamptz >= greatest(since, (SELECT kept_from FROM followup.rollup_state));
 $$;
+COMMENT ON FUNCTION followup.rollup_drop(timestamptz) IS
+    'deletes the rolled days from since on (not before rollup_state.kept_from), in every rollup table';
+
+CREATE OR REPLACE FUNCTION followup.roll_up(as_of timestamptz DEFAULT now(), min_interval interval DEFAULT '0')
+    RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+-- its statement reads a few days through indexes, but is costed high enough
+-- to be JIT-compiled, which took longer than the rest of run_due
+SET jit = off AS $$
+DECLARE
+    st followup.rollup_state;
+    target timestamptz;
+    written bigint;
+BEGIN
+    -- one roll_up at a time; a concurrent run_due skips it
+    SELECT * INTO st FROM followup.rollup_state FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+
+    -- the reports are right meanwhile (they compute what is not rolled),
+    -- so the periodic job does this only every min_interval
+    IF st.rolled_at > now() - min_interval AND st.zone = current_setting('TimeZone') THEN
+        RETURN 0;
+    END IF;
+    -- a day is final once it ended two days and every escalate_after ago:
+    -- its open tasks are all overdue, and a write for it is at least a day
+    -- late, so it leaves a mark (unless its transaction ran for a day)
+    target := date_trunc('day', least(as_of, now())
+                         - greatest(interval '2 days', (SELECT max(p.escalate_after) FROM followup.policy p)));
+    -- another zone, or an escalate_after grew: drop what is no longer right
+    IF st.zone IS DISTINCT FROM current_setting('TimeZone') AND isfinite(st.kept_from) THEN
+        -- the rollups hold the only answers for the days of dropped
+        -- history: they stay in their zone
+        RAISE WARNING 'roll_up skipped: the rollups are in time zone %, and the history before % was dropped', st.zone, st.kept_from
+            USING HINT = format('Run roll_up (and run_due) with TimeZone = %L.', st.zone);
+        RETURN 0;
+    END IF;
+    IF st.zone IS DISTINCT FROM current_setting('TimeZone') OR target < st.rolled_until THEN
+        st.rolled_until := CASE WHEN st.zone IS DISTINCT FROM current_setting('TimeZone')
+                                THEN '-infinity' ELSE greatest(target, st.kept_from) END;
+        PERFORM followup.rollup_drop(st.rolled_until);
+        UPDATE followup.rollup_state SET zone = current_setting('TimeZone'), rolled_until = st.rolled_until;
+    END IF;
+
+    -- one statement, so that the marks consumed are exactly the ones whose
+    -- days are re-rolled (marks committed later stay for the next run); the
+    -- *_rows functions read [rolled_until, target) and the marked days
+    WITH marks AS (DELETE FROM followup.rollup_mark),
+    d1 AS (DELETE FROM followup.compliance_day r USING followup.rollup_marked_day m
+           WHERE r.tenant_id = m.tenant_id AND r.day = m.day),
+    d2 AS (DELETE FROM followup.response_day r USING followup.rollup_marked_day m
+           WHERE r.tenant_id = m.tenant_id AND r.day = m.day),
+    d3 AS (DELETE FROM followup.funnel_day r USING followup.rollup_marked_day m
+           WHERE r.tenant_id = m.tenant_id AND r.day = m.day),
+    d4 AS (DELETE FROM followup.plan_b_day r USING followup.rollup_marked_day m
+           WHERE r.tenant_id = m.tenant_id AND r.day = m.day),
+    i1 AS (INSERT INTO followup.compliance_day
+           SELECT * FROM followup.compliance_rows(st.rolled_until, target, as_of) RETURNING 1),
+    i2 AS (INSERT INTO followup.response_day
+           SELECT * FROM followup.response_rows(st.rolled_until, target) RETURNING 1),
+    i3 AS (INSERT INTO followup.funnel_day
+           SELECT * FROM followup.funnel_rows(st.rolled_until, target) RETURNING 1),
+    i4 AS (INSERT INTO followup.plan_b_day
+           SELECT * FROM followup.plan_b_rows(st.rolled_until, target) RETURNING 1)
+    SELECT (SELECT count(*) FROM i1) + (SELECT count(*) FROM i2) + (SELECT count(*) FROM i3)
+           + (SELECT count(*) FROM i4)
+    INTO written;
+
+    UPDATE followup.rollup_state
+    SET zone = current_setting('TimeZone'), rolled_until = greatest(st.rolled_until, target), rolled_at = now();
+    RETURN written;
+END $$;
 
 -- ---- src/sql/reports.sql
 
