@@ -70,6 +70,7 @@ struct BatchLead
 	BatchKey	key;
 	LeadRow		before;			/* the lead before the statement's first row */
 	bool		needs_replay;
+	TimestampTz first_at;		/* the earliest occurred_at of its rows */
 	TimestampTz last_at;		/* the latest (occurred_at, id) of its rows */
 	int64		last_id;
 	int			nids;
@@ -206,19 +207,25 @@ batch_note(const LeadRow *before, int64 interaction_id, TimestampTz at)
 	entry = enter_lead(before);
 	if (entry->nids == 0)
 	{
+		entry->first_at = at;
 		entry->last_at = at;
 		entry->last_id = interaction_id;
 	}
-	else if (at > entry->last_at || (at == entry->last_at && interaction_id > entry->last_id))
+	else
 	{
-		entry->last_at = at;
-		entry->last_id = interaction_id;
-	}
-	else if (at == entry->last_at)
-	{
-		/* applied after a row it comes before: replay in order */
-		entry->needs_replay = true;
-		current_batch->any_replay = true;
+		if (at < entry->first_at)
+			entry->first_at = at;
+		if (at > entry->last_at || (at == entry->last_at && interaction_id > entry->last_id))
+		{
+			entry->last_at = at;
+			entry->last_id = interaction_id;
+		}
+		else if (at == entry->last_at)
+		{
+			/* applied after a row it comes before: replay in order */
+			entry->needs_replay = true;
+			current_batch->any_replay = true;
+		}
 	}
 	if (entry->nids == entry->maxids)
 	{
@@ -428,30 +435,41 @@ replay_lead(BatchLead *entry)
 	LeadRow		lead = entry->before;
 	const LeadRow *applied;
 	Datum	   *elems;
-	Datum		args[7];
-	char		nulls[7];
+	Datum		rows_args[5];
+	Datum		args[8];
+	char		nulls[8];
 	SPITupleTable *rows;
 	uint64		nrows;
 
 	if (!kept_plan_current(&rows_plan) || !kept_plan_current(&stamp_plan) ||
 		!kept_plan_current(&unlog_plan))
 	{
-		Oid			types[2] = {INT8OID, INT8ARRAYOID};
-		Oid			stamp_types[7] = {INT8OID, INT8OID, oids->lead_state_type, INT4OID,
-		INT4OID, BOOLOID, INT8OID};
+		Oid			types[5] = {INT8OID, INT8ARRAYOID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+		Oid			stamp_types[8] = {INT8OID, INT8OID, oids->lead_state_type, INT4OID,
+		INT4OID, BOOLOID, INT8OID, TIMESTAMPTZOID};
 
+		/*
+		 * By lead and time as well as by id: the lead's index finds them, and
+		 * a history partitioned by time (partition_history) reads only the
+		 * partitions they are in.
+		 */
 		kept_plan_prepare(&rows_plan, "SELECT interaction_id, occurred_at, kind, reason FROM followup.interaction"
 						  " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+						  " AND lead_id OPERATOR(pg_catalog.=) $3"
+						  " AND occurred_at OPERATOR(pg_catalog.>=) $4"
+						  " AND occurred_at OPERATOR(pg_catalog.<=) $5"
 						  " AND interaction_id OPERATOR(pg_catalog.=) ANY ($2)"
-						  " ORDER BY occurred_at, interaction_id", 2, types);
+						  " ORDER BY occurred_at, interaction_id", 5, types);
 		/* run as the owner (execute_as_history_owner): every name qualified */
 		kept_plan_prepare(&stamp_plan, "UPDATE followup.interaction SET state_at = $3, touches_at = $4,"
 						  " plan_b_step_at = $5, applied = $6, rule_id = $7"
 						  " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-						  " AND interaction_id OPERATOR(pg_catalog.=) $2", 7, stamp_types);
+						  " AND interaction_id OPERATOR(pg_catalog.=) $2"
+						  " AND occurred_at OPERATOR(pg_catalog.=) $8", 8, stamp_types);
 		kept_plan_prepare(&unlog_plan, "DELETE FROM followup.state_change"
 						  " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-						  " AND interaction_id OPERATOR(pg_catalog.=) ANY ($2)", 2, types);
+						  " AND lead_id OPERATOR(pg_catalog.=) $3"
+						  " AND interaction_id OPERATOR(pg_catalog.=) ANY ($2)", 3, types);
 	}
 
 	if (!lead_lock(entry->key.tenant_id, entry->key.lead_id, &h))
@@ -460,10 +478,13 @@ replay_lead(BatchLead *entry)
 	elems = palloc(sizeof(Datum) * entry->nids);
 	for (int i = 0; i < entry->nids; i++)
 		elems[i] = Int64GetDatum(entry->ids[i]);
-	args[0] = Int64GetDatum(entry->key.tenant_id);
-	args[1] = PointerGetDatum(construct_array(elems, entry->nids, INT8OID, 8, true, TYPALIGN_DOUBLE));
+	rows_args[0] = Int64GetDatum(entry->key.tenant_id);
+	rows_args[1] = PointerGetDatum(construct_array(elems, entry->nids, INT8OID, 8, true, TYPALIGN_DOUBLE));
+	rows_args[2] = Int64GetDatum(entry->key.lead_id);
+	rows_args[3] = TimestampTzGetDatum(entry->first_at);
+	rows_args[4] = TimestampTzGetDatum(entry->last_at);
 	/* not read-only: the rows of this very statement must be visible */
-	if (SPI_execute_plan(rows_plan.plan, args, NULL, false, 0) != SPI_OK_SELECT)
+	if (SPI_execute_plan(rows_plan.plan, rows_args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the statement's interactions");
 	rows = SPI_tuptable;
 	nrows = SPI_processed;
@@ -472,7 +493,7 @@ replay_lead(BatchLead *entry)
 	 * The state changes the rows logged out of order are logged again below;
 	 * the log and the stamps are the engine's, written as their owner.
 	 */
-	if (execute_as_history_owner(unlog_plan.plan, args, NULL) != SPI_OK_DELETE)
+	if (execute_as_history_owner(unlog_plan.plan, rows_args, NULL) != SPI_OK_DELETE)
 		elog(ERROR, "could not rewrite the state log");
 
 	for (uint64 i = 0; i < nrows; i++)
@@ -484,6 +505,7 @@ replay_lead(BatchLead *entry)
 		ApplyResult res;
 		LeadState	state_before = lead.state;
 
+		args[0] = Int64GetDatum(entry->key.tenant_id);
 		args[1] = Int64GetDatum(id);
 		args[2] = ObjectIdGetDatum(oids->lead_state[lead.state]);
 		args[3] = Int32GetDatum(lead.touches);
@@ -494,6 +516,7 @@ replay_lead(BatchLead *entry)
 		args[5] = BoolGetDatum(res.applied);
 		args[6] = res.rule ? Int64GetDatum(res.rule->rule_id) : (Datum) 0;
 		nulls[6] = res.rule ? ' ' : 'n';
+		args[7] = TimestampTzGetDatum(at);
 		if (execute_as_history_owner(stamp_plan.plan, args, nulls) != SPI_OK_UPDATE)
 			elog(ERROR, "could not re-stamp interaction " INT64_FORMAT, id);
 		if (lead.state != state_before)
