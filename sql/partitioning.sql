@@ -145,8 +145,10 @@ SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) FROM pg_index
 WHERE indrelid IN ('followup.interaction'::regclass, 'followup.state_change'::regclass) ORDER BY 1;
 SELECT tgname, tgrelid::regclass FROM pg_trigger
 WHERE tgrelid IN ('followup.interaction'::regclass, 'followup.state_change'::regclass) AND NOT tgisinternal ORDER BY 2, 1;
+-- (NOT NULL constraints are rows of pg_constraint from PostgreSQL 18 on)
 SELECT conname, contype FROM pg_constraint
-WHERE conrelid IN ('followup.interaction'::regclass, 'followup.state_change'::regclass) ORDER BY 1;
+WHERE conrelid IN ('followup.interaction'::regclass, 'followup.state_change'::regclass)
+  AND contype <> 'n' ORDER BY 1;
 SELECT polname, polrelid::regclass FROM pg_policy
 WHERE polrelid IN ('followup.interaction'::regclass, 'followup.state_change'::regclass) ORDER BY 2;
 SELECT relname, relrowsecurity FROM pg_class WHERE oid IN ('followup.interaction'::regclass, 'followup.state_change'::regclass) ORDER BY 1;
