@@ -434,94 +434,12 @@ use_prepared_exprs(Relation rel, ResultRelInfo *relinfo, bool checks)
 			relinfo->ri_IndexRelationInfo[i]->ii_PredicateState = p->preds[i];
 }
 
-void
-direct_update(Relation rel, TupleTableSlot *oldslot, HeapTuple newtup, Bitmapset *updated_cols,
-			  ExprState **checks, AttrNumber tenant_attnum, TupleTableSlot *result)
-{
-	EState	   *estate = CreateExecutorState();
-	RangeTblEntry *rte = makeNode(RangeTblEntry);
-	ResultRelInfo *relinfo;
-	EPQState	epqstate;
-	TupleTableSlot *newslot;
-
-	rte->rtekind = RTE_RELATION;
-	rte->relid = RelationGetRelid(rel);
-	rte->relkind = RELKIND_RELATION;
-	rte->rellockmode = RowExclusiveLock;
-	/* the updated columns decide which UPDATE OF triggers fire */
-#if PG_VERSION_NUM >= 160000
-	{
-		RTEPermissionInfo *perminfo = makeNode(RTEPermissionInfo);
-
-		perminfo->relid = rte->relid;
-		perminfo->requiredPerms = ACL_UPDATE;
-		perminfo->updatedCols = updated_cols;
-		rte->perminfoindex = 1;
-#if PG_VERSION_NUM >= 180000
-		ExecInitRangeTable(estate, list_make1(rte), list_make1(perminfo), bms_make_singleton(1));
-#else
-		ExecInitRangeTable(estate, list_make1(rte), list_make1(perminfo));
-#endif
-	}
-#else
-	rte->requiredPerms = ACL_UPDATE;
-	rte->updatedCols = updated_cols;
-	ExecInitRangeTable(estate, list_make1(rte));
-#endif
-	/* registered, so that the AFTER triggers find it and it is closed below */
-	relinfo = makeNode(ResultRelInfo);
-	ExecInitResultRelation(estate, relinfo, 1);
-	ExecOpenIndices(relinfo, false);
-	fu_set_check_exprs(relinfo, checks);
-	use_prepared_exprs(rel, relinfo, checks == NULL);
-
-	/* what the caller did before is visible, as to a new statement */
-	CommandCounterIncrement();
-	estate->es_output_cid = GetCurrentCommandId(true);
-	estate->es_snapshot = GetActiveSnapshot();
-	fu_epq_init(&epqstate, estate);
-
-	newslot = table_slot_create(rel, &estate->es_tupleTable);
-	ExecForceStoreHeapTuple(newtup, newslot, true);
-
-	/* row triggers fire now, as they would at the end of an UPDATE */
-	AfterTriggerBeginQuery();
-	ExecSimpleRelationUpdate(relinfo, estate, &epqstate, oldslot, newslot);
-
-	/*
-	 * The new row must pass the UPDATE's row security check, which for
-	 * tenant_rows alone (no WITH CHECK) is its USING clause: the row stays
-	 * the current tenant's.  A row written here has only followup's own
-	 * triggers, which keep tenant_id; this makes it certain.
-	 */
-	if (tenant_attnum != InvalidAttrNumber)
-	{
-		bool		isnull;
-		Datum		t = slot_getattr(newslot, tenant_attnum, &isnull);
-
-		if (isnull || DatumGetInt64(t) != followup_current_tenant_id())
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("new row violates row-level security policy for table \"%s\"",
-							RelationGetRelationName(rel))));
-	}
-	AfterTriggerEndQuery(estate);
-	if (result != NULL)
-		ExecCopySlot(result, newslot);
-
-	EvalPlanQualEnd(&epqstate);
-	ExecCloseResultRelations(estate);	/* and its indexes */
-	ExecCloseRangeTableRelations(estate);
-	ExecResetTupleTable(estate->es_tupleTable, false);
-	FreeExecutorState(estate);
-}
-
 /*
- * The executor state of direct_update(), kept for many rows of one
- * relation: a statement that writes many leads at its end (the bulk path,
- * statement_batch.c) prepares it, its indexes and its triggers' WHEN
- * clauses once.  Each row is still written as its own query (its updated
- * columns, its AFTER triggers fired when it is written).
+ * The executor state of an update: direct_update() makes one for its row; a
+ * statement that writes many leads at its end (the bulk path,
+ * statement_batch.c) keeps one for them all, its indexes opened once.  Each
+ * row is still written as its own query (its updated columns, its AFTER
+ * triggers fired when it is written).
  */
 struct DirectUpdater
 {
@@ -564,18 +482,20 @@ direct_updater_begin(Relation rel, ExprState **checks)
 	ExecInitResultRelation(u->estate, u->relinfo, 1);
 	ExecOpenIndices(u->relinfo, false);
 	fu_set_check_exprs(u->relinfo, checks);
+	use_prepared_exprs(rel, u->relinfo, checks == NULL);
 	fu_epq_init(&u->epqstate, u->estate);
 	u->newslot = table_slot_create(rel, &u->estate->es_tupleTable);
 	return u;
 }
 
-void
-direct_updater_update(DirectUpdater *u, TupleTableSlot *oldslot, HeapTuple newtup,
-					  Bitmapset *updated_cols, AttrNumber tenant_attnum)
+/* one row of direct_updater_update() or direct_update() */
+static void
+updater_write(DirectUpdater *u, TupleTableSlot *oldslot, HeapTuple newtup,
+			  Bitmapset *updated_cols, AttrNumber tenant_attnum, TupleTableSlot *result)
 {
 	EState	   *estate = u->estate;
 
-	/* read again for each row by the triggers' UPDATE OF test */
+	/* the updated columns decide which UPDATE OF triggers fire */
 #if PG_VERSION_NUM >= 160000
 	u->perminfo->updatedCols = updated_cols;
 #else
@@ -587,9 +507,16 @@ direct_updater_update(DirectUpdater *u, TupleTableSlot *oldslot, HeapTuple newtu
 	estate->es_snapshot = GetActiveSnapshot();
 	ExecForceStoreHeapTuple(newtup, u->newslot, true);
 
+	/* row triggers fire now, as they would at the end of an UPDATE */
 	AfterTriggerBeginQuery();
 	ExecSimpleRelationUpdate(u->relinfo, estate, &u->epqstate, oldslot, u->newslot);
-	/* tenant_rows' check of the new row, as direct_update() makes it */
+
+	/*
+	 * The new row must pass the UPDATE's row security check, which for
+	 * tenant_rows alone (no WITH CHECK) is its USING clause: the row stays
+	 * the current tenant's.  A row written here has only followup's own
+	 * triggers, which keep tenant_id; this makes it certain.
+	 */
 	if (tenant_attnum != InvalidAttrNumber)
 	{
 		bool		isnull;
@@ -602,8 +529,17 @@ direct_updater_update(DirectUpdater *u, TupleTableSlot *oldslot, HeapTuple newtu
 							RelationGetRelationName(u->relinfo->ri_RelationDesc))));
 	}
 	AfterTriggerEndQuery(estate);
+	if (result != NULL)
+		ExecCopySlot(result, u->newslot);
 	ExecClearTuple(u->newslot);
 	ResetPerTupleExprContext(estate);
+}
+
+void
+direct_updater_update(DirectUpdater *u, TupleTableSlot *oldslot, HeapTuple newtup,
+					  Bitmapset *updated_cols, AttrNumber tenant_attnum)
+{
+	updater_write(u, oldslot, newtup, updated_cols, tenant_attnum, NULL);
 }
 
 void
@@ -615,4 +551,14 @@ direct_updater_end(DirectUpdater *u)
 	ExecResetTupleTable(u->estate->es_tupleTable, false);
 	FreeExecutorState(u->estate);
 	pfree(u);
+}
+
+void
+direct_update(Relation rel, TupleTableSlot *oldslot, HeapTuple newtup, Bitmapset *updated_cols,
+			  ExprState **checks, AttrNumber tenant_attnum, TupleTableSlot *result)
+{
+	DirectUpdater *u = direct_updater_begin(rel, checks);
+
+	updater_write(u, oldslot, newtup, updated_cols, tenant_attnum, result);
+	direct_updater_end(u);
 }
